@@ -1,0 +1,52 @@
+//! `gettoken`: the access token of one app.
+
+use serde::{Deserialize, Serialize};
+
+/// `GET gettoken?corpid=ID&corpsecret=SECRET`. Sent as the query string, not a body.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GetToken {
+    /// The corp's id. Required (41002).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corpid: Option<String>,
+    /// The app's secret. Required (41004).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corpsecret: Option<String>,
+}
+
+impl GetToken {
+    /// A request for the token of `corpid`'s app with `corpsecret`.
+    pub fn new(corpid: impl Into<String>, corpsecret: impl Into<String>) -> Self {
+        GetToken { corpid: Some(corpid.into()), corpsecret: Some(corpsecret.into()) }
+    }
+}
+
+/// Never prints the secret.
+impl std::fmt::Debug for GetToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetToken")
+            .field("corpid", &self.corpid)
+            .field("corpsecret", &self.corpsecret.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// gettoken answer.
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct GetTokenResponse {
+    /// The token for `?access_token=`.
+    #[serde(default)]
+    pub access_token: String,
+    /// Seconds it stays valid (7200 when fresh).
+    #[serde(default)]
+    pub expires_in: i64,
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for GetTokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetTokenResponse")
+            .field("access_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}

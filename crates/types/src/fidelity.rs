@@ -1,0 +1,159 @@
+//! The fidelity table: every behaviour the spec marks as *assumed*, in one place.
+//!
+//! Each row is a constant that the code reads (an errcode, a number, a pattern) or, where the
+//! choice is a behaviour rather than a value, a short statement of it that the code's comments
+//! point to. Correcting an assumption is a one-line change here. The README's "Fidelity"
+//! section lists every row by name (a test keeps the two in step).
+
+use crate::errcode::ErrCode;
+
+/// One assumed behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assumption {
+    /// The constant's name.
+    pub name: &'static str,
+    /// Where in the spec the rule lives.
+    pub spec: &'static str,
+    /// The chosen value, as written in the source.
+    pub choice: &'static str,
+    /// What is assumed, and why.
+    pub what: &'static str,
+}
+
+macro_rules! fidelity_table {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $value:expr, spec $spec:literal; )*) => {
+        $( $(#[doc = $doc])* pub const $name: $ty = $value; )*
+
+        /// Every assumption, in spec order.
+        pub const FIDELITY_TABLE: &[Assumption] = &[
+            $( Assumption {
+                name: stringify!($name),
+                spec: $spec,
+                choice: stringify!($value),
+                what: concat!($($doc, " "),*),
+            }, )*
+        ];
+    };
+}
+
+fidelity_table! {
+    /// Unknown fields in a request body are ignored, as the real service does.
+    IGNORE_UNKNOWN_REQUEST_FIELDS: bool = true, spec "§1";
+    /// On add and list an optional field that is `null`, `0`, `""`, `[]` or `{}` means "not
+    /// given" (real SDKs send every field). A required field (`type`, `scene`) that is `0` is
+    /// present and invalid, not missing.
+    EMPTY_MEANS_NOT_GIVEN_ON_ADD: bool = true, spec "§1";
+    /// A field that is only effective under a condition (party without type 2, style without
+    /// scene 1, temp-only fields without is_temp) is neither validated nor stored.
+    IGNORED_FIELDS_ARE_NOT_VALIDATED: bool = true, spec "§1";
+    /// gettoken within a token's validity returns the same token with `expires_in` = the
+    /// seconds it has left.
+    TOKEN_EXPIRES_IN_IS_REMAINING: bool = true, spec "§2";
+    /// The code for an expired token; the real service has also been seen sending 40014.
+    /// Per corp in the mock (`expired_token_errcode`); this is the default.
+    DEFAULT_EXPIRED_TOKEN_ERRCODE: ErrCode = ErrCode::ACCESS_TOKEN_EXPIRED, spec "§2";
+    /// remark or state over 30 characters on Contact Me.
+    CONTACT_WAY_TEXT_TOO_LONG: ErrCode = ErrCode::INVALID_PARAMETER, spec "C1";
+    /// type 1 with zero or several users.
+    SINGLE_NEEDS_ONE_USER: ErrCode = ErrCode::INVALID_PARAMETER, spec "C1";
+    /// type 2 with neither user nor party.
+    MULTI_NEEDS_USER_OR_PARTY: ErrCode = ErrCode::INVALID_PARAMETER, spec "C1";
+    /// expires_in or chat_expires_in over 14 days, or negative.
+    TEMP_EXPIRES_OUT_OF_RANGE: ErrCode = ErrCode::INVALID_PARAMETER, spec "C1";
+    /// is_temp with type 2.
+    TEMP_NEEDS_SINGLE: ErrCode = ErrCode::INVALID_PARAMETER, spec "C1 / §3.8";
+    /// Conclusions whose given parts are all empty, a given part without its required
+    /// sub-fields, or a part over its byte limit.
+    INVALID_CONCLUSIONS: ErrCode = ErrCode::INVALID_PARAMETER, spec "§3.7";
+    /// Which check answers first: the order of `errcodes.md` ("Order of checks").
+    CHECK_ORDER: &str = "size, path, fault, token, permission, rate, json, required, values, corp, config, directory, temp state, quota", spec "errcodes.md";
+    /// The errcode for an unknown (or deleted, or other app's) config_id.
+    UNKNOWN_CONFIG_ID: ErrCode = ErrCode::INVALID_CONFIG_ID, spec "C2-C5, J2-J4";
+    /// Temp daily quota of 100 000 reached.
+    TEMP_QUOTA_EXCEEDED: ErrCode = ErrCode::CONTACT_WAY_QUOTA_EXCEEDED, spec "§3.8";
+    /// Deleting a temp config does not give back a unit of that day's count.
+    TEMP_DELETE_KEEPS_DAILY_COUNT: bool = true, spec "§3.8";
+    /// list: start_time after end_time, a limit over 1000 or negative, or an unknown cursor.
+    INVALID_LIST_PARAMETER: ErrCode = ErrCode::INVALID_PARAMETER, spec "C3";
+    /// list: the cursor encodes a position only; the window and filters apply on every call.
+    LIST_CURSOR_IS_POSITION_ONLY: bool = true, spec "C3";
+    /// list: ids come in ascending (create_time, config_id) order, and next_cursor is `""` on
+    /// the last page.
+    LIST_ORDER: &str = "ascending (create_time, config_id); last page has next_cursor \"\"", spec "C3";
+    /// list: the seed's userid and skip_verify filters are kept though the official parameter
+    /// list has neither.
+    LIST_SEED_FILTERS: bool = true, spec "C3";
+    /// update: an absent field keeps its value; a present null / 0 / "" / [] / {} resets it.
+    UPDATE_ABSENT_KEEPS: bool = true, spec "C4";
+    /// update: a result that is no longer a valid config (type 1 without exactly one user,
+    /// type 2 with neither user nor party).
+    UPDATE_RESULT_INVALID: ErrCode = ErrCode::INVALID_PARAMETER, spec "C4";
+    /// update of a temp config whose code was used or has expired.
+    TEMP_CONFIG_NO_LONGER_EDITABLE: ErrCode = ErrCode::INVALID_PARAMETER, spec "C4";
+    /// Setting expires_in on update restarts the QR code's validity from the update.
+    UPDATE_EXPIRES_RESTARTS_VALIDITY: bool = true, spec "C4";
+    /// close_temp_chat on a relationship that is not a temp chat.
+    CLOSE_NON_TEMP_CHAT: ErrCode = ErrCode::NOT_EXTERNAL_CONTACT, spec "C6";
+    /// The shape of an external_userid: this prefix, then 4 to 62 of `[A-Za-z0-9_-]`.
+    EXTERNAL_USERID_PREFIXES: [&str; 2] = ["wm", "wo"], spec "C6";
+    /// Shortest tail of an external_userid after its prefix.
+    EXTERNAL_USERID_MIN_TAIL: usize = 4, spec "C6";
+    /// Longest tail of an external_userid after its prefix.
+    EXTERNAL_USERID_MAX_TAIL: usize = 62, spec "C6";
+    /// The shape of a customer group chat id: this prefix, then 4 to 62 of `[A-Za-z0-9_-]`;
+    /// anything else is 86001.
+    CHAT_ID_PREFIX: &str = "wr", spec "J1 / §7";
+    /// Join Group: scene missing or not 1 / 2, chat_id_list missing or empty,
+    /// auto_create_room not 0 / 1, a negative room_base_id.
+    INVALID_JOIN_WAY_PARAMETER: ErrCode = ErrCode::INVALID_PARAMETER, spec "J1";
+    /// Join Group: state over 30 or room_base_name over 40 characters.
+    JOIN_WAY_TEXT_TOO_LONG: ErrCode = ErrCode::INVALID_PARAMETER, spec "J1";
+    /// A Join Group config created by another app of the corp.
+    JOIN_WAY_OF_ANOTHER_APP: ErrCode = ErrCode::INVALID_CONFIG_ID, spec "J3";
+    /// Join Group configs count against the shared quota and get this code when it is full.
+    JOIN_WAY_QUOTA_EXCEEDED: ErrCode = ErrCode::CONTACT_WAY_QUOTA_EXCEEDED, spec "§5";
+    /// Default member_limit of a customer group in fixtures.
+    DEFAULT_GROUP_MEMBER_LIMIT: u32 = 200, spec "§5";
+    /// follow_user add_way of a customer added by a QR code (scene 2).
+    ADD_WAY_QR_CODE: i32 = 1, spec "§7";
+    /// follow_user add_way of a customer added any other way (scene 1) in the mock.
+    ADD_WAY_OTHER: i32 = 0, spec "§7";
+    /// Rate limits when enabled: calls per corp and API per minute (45009).
+    RATE_LIMIT_PER_MINUTE: u32 = 10_000, spec "mock-server.md";
+    /// Rate limits when enabled: calls per corp and API per hour (45009).
+    RATE_LIMIT_PER_HOUR: u32 = 150_000, spec "mock-server.md";
+    /// Rate limits when enabled: calls of one API in flight at once per corp (45033).
+    RATE_LIMIT_CONCURRENT: u32 = 32, spec "mock-server.md";
+    /// The mock's answer for an unknown path: HTTP 404 with errcode 404.
+    UNKNOWN_PATH: ErrCode = ErrCode::API_NOT_FOUND, spec "errcodes.md";
+    /// The mock's answer for a body over the size limit: HTTP 413 with errcode 40058.
+    BODY_TOO_LARGE: ErrCode = ErrCode::INVALID_PARAMETER, spec "errcodes.md";
+    /// Inside a body, an empty JSON array where an object is expected reads as an empty
+    /// object (PHP SDKs encode an empty map as `[]`). The body itself must be an object.
+    EMPTY_ARRAY_IS_EMPTY_OBJECT: bool = true, spec "§1";
+    /// A Join Group remark over 30 characters is truncated to 30, not rejected (doc 99547).
+    JOIN_WAY_REMARK_TRUNCATED: bool = true, spec "J1";
+    /// A config with no style given stores none and returns none (no default style exists in
+    /// the docs).
+    STYLE_HAS_NO_DEFAULT: bool = true, spec "C1 / C4";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_assumption_says_what_it_assumes() {
+        for row in FIDELITY_TABLE {
+            assert!(!row.what.trim().is_empty(), "{} has no description", row.name);
+            assert!(!row.spec.is_empty());
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        for (i, a) in FIDELITY_TABLE.iter().enumerate() {
+            assert!(FIDELITY_TABLE[i + 1..].iter().all(|b| b.name != a.name), "{}", a.name);
+        }
+    }
+}

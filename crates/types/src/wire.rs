@@ -1,0 +1,232 @@
+//! The envelope every answer travels in, and request decoding that names the offending field.
+//!
+//! Every answer is HTTP 200 with `{"errcode": N, "errmsg": "...", ...payload}`. Decoding a
+//! request reports a wrong JSON type the way the real service does:
+//! ``field `type` expect type `int`. invalid Request Parameter`` (errcode 40058).
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::errcode::ErrCode;
+
+/// The status part of any answer; other fields are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Status {
+    /// 0 on success.
+    #[serde(default)]
+    pub errcode: ErrCode,
+    /// "ok" on success, the real errmsg otherwise.
+    #[serde(default)]
+    pub errmsg: String,
+}
+
+/// The body of an error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error code.
+    pub errcode: ErrCode,
+    /// The errmsg, with hint and more-info URL.
+    #[serde(default)]
+    pub errmsg: String,
+    /// Present on parameter errors (the real service sends `[]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_info: Option<Vec<serde_json::Value>>,
+}
+
+/// Writes `{"errcode":0,"errmsg":"ok",...payload}` without an intermediate value.
+///
+/// The payload must serialise as a JSON object (every response type does).
+pub fn encode_ok<T: Serialize>(payload: &T) -> Vec<u8> {
+    const HEAD: &[u8] = br#"{"errcode":0,"errmsg":"ok""#;
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(HEAD);
+    // Serialising our own response types to a Vec cannot fail; if a foreign payload ever
+    // does, the answer degrades to the bare envelope rather than a panic.
+    let body = serde_json::to_vec(payload).unwrap_or_default();
+    match body.as_slice() {
+        [b'{', b'}'] | [] => {}
+        [b'{', rest @ ..] => {
+            out.push(b',');
+            out.extend_from_slice(rest);
+            return out;
+        }
+        _ => {}
+    }
+    out.push(b'}');
+    out
+}
+
+/// Encodes an error answer.
+pub fn encode_error(body: &ErrorBody) -> Vec<u8> {
+    serde_json::to_vec(body).unwrap_or_else(|_| br#"{"errcode":-1,"errmsg":"system busy"}"#.to_vec())
+}
+
+/// Decodes an answer: the payload on errcode 0, the error body otherwise.
+pub fn decode_response<T: DeserializeOwned>(bytes: &[u8]) -> Result<Result<T, ErrorBody>, serde_json::Error> {
+    let status: Status = serde_json::from_slice(bytes)?;
+    if status.errcode.is_ok() {
+        return serde_json::from_slice(bytes).map(Ok);
+    }
+    let body: ErrorBody = serde_json::from_slice(bytes)?;
+    Ok(Err(body))
+}
+
+/// Why a request body could not be decoded (always errcode 40058).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// The field with the wrong type, as a path (`type`, `conclusions.text.content`, `user[0]`).
+    pub field: Option<String>,
+    /// The JSON type the field needs: `int`, `string`, `bool`, `array` or `object`.
+    pub expected: Option<&'static str>,
+    /// The decoder's own message.
+    pub detail: String,
+}
+
+impl DecodeError {
+    /// The errcode of every decode error.
+    pub const CODE: ErrCode = ErrCode::INVALID_PARAMETER;
+
+    /// The errmsg phrase the real service uses:
+    /// ``field `type` expect type `int`. invalid Request Parameter``.
+    pub fn phrase(&self) -> String {
+        match (&self.field, self.expected) {
+            (Some(field), Some(expected)) => {
+                format!("field `{field}` expect type `{expected}`. {}", Self::CODE.phrase())
+            }
+            _ => Self::CODE.phrase().to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.phrase(), self.detail)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Maps serde's "expected …" wording to the type names the real service prints.
+fn expected_type(message: &str) -> Option<&'static str> {
+    let expected = message.rsplit_once("expected ")?.1;
+    const TABLE: &[(&str, &str)] = &[
+        ("i32", "int"),
+        ("i64", "int"),
+        ("u32", "int"),
+        ("u64", "int"),
+        ("a string", "string"),
+        ("a boolean", "bool"),
+        ("a sequence", "array"),
+        ("struct", "object"),
+        ("a map", "object"),
+    ];
+    TABLE.iter().find(|(serde_word, _)| expected.starts_with(serde_word)).map(|(_, name)| *name)
+}
+
+/// Decodes a JSON request body; unknown fields are ignored, a wrong type names its field.
+///
+/// The body must be a JSON object: serde would otherwise read a top-level array positionally.
+pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(DecodeError { field: None, expected: None, detail: "the body is not a JSON object".to_owned() });
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let detail = inner.to_string();
+        let is_type_error = inner.is_data();
+        let field = (is_type_error && path != ".").then_some(path);
+        let expected = if is_type_error { expected_type(&detail) } else { None };
+        DecodeError { field, expected, detail }
+    })?;
+    // Trailing bytes after the object make the body invalid JSON.
+    de.end().map_err(|err| DecodeError { field: None, expected: None, detail: err.to_string() })?;
+    Ok(value)
+}
+
+/// Decodes a GET request from its (already percent-decoded) query pairs; the first of repeated
+/// keys wins.
+pub fn decode_query<'a, T: DeserializeOwned>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<T, DecodeError> {
+    let mut map = serde_json::Map::new();
+    for (key, value) in pairs {
+        if !map.contains_key(key) {
+            map.insert(key.to_owned(), serde_json::Value::String(value.to_owned()));
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|err| DecodeError {
+        field: None,
+        expected: None,
+        detail: err.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{AddContactWay, AddContactWayResponse, Empty, GetToken};
+
+    #[test]
+    fn encode_ok_puts_the_status_first() {
+        let body = encode_ok(&AddContactWayResponse { config_id: "abc".into(), qr_code: None });
+        assert_eq!(body, br#"{"errcode":0,"errmsg":"ok","config_id":"abc"}"#);
+        assert_eq!(encode_ok(&Empty {}), br#"{"errcode":0,"errmsg":"ok"}"#);
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field_and_the_expected_type() {
+        let err = decode_body::<AddContactWay>(br#"{"type":"1","scene":2}"#).expect_err("wrong type");
+        assert_eq!(err.field.as_deref(), Some("type"));
+        assert_eq!(err.phrase(), "field `type` expect type `int`. invalid Request Parameter");
+    }
+
+    #[test]
+    fn nested_and_list_fields_are_named_by_path() {
+        let err = decode_body::<AddContactWay>(br#"{"user":["a",1]}"#).expect_err("wrong type");
+        assert_eq!(err.field.as_deref(), Some("user[1]"));
+        assert_eq!(err.expected, Some("string"));
+        let err = decode_body::<AddContactWay>(br#"{"conclusions":{"text":{"content":5}}}"#).expect_err("wrong type");
+        assert_eq!(err.field.as_deref(), Some("conclusions.text.content"));
+        let err = decode_body::<AddContactWay>(br#"{"is_temp":"yes"}"#).expect_err("wrong type");
+        assert_eq!(err.expected, Some("bool"));
+        let err = decode_body::<AddContactWay>(br#"{"conclusions":5}"#).expect_err("wrong type");
+        assert_eq!(err.expected, Some("object"));
+    }
+
+    #[test]
+    fn syntax_errors_and_non_objects_are_plain_parameter_errors() {
+        for body in [&b"{"[..], b"", b"[]", b"5", b"{\"type\":1}x", b"\xff\xfe"] {
+            let err = decode_body::<AddContactWay>(body).expect_err("not a request");
+            assert_eq!(DecodeError::CODE, ErrCode::INVALID_PARAMETER);
+            assert!(err.phrase().ends_with("invalid Request Parameter"), "{err}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let req: AddContactWay = decode_body(br#"{"type":1,"whatever":{"deep":[1,2]}}"#).expect("decodes");
+        assert_eq!(req.contact_type.map(|t| t.0), Some(1));
+    }
+
+    #[test]
+    fn query_pairs_decode_and_the_first_repeat_wins() {
+        let req: GetToken = decode_query([("corpid", "ww1"), ("corpsecret", "s"), ("corpid", "ww2")]).expect("decodes");
+        assert_eq!(req.corpid.as_deref(), Some("ww1"));
+        assert_eq!(req.corpsecret.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn a_real_looking_error_body_decodes_with_hint_and_field_info() {
+        let body = br#"{"errcode":40058,"errmsg":"field `userid` expect type `string`. invalid Request Parameter, hint: [1732500000_12_abcdef], from ip: 1.2.3.4, more info at https://open.work.weixin.qq.com/devtool/query?e=40058","field_info":[]}"#;
+        let err = decode_response::<Empty>(body).expect("valid json").expect_err("an error answer");
+        assert_eq!(err.errcode, ErrCode::INVALID_PARAMETER);
+        assert_eq!(err.field_info, Some(vec![]));
+        let msg = crate::errcode::ErrMsg::parse(&err.errmsg);
+        assert_eq!(msg.hint.as_deref(), Some("1732500000_12_abcdef"));
+        assert!(msg.phrase.starts_with("field `userid`"));
+    }
+}
