@@ -1,7 +1,44 @@
 //! # wecom-mock
 //!
-//! Will be: a stateful in-memory fake of the WeCom server for Contact Me and Join Group, wire
-//! compatible with the real one, embeddable in tests (`MockServer::start()`) and runnable as the
-//! `wecom-mock` binary.
+//! A stateful, in-memory fake of the WeCom server for the "Contact Me" (联系我) and "Join Group"
+//! (加入群聊) APIs, wire compatible with the real one: the same paths, HTTP 200 with the errcode
+//! envelope, errmsg in the real shape, token lifecycle, quotas, member checks, one-time temp QR
+//! codes, the 2021-07-10 list cutoff and stable cursors. Around it, a control surface
+//! (`/__admin/…`) lets tests move the virtual clock, simulate customers scanning and joining,
+//! and read a deterministic state dump.
 //!
-//! It never depends on `wecom-client`.
+//! Use it from Rust tests:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use wecom_mock::MockServer;
+//!
+//! let mock = MockServer::start().await; // random port, the default corp ready
+//! let base_url = mock.uri();            // point your client here
+//! let (corpid, secret) = (mock.corpid(), mock.secret());
+//! # let _ = (base_url, corpid, secret);
+//! # }
+//! ```
+//!
+//! or run the `wecom-mock` binary (`cargo run -p wecom-mock`), which serves the same code.
+//!
+//! What it is not: it does not depend on `wecom-client`, it keeps no state outside memory (yet),
+//! and it only models the APIs of this project.
+
+mod domain;
+mod dump;
+mod http;
+mod model;
+mod ops;
+mod server;
+mod state;
+
+pub mod control;
+pub mod fixtures;
+
+pub use dump::{ContactWayDump, CorpDump, CustomerDump, GroupChatDump, QuotaDump};
+pub use http::MAX_BODY_BYTES;
+pub use ops::MessageEntry;
+pub use server::{MockServer, MockServerBuilder, serve};
+pub use state::{MockState, Settings};

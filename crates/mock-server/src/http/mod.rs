@@ -1,0 +1,102 @@
+//! The HTTP layer: thin. It reads the request, routes by `API_TABLE` or the admin paths,
+//! decodes, calls the domain and writes the WeCom envelope. No business rule lives here.
+
+mod admin;
+mod wecom;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use wecom_types::{Api, ErrMsg, ErrorBody};
+
+use crate::domain::ApiError;
+use crate::model::wall_now;
+use crate::state::MockState;
+
+/// The largest request body accepted (answered 413 with a WeCom envelope beyond).
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The response body type of every answer.
+pub(crate) type Body = Full<Bytes>;
+
+const JSON: &str = "application/json; charset=UTF-8";
+
+/// A JSON response with a status.
+pub(crate) fn json_response(status: StatusCode, body: Vec<u8>) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
+    response
+}
+
+/// A WeCom error envelope, with errmsg in the real shape.
+pub(crate) fn api_error(state: &MockState, status: StatusCode, err: &ApiError, from_ip: IpAddr) -> Response<Body> {
+    let hint = state.request_id(wall_now());
+    let body = ErrorBody {
+        errcode: err.code,
+        errmsg: ErrMsg::format(err.code, err.detail.as_deref(), &hint, &from_ip.to_string()),
+        field_info: err.field_info.then(Vec::new),
+    };
+    json_response(status, wecom_types::wire::encode_error(&body))
+}
+
+/// Reads the body, up to [`MAX_BODY_BYTES`].
+async fn read_body(req: Request<Incoming>) -> Result<Bytes, ()> {
+    let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(());
+    }
+    match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(_) => Err(()),
+    }
+}
+
+/// Serves one request.
+pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_ip: IpAddr) -> Response<Body> {
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    if path == "/healthz" {
+        return json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec());
+    }
+    let is_admin = path == "/__admin" || path.starts_with("/__admin/");
+    let api = Api::from_path(&path);
+    if !is_admin && api.is_none() {
+        let err = ApiError::with_detail(wecom_types::fidelity::UNKNOWN_PATH, format!("api not found: {path}"));
+        return api_error(&state, StatusCode::NOT_FOUND, &err, from_ip);
+    }
+    if is_admin && let Err(denied) = admin::authorize(&state, &req) {
+        return denied;
+    }
+    let method = req.method().clone();
+    let Ok(body) = read_body(req).await else {
+        if is_admin {
+            return admin::error_response(&crate::control::AdminError::new(
+                413,
+                "body_too_large",
+                "request body too large",
+            ));
+        }
+        let err = ApiError::with_detail(wecom_types::fidelity::BODY_TOO_LARGE, "request body too large");
+        return api_error(&state, StatusCode::PAYLOAD_TOO_LARGE, &err, from_ip);
+    };
+    match api {
+        Some(api) => wecom::handle(&state, api, &query, &body, from_ip),
+        None => admin::handle(&state, &method, &path, &query, &body),
+    }
+}
+
+/// Splits and percent-decodes a query string.
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+/// The first value of `key` in a query string.
+pub(crate) fn query_value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}

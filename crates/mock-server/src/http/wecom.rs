@@ -1,0 +1,128 @@
+//! The WeCom paths: token, permission, decoding, then the domain. Every answer is HTTP 200 with
+//! the errcode envelope.
+
+use std::net::IpAddr;
+
+use hyper::{Response, StatusCode};
+use rand::rngs::StdRng;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wecom_types::api::*;
+use wecom_types::wire::{DecodeError, decode_body, decode_query, encode_ok};
+use wecom_types::{Api, ErrCode, Validate};
+
+use super::{Body, api_error, json_response, query_pairs, query_value};
+use crate::domain::{ApiError, Ctx, Outcome, contact_way, customer, join_way};
+use crate::model::CorpState;
+use crate::state::{Corp, MockState};
+
+impl From<DecodeError> for ApiError {
+    fn from(err: DecodeError) -> Self {
+        ApiError { code: DecodeError::CODE, detail: Some(err.phrase()), field_info: true }
+    }
+}
+
+/// Serves one WeCom API call.
+pub(super) fn handle(state: &MockState, api: Api, query: &str, body: &[u8], from_ip: IpAddr) -> Response<Body> {
+    match call(state, api, query, body) {
+        Ok(bytes) => json_response(StatusCode::OK, bytes),
+        Err(err) => api_error(state, StatusCode::OK, &err, from_ip),
+    }
+}
+
+fn call(state: &MockState, api: Api, query: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let pairs = query_pairs(query);
+    if api == Api::GetToken {
+        let req: GetToken = decode_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+        req.validate()?;
+        let (access_token, expires_in) = state
+            .get_token(req.corpid.as_deref().unwrap_or_default(), req.corpsecret.as_deref().unwrap_or_default())?;
+        return Ok(encode_ok(&GetTokenResponse { access_token, expires_in }));
+    }
+    let (corp, agentid) = state.authenticate(query_value(&pairs, "access_token"))?;
+    let permitted = corp.state.read().directory.app(agentid).map(|app| app.customer_contact);
+    match permitted {
+        None => return Err(ApiError::new(ErrCode::INVALID_ACCESS_TOKEN)),
+        Some(false) => {
+            return Err(ApiError::with_detail(
+                ErrCode::API_FORBIDDEN,
+                format!("{}: the app has no customer-contact permission", ErrCode::API_FORBIDDEN.phrase()),
+            ));
+        }
+        Some(true) => {}
+    }
+    let caller = Caller { corp: &corp, agentid, public_url: &state.settings.public_url };
+    match api {
+        Api::GetToken => Err(ApiError::new(ErrCode::API_NOT_FOUND)),
+        Api::AddContactWay => caller.write(body, |st, ctx, rng, req: AddContactWay| {
+            contact_way::add(st, ctx, Corp::new_config_id(st, rng), &req)
+        }),
+        Api::GetContactWay => caller.read(body, |st, ctx, req: GetContactWay| contact_way::get(st, ctx, &req)),
+        Api::ListContactWay => caller.read(body, |st, ctx, req: ListContactWay| contact_way::list(st, ctx, &req)),
+        Api::UpdateContactWay => {
+            caller.write(body, |st, ctx, _, req: UpdateContactWay| contact_way::update(st, ctx, &req))
+        }
+        Api::DelContactWay => caller.write(body, |st, ctx, _, req: DelContactWay| contact_way::delete(st, ctx, &req)),
+        Api::CloseTempChat => {
+            caller.write(body, |st, ctx, _, req: CloseTempChat| contact_way::close_temp_chat(st, ctx, &req))
+        }
+        Api::AddJoinWay => caller
+            .write(body, |st, ctx, rng, req: AddJoinWay| join_way::add(st, ctx, Corp::new_config_id(st, rng), &req)),
+        Api::GetJoinWay => caller.read(body, |st, ctx, req: GetJoinWay| join_way::get(st, ctx, &req)),
+        Api::UpdateJoinWay => caller.write(body, |st, ctx, _, req: UpdateJoinWay| join_way::update(st, ctx, &req)),
+        Api::DelJoinWay => caller.write(body, |st, ctx, _, req: DelJoinWay| join_way::delete(st, ctx, &req)),
+        Api::GetExternalContact => {
+            let req: GetExternalContact = decode_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+            caller.read_decoded(req, |st, _, req| customer::get_external_contact(st, &req))
+        }
+        Api::GetGroupChat => caller.read(body, |st, _, req: GetGroupChat| customer::get_group_chat(st, &req)),
+    }
+}
+
+/// An authenticated caller: the corp and the app.
+struct Caller<'a> {
+    corp: &'a Corp,
+    agentid: u32,
+    public_url: &'a str,
+}
+
+impl Caller<'_> {
+    fn ctx<'s>(&'s self, state: &'s CorpState, now: i64) -> Result<Ctx<'s>, ApiError> {
+        let app = state.directory.app(self.agentid).ok_or_else(|| ApiError::new(ErrCode::INVALID_ACCESS_TOKEN))?;
+        Ok(Ctx { now, app, public_url: self.public_url })
+    }
+
+    fn write<Req: DeserializeOwned, R: Serialize>(
+        &self,
+        body: &[u8],
+        command: impl FnOnce(&CorpState, &Ctx<'_>, &mut StdRng, Req) -> Outcome<R>,
+    ) -> Result<Vec<u8>, ApiError> {
+        let req: Req = decode_body(body)?;
+        let reply = self.corp.write(|state, now, rng| {
+            let ctx = self.ctx(state, now)?;
+            command(state, &ctx, rng, req)
+        })?;
+        Ok(encode_ok(&reply))
+    }
+
+    fn read<Req: DeserializeOwned, R: Serialize>(
+        &self,
+        body: &[u8],
+        query: impl FnOnce(&CorpState, &Ctx<'_>, Req) -> Result<R, ApiError>,
+    ) -> Result<Vec<u8>, ApiError> {
+        let req: Req = decode_body(body)?;
+        self.read_decoded(req, query)
+    }
+
+    fn read_decoded<Req, R: Serialize>(
+        &self,
+        req: Req,
+        query: impl FnOnce(&CorpState, &Ctx<'_>, Req) -> Result<R, ApiError>,
+    ) -> Result<Vec<u8>, ApiError> {
+        let reply = self.corp.read(|state, now| {
+            let ctx = self.ctx(state, now)?;
+            query(state, &ctx, req)
+        })?;
+        Ok(encode_ok(&reply))
+    }
+}

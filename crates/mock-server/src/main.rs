@@ -1,0 +1,175 @@
+//! `wecom-mock`: the fake WeCom server as a program. `wecom-mock --help` lists every option;
+//! each is also an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tokio::net::TcpListener;
+use wecom_mock::fixtures::Fixtures;
+use wecom_mock::{MockState, Settings};
+
+/// A stateful fake of the WeCom "Contact Me" / "Join Group" APIs.
+#[derive(Debug, Parser)]
+#[command(name = "wecom-mock", version, about, long_about = None)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "WECOM_MOCK_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+
+    /// Corps to load instead of the default corp (JSON, or TOML when the name ends in .toml).
+    #[arg(long, env = "WECOM_MOCK_FIXTURES")]
+    fixtures: Option<PathBuf>,
+
+    /// Base URL put in the qr_code URLs handed out (default: http://<listen address>).
+    #[arg(long, env = "WECOM_MOCK_PUBLIC_URL")]
+    public_url: Option<String>,
+
+    /// Require `Authorization: Bearer <token>` on /__admin.
+    #[arg(long, env = "WECOM_MOCK_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+
+    /// Seed for config ids and other draws, for reproducible runs (tokens always stay random).
+    #[arg(long, env = "WECOM_MOCK_SEED")]
+    seed: Option<u64>,
+
+    /// Log format on stderr (filter with RUST_LOG, default `info`).
+    #[arg(long, env = "WECOM_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Exit 0 when the server at --listen answers /healthz (for container health checks).
+    Healthcheck,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// The address clients should use for a listen address (0.0.0.0 is not dialable).
+fn dial_address(listen: SocketAddr) -> SocketAddr {
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    addr
+}
+
+async fn healthcheck(listen: SocketAddr) -> ExitCode {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = dial_address(listen);
+    let probe = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.write_all(format!("GET /healthz HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes()).await?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await?;
+        Ok::<_, std::io::Error>(answer.starts_with(b"HTTP/1.1 200") || answer.starts_with(b"HTTP/1.0 200"))
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(3), probe).await {
+        Ok(Ok(true)) => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
+}
+
+fn print_banner(state: &MockState, base: &str) {
+    println!("wecom-mock listening on {base}");
+    for corp in state.corp_summaries() {
+        let Some(app) = corp.apps.first() else { continue };
+        println!("corp {} ({}): agentid {} secret {}", corp.corpid, corp.name, app.agentid, app.secret);
+    }
+    let Some(corp) = state.corp_summaries().into_iter().next() else { return };
+    let Some(app) = corp.apps.first().cloned() else { return };
+    let gettoken = format!("{base}/cgi-bin/gettoken?corpid={}&corpsecret={}", corp.corpid, app.secret);
+    println!("try it:");
+    println!("  curl -s '{gettoken}'");
+    println!(
+        "  TOKEN=$(curl -s '{gettoken}' | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/') && \\\n  \
+         curl -s \"{base}/cgi-bin/externalcontact/add_contact_way?access_token=$TOKEN\" \
+         -d '{{\"type\":1,\"scene\":2,\"user\":[\"zhangsan\"],\"state\":\"hello\"}}'"
+    );
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(Command::Healthcheck) = args.command {
+        return healthcheck(args.listen).await;
+    }
+    init_logging(args.log_format);
+    let fixtures = match &args.fixtures {
+        Some(path) => match Fixtures::load(path) {
+            Ok(fixtures) => fixtures,
+            Err(err) => {
+                eprintln!("wecom-mock: {err}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Fixtures::default(),
+    };
+    let listener = match TcpListener::bind(args.listen).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("wecom-mock: cannot listen on {}: {err}", args.listen);
+            return ExitCode::from(2);
+        }
+    };
+    let bound = listener.local_addr().unwrap_or(args.listen);
+    let base = format!("http://{}", dial_address(bound));
+    let settings = Settings {
+        public_url: args.public_url.clone().unwrap_or_else(|| base.clone()).trim_end_matches('/').to_owned(),
+        admin_token: args.admin_token.clone(),
+        seed: args.seed,
+        fixtures,
+    };
+    let state = match MockState::new(settings) {
+        Ok(state) => Arc::new(state),
+        Err(err) => {
+            eprintln!("wecom-mock: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    print_banner(&state, &base);
+    wecom_mock::serve(listener, state, shutdown_signal()).await;
+    ExitCode::SUCCESS
+}

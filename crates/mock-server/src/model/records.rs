@@ -1,0 +1,190 @@
+//! What a corp stores: configs, groups, customers and the messages sent to them.
+
+use serde::{Deserialize, Serialize};
+use wecom_types::api::Conclusions;
+
+use super::directory::MemberIdx;
+
+/// A config id: 32 lowercase hex characters on the wire, a `u128` inside.
+pub(crate) type ConfigId = u128;
+
+/// The wire form of a config id.
+pub(crate) fn format_config_id(id: ConfigId) -> String {
+    format!("{id:032x}")
+}
+
+/// Parses a wire config id; anything we did not hand out is `None` (an unknown id).
+pub(crate) fn parse_config_id(text: &str) -> Option<ConfigId> {
+    if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return None;
+    }
+    u128::from_str_radix(text, 16).ok()
+}
+
+/// A Contact Me config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ContactWayRecord {
+    pub id: ConfigId,
+    /// The app that created it.
+    pub agentid: u32,
+    pub create_time: i64,
+    pub contact_type: i32,
+    pub scene: i32,
+    pub style: Option<i32>,
+    pub remark: Box<str>,
+    pub skip_verify: bool,
+    pub state: Box<str>,
+    pub users: Box<[MemberIdx]>,
+    pub parties: Box<[u32]>,
+    pub is_exclusive: bool,
+    pub mark_source: bool,
+    pub temp: Option<Box<TempSettings>>,
+    /// Position of the next round-robin scan in the expanded member list.
+    pub next_member: u32,
+}
+
+/// The temp-chat part of a Contact Me config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct TempSettings {
+    pub expires_in: i64,
+    pub chat_expires_in: i64,
+    pub unionid: Box<str>,
+    pub conclusions: Option<Conclusions>,
+    /// The QR code works from here for `expires_in` seconds (creation, or the update that set
+    /// `expires_in`).
+    pub valid_from: i64,
+    /// A temp QR code works once.
+    pub used: bool,
+}
+
+impl TempSettings {
+    pub(crate) fn expires_at(&self) -> i64 {
+        self.valid_from.saturating_add(self.expires_in)
+    }
+
+    /// `true` once the code can no longer be scanned (or edited).
+    pub(crate) fn is_spent(&self, now: i64) -> bool {
+        self.used || now >= self.expires_at()
+    }
+}
+
+impl ContactWayRecord {
+    pub(crate) fn is_temp(&self) -> bool {
+        self.temp.is_some()
+    }
+}
+
+/// A Join Group config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct JoinWayRecord {
+    pub id: ConfigId,
+    pub agentid: u32,
+    pub create_time: i64,
+    pub scene: i32,
+    pub remark: Box<str>,
+    pub auto_create_room: i32,
+    pub room_base_name: Box<str>,
+    pub room_base_id: i64,
+    pub chats: Vec<String>,
+    pub state: Box<str>,
+    pub mark_source: bool,
+    /// How many rooms this config has created: the next is named base + (room_base_id + this).
+    pub rooms_created: i64,
+}
+
+/// A customer group and who is in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupChatRecord {
+    pub chat_id: String,
+    pub name: String,
+    pub owner: String,
+    pub member_limit: u32,
+    pub customer_group: bool,
+    pub create_time: i64,
+    pub members: Vec<GroupMemberRecord>,
+}
+
+impl GroupChatRecord {
+    pub fn is_full(&self) -> bool {
+        self.members.len() >= self.member_limit as usize
+    }
+}
+
+/// One member of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMemberRecord {
+    pub userid: String,
+    /// 1 = corp member, 2 = external.
+    pub member_type: i32,
+    pub join_time: i64,
+    /// 1 = invited, 3 = by QR code.
+    pub join_scene: i32,
+    pub state: Option<String>,
+    pub via: Option<ConfigId>,
+}
+
+/// A customer who follows a member (added through a Contact Me config).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Relationship {
+    pub config_id: Option<ConfigId>,
+    pub state: String,
+    pub temp: bool,
+    pub chat_expires_at: Option<i64>,
+    pub create_time: i64,
+    pub add_way: i32,
+    pub welcome_code: String,
+    pub customer_name: String,
+    pub unionid: Option<String>,
+    /// The closing messages to send when a temp chat ends (frozen at the add: a used temp
+    /// config can no longer be edited).
+    pub conclusions: Option<Conclusions>,
+}
+
+/// Something the mock "sent": closing messages or a callback delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub at: i64,
+    pub kind: MessageKind,
+    /// The customer (conclusions) or the callback URL.
+    pub to: String,
+    /// The member who sent it, for conclusions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conclusions: Option<Conclusions>,
+    /// Why a temp chat ended: `closed` or `expired`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A callback's event, HTTP status and attempts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+}
+
+/// Which kind of message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Conclusions,
+    Callback,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_ids_round_trip_and_reject_foreign_shapes() {
+        let id = 0x42b3_4949_e138_eb6e_027c_123c_ba77_fad7_u128;
+        let text = format_config_id(id);
+        assert_eq!(text, "42b34949e138eb6e027c123cba77fad7");
+        assert_eq!(parse_config_id(&text), Some(id));
+        assert_eq!(format_config_id(1).len(), 32);
+        for foreign in ["", "abc", "42B34949E138EB6E027C123CBA77FAD7", "+2b34949e138eb6e027c123cba77fad7", "zz"] {
+            assert_eq!(parse_config_id(foreign), None, "{foreign}");
+        }
+    }
+}
