@@ -48,12 +48,17 @@ impl Client {
         filter: ListContactWay,
     ) -> impl Stream<Item = Result<String, Error>> + Send + 'static {
         let cursor = filter.cursor.clone().filter(|cursor| !cursor.is_empty());
-        let walk = Walk { client: self.clone(), seen: cursor.iter().cloned().collect(), cursor, filter };
+        let walk = Walk { client: self.clone(), seen: HashSet::new(), cursor, filter };
         stream::try_unfold(Some(walk), |walk| async move {
             let Some(mut walk) = walk else {
                 return Ok(None);
             };
             let req = match &walk.cursor {
+                // Checked when the cursor is about to be used, so the page that handed it out
+                // is still yielded before the error.
+                Some(cursor) if !walk.seen.insert(cursor.clone()) => {
+                    return Err(Error::RepeatedCursor { cursor: cursor.clone() });
+                }
                 Some(cursor) => walk.filter.at_cursor(cursor.as_str()),
                 None => ListContactWay { cursor: None, ..walk.filter.clone() },
             };
@@ -61,9 +66,6 @@ impl Client {
             let ids: Vec<String> = page.contact_way.into_iter().map(|item| item.config_id).collect();
             if page.next_cursor.is_empty() {
                 return Ok(Some((ids, None)));
-            }
-            if !walk.seen.insert(page.next_cursor.clone()) {
-                return Err(Error::RepeatedCursor { cursor: page.next_cursor });
             }
             walk.cursor = Some(page.next_cursor);
             Ok(Some((ids, Some(walk))))

@@ -127,6 +127,8 @@ impl TokenCache {
 
 #[cfg(test)]
 mod tests {
+    use wecom_types::ErrCode;
+
     use super::*;
 
     #[test]
@@ -160,6 +162,66 @@ mod tests {
         assert_eq!(&*cache.get(|| async { answer("two", 7200) }).await.expect("token"), "one");
         cache.invalidate("one");
         assert_eq!(&*cache.get(|| async { answer("two", 7200) }).await.expect("token"), "two");
+    }
+
+    /// Ten tasks ask a cold cache while the first fetch is held open; returns what each got and
+    /// how many fetches ran.
+    async fn ten_waiters(outcome: Result<GetTokenResponse, Error>) -> (Vec<Result<Arc<str>, Error>>, usize) {
+        use std::sync::atomic::AtomicUsize;
+        use tokio::sync::Notify;
+
+        let cache = Arc::new(TokenCache::new(Duration::from_secs(300)));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let gate = Arc::new(Notify::new());
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (cache, fetches, gate, outcome) =
+                    (Arc::clone(&cache), Arc::clone(&fetches), Arc::clone(&gate), outcome.clone());
+                tokio::spawn(async move {
+                    cache
+                        .get(|| async move {
+                            fetches.fetch_add(1, Ordering::SeqCst);
+                            gate.notified().await;
+                            outcome
+                        })
+                        .await
+                })
+            })
+            .collect();
+        // On the current-thread runtime this lets every task run until it waits: one on the
+        // gate, nine on the flight lock.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        gate.notify_one();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.expect("task"));
+        }
+        (results, fetches.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn waiters_share_one_fetch() {
+        let (results, fetches) = ten_waiters(answer("one", 7200)).await;
+        assert_eq!(fetches, 1);
+        assert!(results.iter().all(|r| r.as_deref().ok() == Some("one")));
+    }
+
+    #[tokio::test]
+    async fn waiters_share_a_failed_fetch_instead_of_each_sending_one() {
+        let wrong_secret = Error::Api { api: Api::GetToken, code: ErrCode::INVALID_CREDENTIAL, message: String::new() };
+        let (results, fetches) = ten_waiters(Err(wrong_secret)).await;
+        assert_eq!(fetches, 1);
+        assert!(results.iter().all(|r| r.as_ref().err().and_then(Error::code) == Some(ErrCode::INVALID_CREDENTIAL)));
+    }
+
+    #[tokio::test]
+    async fn a_call_after_a_failed_fetch_tries_again() {
+        let cache = TokenCache::new(Duration::from_secs(300));
+        let busy = Error::Api { api: Api::GetToken, code: ErrCode::SYSTEM_BUSY, message: String::new() };
+        cache.get(|| async { Err(busy) }).await.expect_err("busy");
+        assert_eq!(&*cache.get(|| async { answer("one", 7200) }).await.expect("token"), "one");
     }
 
     #[tokio::test]
