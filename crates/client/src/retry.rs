@@ -15,7 +15,7 @@
 //!
 //! An add whose fate is unknown is not resent, because a resend that succeeds would create a
 //! second config and the first one's id (the only key to it, and a unit of the 500 000 quota)
-//! would be lost. The caller gets [`Error::Transport`](crate::Error::Transport) with
+//! would be lost. The caller gets [`Error::Transport`] with
 //! [`Delivery::MaybeSent`] and decides: give each add a unique `state` and look for it with
 //! [`Client::list_contact_ways`](crate::Client::list_contact_ways) before trying again.
 

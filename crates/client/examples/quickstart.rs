@@ -1,0 +1,48 @@
+//! The crate docs' "Getting started", runnable: start the mock (`cargo run -p wecom-mock`), then
+//! `cargo run -p wecom-client --example quickstart`. `WECOM_BASE_URL`, `WECOM_CORPID` and
+//! `WECOM_SECRET` point it elsewhere (the defaults are the mock's default corp).
+
+use futures_util::TryStreamExt;
+use wecom_client::{Client, Error};
+use wecom_types::api::{AddContactWay, AddJoinWay, ListContactWay, Scene};
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    let client = Client::builder(env_or("WECOM_CORPID", "wwmock0000000001"), env_or("WECOM_SECRET", "mock-secret"))
+        .base_url(env_or("WECOM_BASE_URL", "http://127.0.0.1:8080"))
+        .build()?;
+
+    let created = client
+        .add_contact_way(&AddContactWay::multi(["zhangsan", "lisi"], [], Scene::QR_CODE).with_state("spring"))
+        .await?;
+    println!("contact way {} scans at {:?}", created.config_id, created.qr_code);
+
+    // Change the remark and add a member: the other member and the state stay.
+    let way = client
+        .update_contact_way_merged(&created.config_id, |way| {
+            way.remark = Some("spring campaign".into());
+            way.user.get_or_insert_with(Vec::new).push("wangwu".into());
+        })
+        .await?;
+    println!("members now {:?}", way.user);
+    let stored = client.get_contact_way(&created.config_id).await?;
+    println!("read back: members {:?}, state {:?}, remark {:?}", stored.user, stored.state, stored.remark);
+
+    let ids: Vec<String> = client.list_contact_ways(ListContactWay::default()).try_collect().await?;
+    println!("{} contact ways listed, ours among them: {}", ids.len(), ids.contains(&created.config_id));
+
+    let group = client.create_join_way(&AddJoinWay::new(Scene::QR_CODE, ["wrmockchat0001"]).with_state("vip")).await?;
+    println!("join way {} scans at {:?}", group.config_id, group.qr_code);
+    client.update_join_way_merged(&group.config_id, |way| way.remark = Some("VIP".into())).await?;
+    let stored = client.get_join_way(&group.config_id).await?;
+    println!("join way read back: state {:?}, remark {:?}", stored.state, stored.remark);
+
+    client.del_contact_way(&created.config_id).await?;
+    client.del_join_way(&group.config_id).await?;
+    println!("cleaned up");
+    Ok(())
+}
