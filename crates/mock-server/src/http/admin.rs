@@ -19,7 +19,7 @@ pub(super) fn error_response(err: &AdminError) -> Response<Body> {
 }
 
 /// `401` unless the admin token (when one is set) is presented.
-pub(super) fn authorize(state: &MockState, req: &Request<Incoming>) -> Result<(), Response<Body>> {
+pub(super) fn authorize(state: &MockState, req: &Request<Incoming>) -> Result<(), AdminError> {
     let Some(expected) = state.settings.admin_token.as_deref() else { return Ok(()) };
     let presented = req
         .headers()
@@ -30,11 +30,7 @@ pub(super) fn authorize(state: &MockState, req: &Request<Incoming>) -> Result<()
     if constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
         Ok(())
     } else {
-        Err(error_response(&AdminError::new(
-            401,
-            "unauthorized",
-            "a valid `Authorization: Bearer <admin token>` is required",
-        )))
+        Err(AdminError::new(401, "unauthorized", "a valid `Authorization: Bearer <admin token>` is required"))
     }
 }
 

@@ -71,7 +71,7 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
         return api_error(&state, StatusCode::NOT_FOUND, &err, from_ip);
     }
     if is_admin && let Err(denied) = admin::authorize(&state, &req) {
-        return denied;
+        return admin::error_response(&denied);
     }
     let method = req.method().clone();
     let Ok(body) = read_body(req).await else {

@@ -130,7 +130,7 @@ impl Directory {
         match &app.visible {
             None => true,
             Some(v) => {
-                v.members.iter().any(|m| *m == member.userid)
+                v.members.contains(&member.userid)
                     || member.department.iter().any(|d| v.departments.iter().any(|root| self.is_within(*d, *root)))
             }
         }

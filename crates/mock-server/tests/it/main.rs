@@ -1,0 +1,12 @@
+//! Integration tests of `wecom-mock` over real HTTP, one binary.
+
+mod admin;
+mod contact_way;
+mod errcodes;
+mod join_way;
+mod list;
+mod quotas;
+mod support;
+mod temp;
+mod tokens;
+mod wire;
