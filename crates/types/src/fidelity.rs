@@ -133,6 +133,29 @@ fidelity_table! {
     EMPTY_ARRAY_IS_EMPTY_OBJECT: bool = true, spec "§1";
     /// A Join Group remark over 30 characters is truncated to 30, not rejected (doc 99547).
     JOIN_WAY_REMARK_TRUNCATED: bool = true, spec "J1";
+    /// A member or department listed twice counts once; the first position is kept.
+    DUPLICATE_MEMBERS_COLLAPSED: bool = true, spec "C1";
+    /// A department in `party` (and in an app's visible range) includes its sub-departments
+    /// when members are expanded and counted.
+    DEPARTMENTS_INCLUDE_SUBDEPARTMENTS: bool = true, spec "C1 / 41041";
+    /// On update, the directory (60111, 41054, …) is checked only for the lists present in the
+    /// update; members kept from before are not re-checked.
+    UPDATE_CHECKS_ONLY_PRESENT_LISTS: bool = true, spec "C4";
+    /// list: the seed's userid filter matches configs that list the member in `user` (not via a
+    /// department); an unknown userid matches nothing.
+    LIST_USERID_FILTER_MATCHES_LISTED_USERS: bool = true, spec "C3";
+    /// Conclusions are stored and read back as given, minus empty parts; what is sent when the
+    /// chat ends is the text plus the first of image > link > miniprogram.
+    CONCLUSIONS_STORED_AS_GIVEN: bool = true, spec "§3.7";
+    /// An auto-created group takes the first group's owner and member limit.
+    AUTO_ROOM_INHERITS_MEMBER_LIMIT: bool = true, spec "J1 / mock-server.md";
+    /// A config id is 32 lowercase hex characters; any other string is an unknown id (41044).
+    CONFIG_ID_SHAPE: &str = "32 lowercase hex characters", spec "C1";
+    /// After a token expires and a new one is issued, the previous token answers "expired";
+    /// the ones before it, and every token of a replaced corp, answer 40014.
+    TOKEN_ROTATION: &str = "previous token: expired code; older: 40014", spec "§2";
+    /// `externalcontact/groupchat/get` of a group that is not a customer group.
+    GROUP_DETAIL_NOT_CUSTOMER_GROUP: ErrCode = ErrCode::NOT_CUSTOMER_GROUP, spec "§7";
     /// A config with no style given stores none and returns none (no default style exists in
     /// the docs).
     STYLE_HAS_NO_DEFAULT: bool = true, spec "C1 / C4";

@@ -63,7 +63,7 @@ pub(crate) fn get_group_chat(state: &CorpState, req: &GetGroupChat) -> Result<Ge
     let detail = |code: ErrCode| ApiError::with_detail(code, format!("{}: chat_id `{chat_id}`", code.phrase()));
     let chat = state.group_chats.get(chat_id).ok_or_else(|| detail(ErrCode::CHAT_ID_NOT_FOUND))?;
     if !chat.customer_group {
-        return Err(detail(ErrCode::NOT_CUSTOMER_GROUP));
+        return Err(detail(wecom_types::fidelity::GROUP_DETAIL_NOT_CUSTOMER_GROUP));
     }
     let need_name = req.need_name == Some(1);
     let dir = &state.directory;

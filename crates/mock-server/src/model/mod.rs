@@ -191,7 +191,7 @@ impl CorpState {
                         kind: MessageKind::Conclusions,
                         to: key.0,
                         from: Some(key.1),
-                        conclusions: rel.conclusions,
+                        conclusions: rel.conclusions.as_ref().map(wecom_types::api::Conclusions::as_sent),
                         reason: Some(
                             match reason {
                                 EndReason::Closed => "closed",

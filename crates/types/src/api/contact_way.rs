@@ -387,6 +387,15 @@ impl Conclusions {
         Conclusions { text: Some(ConclusionText { content: Some(content.into()) }), ..Default::default() }
     }
 
+    /// What is actually sent to the customer (§3.7): the text, plus only the first of
+    /// image > link > miniprogram.
+    pub fn as_sent(&self) -> Conclusions {
+        let image = self.image.clone();
+        let link = if image.is_none() { self.link.clone() } else { None };
+        let miniprogram = if image.is_none() && link.is_none() { self.miniprogram.clone() } else { None };
+        Conclusions { text: self.text.clone(), image, link, miniprogram }
+    }
+
     /// `true` when no part is present at all (`{}` means "no conclusions").
     pub fn is_absent(&self) -> bool {
         self.text.is_none() && self.image.is_none() && self.link.is_none() && self.miniprogram.is_none()
