@@ -1,6 +1,7 @@
 //! Integration tests of `wecom-mock` over real HTTP, one binary.
 
 mod admin;
+mod binary;
 mod contact_way;
 mod errcodes;
 mod join_way;

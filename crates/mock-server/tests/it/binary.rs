@@ -1,0 +1,97 @@
+//! The `wecom-mock` binary: it starts, prints a curl line that works, loads fixtures, and
+//! exits 0 on SIGTERM after draining.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// A running binary and the lines it printed before serving.
+struct Running {
+    child: Child,
+    banner: Vec<String>,
+}
+
+impl Running {
+    fn start(args: &[&str]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut banner = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("utf-8 line");
+            let done = line.contains("add_contact_way");
+            banner.push(line);
+            if done {
+                break;
+            }
+        }
+        Running { child, banner }
+    }
+
+    fn base_url(&self) -> String {
+        let first = self.banner.first().expect("a banner");
+        first.rsplit(' ').next().expect("an address").to_owned()
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        self.child.wait().expect("the binary exits")
+    }
+}
+
+#[tokio::test]
+async fn the_printed_gettoken_line_works_when_pasted() {
+    let running = Running::start(&[]);
+    let line = running.banner.iter().find(|l| l.trim_start().starts_with("curl -s 'http")).expect("a curl line");
+    let url = line.split('\'').nth(1).expect("a quoted URL");
+    let answer: serde_json::Value = reqwest::get(url).await.expect("reachable").json().await.expect("json");
+    assert_eq!(answer["errcode"], 0, "{answer}");
+    assert!(running.banner.iter().any(|l| l.contains("wwmock0000000001") && l.contains("mock-secret")));
+    assert!(running.terminate().success(), "SIGTERM exits 0");
+}
+
+#[tokio::test]
+async fn fixtures_from_a_toml_file_replace_the_default_corp() {
+    let dir = std::env::temp_dir().join(format!("wecom-mock-fixtures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("corps.toml");
+    std::fs::write(
+        &path,
+        "[[corps]]\ncorpid = \"wwfromtoml\"\n[[corps.apps]]\nagentid = 7\nsecret = \"toml-secret\"\n",
+    )
+    .expect("write fixtures");
+    let running = Running::start(&["--fixtures", path.to_str().expect("utf-8 path")]);
+    let url = format!("{}/cgi-bin/gettoken?corpid=wwfromtoml&corpsecret=toml-secret", running.base_url());
+    let answer: serde_json::Value = reqwest::get(&url).await.expect("reachable").json().await.expect("json");
+    assert_eq!(answer["errcode"], 0, "{answer}");
+    let corps: serde_json::Value = reqwest::get(format!("{}/__admin/corps", running.base_url()))
+        .await
+        .expect("reachable")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(corps["corps"].as_array().map(Vec::len), Some(1));
+    assert!(running.terminate().success());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_broken_fixtures_file_is_refused_with_a_message() {
+    let dir = std::env::temp_dir().join(format!("wecom-mock-bad-fixtures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("corps.json");
+    std::fs::write(&path, r#"{"corps":[{"corpid":"ww1","memebers":[]}]}"#).expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
+        .args(["--listen", "127.0.0.1:0", "--fixtures", path.to_str().expect("utf-8 path")])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("memebers"));
+    std::fs::remove_dir_all(dir).ok();
+}
