@@ -111,3 +111,26 @@ async fn gettoken_sends_the_corpid_and_secret_in_the_query() {
     assert_eq!(seen[0].query.get("corpsecret").map(String::as_str), Some(crate::stub::SECRET));
     assert_eq!(seen[0].token(), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_rejected_with_the_same_token_refresh_it_once() {
+    let stub = Stub::start().await;
+    stub.delay(Api::GetToken, Duration::from_millis(20));
+    // The server considers token-1 expired: every call carrying it fails, the next one passes.
+    stub.on(Api::DelContactWay, |seen| {
+        if seen.token() == Some("token-1") { Reply::err(42001) } else { Reply::ok(serde_json::json!({})) }
+    });
+    let client = stub.client();
+    let calls: Vec<_> = (0..50)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move { client.del_contact_way(&format!("cfg{i}")).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.expect("task").expect("call");
+    }
+    assert_eq!(stub.count(Api::GetToken), 2, "one cold fetch and one refresh");
+    let with_fresh_token = stub.requests(Api::DelContactWay).iter().filter(|s| s.token() == Some("token-2")).count();
+    assert_eq!(with_fresh_token, 50, "each call ends with exactly one send carrying the fresh token");
+}
