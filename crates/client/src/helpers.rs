@@ -118,7 +118,10 @@ impl Client {
     /// of being dropped silently; a result that is no longer a valid config (type 1 without
     /// exactly one user, …) fails with [`Error::Validation`]. Nothing is sent in either case.
     /// There is no version check on the server: a write between the read and the write is
-    /// overwritten for the fields this update carries.
+    /// overwritten for the fields this update carries. Because the lists are sent, the server
+    /// checks every member and department again: a config whose member has since left or lost
+    /// the customer-contact function fails with that member's errcode (60111, 84083, …) until
+    /// the member is removed in `change`.
     ///
     /// ```no_run
     /// # async fn example(client: wecom_client::Client) -> Result<(), wecom_client::Error> {
