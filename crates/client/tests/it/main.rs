@@ -1,11 +1,11 @@
-//! The client against a scriptable in-test HTTP stub (`stub.rs`). Each test names the one
-//! behaviour it proves; none sleeps or measures time (backoff waits are a millisecond or two).
-//!
-//! The stub stands in for `wecom-mock`, which is written in parallel; once it lands, these
-//! tests should drive it instead where it can reproduce the scenario.
+//! The client against the real `wecom-mock` (`mock.rs`: every API and the behaviours the mock
+//! can reproduce) and against a scriptable in-test HTTP stub (`stub.rs`) where a test must
+//! count requests or inspect the exact bytes on the wire. Each test names the one behaviour it
+//! proves; none sleeps or measures time (backoff waits are a millisecond or two).
 
 mod join;
 mod logs;
+mod mock;
 mod pagination;
 mod retry;
 mod stub;
