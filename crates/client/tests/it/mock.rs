@@ -31,7 +31,7 @@ async fn contact_me_round_trip_against_the_mock() {
     assert_eq!(way.state.as_deref(), Some("spring"));
     assert_eq!(way.user, Some(vec!["zhangsan".to_owned(), "lisi".to_owned()]));
     let ids: Vec<String> = client.list_contact_ways(ListContactWay::default()).try_collect().await.expect("list");
-    assert_eq!(ids, [created.config_id.clone()]);
+    assert_eq!(ids, std::slice::from_ref(&created.config_id));
     client.del_contact_way(&created.config_id).await.expect("delete");
     let gone = client.get_contact_way(&created.config_id).await.expect_err("deleted");
     assert_eq!(gone.code(), Some(ErrCode::INVALID_CONFIG_ID));
