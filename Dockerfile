@@ -1,0 +1,26 @@
+# wecom-mock as a container: a static binary on an empty base.
+#   podman build -t wecom-mock .      (or docker build)
+#   podman run -p 8080:8080 wecom-mock
+# Every option is an environment variable (see `wecom-mock --help`).
+
+FROM docker.io/library/rust:1.95-slim AS build
+WORKDIR /src
+COPY . .
+# Static glibc: the binary runs on `scratch` (DNS and /etc/hosts lookups are built into
+# glibc >= 2.34, so callback URLs by host name still resolve).
+RUN RUSTFLAGS='-C target-feature=+crt-static' \
+    cargo build --release --locked -p wecom-mock --target x86_64-unknown-linux-gnu \
+ && mkdir -p /out/data \
+ && cp target/x86_64-unknown-linux-gnu/release/wecom-mock /out/wecom-mock \
+ && strip /out/wecom-mock
+
+FROM scratch
+COPY --from=build /out/wecom-mock /wecom-mock
+COPY --from=build --chown=65534:65534 /out/data /data
+# Inside the container the mock listens on every interface; outside, publish the port you want.
+ENV WECOM_MOCK_LISTEN=0.0.0.0:8080
+USER 65534:65534
+EXPOSE 8080
+VOLUME ["/data"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 CMD ["/wecom-mock", "healthcheck"]
+ENTRYPOINT ["/wecom-mock"]
