@@ -6,6 +6,12 @@ fn main() {
     println!("|---|---|---|---|");
     for row in wecom_types::fidelity::FIDELITY_TABLE {
         let escape = |text: &str| text.replace('|', "\\|");
-        println!("| `{}` | {} | `{}` | {} |", row.name, row.spec, escape(row.choice), escape(&row.what.split_whitespace().collect::<Vec<_>>().join(" ")));
+        println!(
+            "| `{}` | {} | `{}` | {} |",
+            row.name,
+            row.spec,
+            escape(row.choice),
+            escape(&row.what.split_whitespace().collect::<Vec<_>>().join(" "))
+        );
     }
 }
