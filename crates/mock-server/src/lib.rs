@@ -28,6 +28,7 @@
 
 mod domain;
 mod dump;
+mod durability;
 mod http;
 mod model;
 mod ops;
@@ -37,6 +38,7 @@ mod state;
 pub mod control;
 pub mod fixtures;
 
+pub use durability::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, OpenError};
 pub use dump::{ContactWayDump, CorpDump, CustomerDump, GroupChatDump, QuotaDump};
 pub use http::MAX_BODY_BYTES;
 pub use ops::MessageEntry;

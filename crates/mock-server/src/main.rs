@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
 use wecom_mock::fixtures::Fixtures;
-use wecom_mock::{MockState, Settings};
+use wecom_mock::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, MockState, Settings};
 
 /// A stateful fake of the WeCom "Contact Me" / "Join Group" APIs.
 #[derive(Debug, Parser)]
@@ -34,6 +34,21 @@ struct Args {
     /// Seed for config ids and other draws, for reproducible runs (tokens always stay random).
     #[arg(long, env = "WECOM_MOCK_SEED")]
     seed: Option<u64>,
+
+    /// Keep the state in this directory: every change is journaled before it is answered, and a
+    /// restart recovers it. Fixtures load only into an empty data dir. Default: in memory.
+    #[arg(long, env = "WECOM_MOCK_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// With --data-dir: fsync the journal before every answer (`always`, concurrent writers
+    /// share one fsync), once a second (`everysec`: a machine crash loses at most the last
+    /// second), or never (`never`: left to the OS). A killed process loses nothing with any.
+    #[arg(long, env = "WECOM_MOCK_FSYNC", value_enum, default_value_t = FsyncPolicy::Always)]
+    fsync: FsyncPolicy,
+
+    /// With --data-dir: compact the journal into a snapshot once it has grown by this many bytes.
+    #[arg(long, env = "WECOM_MOCK_COMPACT_BYTES", default_value_t = DEFAULT_COMPACT_BYTES)]
+    compact_bytes: u64,
 
     /// Log format on stderr (filter with RUST_LOG, default `info`).
     #[arg(long, env = "WECOM_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -162,7 +177,12 @@ async fn main() -> ExitCode {
         seed: args.seed,
         fixtures,
     };
-    let state = match MockState::new(settings) {
+    let data_dir = args.data_dir.as_ref().map(|path| DataDir {
+        fsync: args.fsync,
+        compact_bytes: args.compact_bytes,
+        ..DataDir::new(path)
+    });
+    let state = match MockState::open(settings, data_dir.as_ref()) {
         Ok(state) => Arc::new(state),
         Err(err) => {
             eprintln!("wecom-mock: {err}");
@@ -170,6 +190,10 @@ async fn main() -> ExitCode {
         }
     };
     print_banner(&state, &base);
-    wecom_mock::serve(listener, state, shutdown_signal()).await;
+    wecom_mock::serve(listener, Arc::clone(&state), shutdown_signal()).await;
+    if state.journal_failed() {
+        // Some changes were refused: say so to whoever restarts us.
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }

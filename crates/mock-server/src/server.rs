@@ -72,6 +72,10 @@ pub async fn serve(listener: TcpListener, state: Arc<MockState>, shutdown: impl 
         () = graceful.shutdown() => tracing::info!("drained"),
         () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("drain timed out"),
     }
+    // Everything answered is in the journal already; this fsyncs what `everysec` / `never`
+    // left in the page cache and stops the writer.
+    let closing = Arc::clone(&state);
+    let _ = tokio::task::spawn_blocking(move || closing.close_journal()).await;
 }
 
 /// A mock server running inside a test, on a random port. Dropping it shuts it down.
@@ -97,6 +101,7 @@ pub struct MockServerBuilder {
     fixtures: Option<Fixtures>,
     seed: Option<u64>,
     admin_token: Option<String>,
+    data_dir: Option<crate::DataDir>,
 }
 
 impl MockServerBuilder {
@@ -118,6 +123,14 @@ impl MockServerBuilder {
         self
     }
 
+    /// Keep the state in a data dir (recovered from it when it has some), as `--data-dir` does.
+    /// The typed helpers (`scan`, `put_corp`, …) do not wait for the journal; answers over HTTP
+    /// do, and [`MockServer::shutdown`] flushes it.
+    pub fn data_dir(mut self, data_dir: crate::DataDir) -> Self {
+        self.data_dir = Some(data_dir);
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     pub async fn try_start(self) -> Result<MockServer, String> {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("cannot bind: {e}"))?;
@@ -128,7 +141,7 @@ impl MockServerBuilder {
             seed: self.seed,
             fixtures: self.fixtures.unwrap_or_default(),
         };
-        let state = Arc::new(MockState::new(settings)?);
+        let state = Arc::new(MockState::open(settings, self.data_dir.as_ref()).map_err(|e| e.to_string())?);
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(serve(listener, Arc::clone(&state), async {
             let _ = rx.await;

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use dashmap::DashMap;
 use parking_lot::{Mutex, RwLock};
@@ -16,6 +16,8 @@ use wecom_types::ErrCode;
 
 use crate::control::AdminError;
 use crate::domain::ApiError;
+use crate::durability::record::{CorpImage, Record};
+use crate::durability::{CompactorParts, DataDir, OpenError, Store, Unavailable, recover};
 use crate::fixtures::{CorpFixture, Fixtures};
 use crate::model::{Clock, ConfigId, CorpState, Event};
 
@@ -40,26 +42,49 @@ pub(crate) struct Corp {
     issued: Mutex<HashMap<u32, (String, Option<String>)>>,
     /// Tokens minted under another epoch are invalid (revocation, replacement).
     epoch: AtomicU64,
+    /// Where every change goes before it is answered (none in memory).
+    journal: Option<Arc<crate::durability::journal::Journal>>,
+    /// The seq of the last journal record this corp reflects; changed under the write lock.
+    pub(crate) applied_seq: AtomicU64,
+    /// Replaced or removed: a change that still reaches it is not journaled (it is as if it
+    /// happened just before the replacement, which wipes it anyway).
+    retired: AtomicBool,
 }
 
 impl Corp {
     /// Runs a command: checks it against the state and applies its events, under the write
-    /// lock. Temp chats that are due end first.
-    pub(crate) fn write<R, E>(
+    /// lock. Temp chats that are due end first. With a data dir the events are journaled before
+    /// they are applied; when the journal cannot take them the command is refused unchanged.
+    pub(crate) fn write<R, E: From<Unavailable>>(
         &self,
         command: impl FnOnce(&CorpState, i64, &mut StdRng) -> Result<(R, Vec<Event>), E>,
     ) -> Result<R, E> {
         let mut state = self.state.write();
         let now = state.now();
-        for event in state.due_expirations(now) {
-            state.apply(event);
-        }
+        let due = state.due_expirations(now);
+        self.commit(&mut state, due)?;
         let mut rng = self.rng.lock();
         let (reply, events) = command(&state, now, &mut rng)?;
+        self.commit(&mut state, events)?;
+        Ok(reply)
+    }
+
+    /// Journals (enqueues, no I/O) then applies one write's events; called under the write lock.
+    fn commit(&self, state: &mut CorpState, events: Vec<Event>) -> Result<(), Unavailable> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        if let Some(journal) = &self.journal
+            && !self.retired.load(Ordering::Acquire)
+        {
+            let corpid = &state.corpid;
+            let seq = journal.append(|seq| Record::Events { corpid: corpid.clone(), seq, events: events.clone() })?;
+            self.applied_seq.store(seq, Ordering::Release);
+        }
         for event in events {
             state.apply(event);
         }
-        Ok(reply)
+        Ok(())
     }
 
     /// Reads the state at its current instant (ending due temp chats first, so a read never
@@ -83,10 +108,8 @@ impl Corp {
         let mut state = self.state.write();
         let events = state.due_expirations(state.now());
         let n = events.len();
-        for event in events {
-            state.apply(event);
-        }
-        n
+        // With a failed journal the chats stay until a restart rather than end unrecorded.
+        if self.commit(&mut state, events).is_ok() { n } else { 0 }
     }
 
     /// A fresh config id, unique in this corp.
@@ -113,7 +136,12 @@ struct TokenEntry {
 pub struct MockState {
     /// The settings it was started with.
     pub settings: Settings,
-    corps: DashMap<String, Arc<Corp>>,
+    corps: Arc<DashMap<String, Arc<Corp>>>,
+    /// Corps are created, replaced and removed one operation at a time (and not while the
+    /// compactor copies them), so each such change is one journal record in a clear order.
+    lifecycle: Arc<Mutex<()>>,
+    /// The journal and compactor with a data dir.
+    store: Option<Store>,
     tokens: DashMap<String, TokenEntry>,
     next_epoch: AtomicU64,
     request_seq: AtomicU64,
@@ -135,17 +163,69 @@ fn token_chars(len: usize) -> String {
 }
 
 impl MockState {
-    /// A server with the fixtures' corps (or the default corp) loaded.
+    /// A server with the fixtures' corps (or the default corp) loaded, in memory.
     pub fn new(settings: Settings) -> Result<Self, String> {
-        let state = MockState {
+        MockState::open(settings, None).map_err(|e| e.to_string())
+    }
+
+    /// A server kept in `data_dir` when given: its state is recovered from there, and the
+    /// fixtures are loaded only into an empty data dir (afterwards the data dir is the truth).
+    pub fn open(settings: Settings, data_dir: Option<&DataDir>) -> Result<Self, OpenError> {
+        let mut state = MockState {
             settings,
-            corps: DashMap::new(),
+            corps: Arc::new(DashMap::new()),
+            lifecycle: Arc::new(Mutex::new(())),
+            store: None,
             tokens: DashMap::new(),
             next_epoch: AtomicU64::new(1),
             request_seq: AtomicU64::new(0),
         };
-        state.load_fixtures(None)?;
+        let Some(options) = data_dir else {
+            state.load_fixtures(None).map_err(OpenError::Fixtures)?;
+            return Ok(state);
+        };
+        let recovered = recover::recover(&options.path)?;
+        let parts = CompactorParts {
+            dir: options.path.clone(),
+            corps: Arc::clone(&state.corps),
+            lifecycle: Arc::clone(&state.lifecycle),
+        };
+        let compact_now = recovered.segments > 0;
+        state.store = Some(Store::new(options, recovered.next_segment, recovered.next_seq, parts, compact_now)?);
+        if recovered.fresh {
+            state.load_fixtures(None).map_err(OpenError::Fixtures)?;
+        } else {
+            tracing::info!(
+                dir = %options.path.display(),
+                corps = recovered.corps.len(),
+                replayed = recovered.replayed,
+                "state recovered from the data dir (fixtures are not loaded over it)"
+            );
+            for (_, (seq, corp)) in recovered.corps {
+                state.insert_corp(corp, seq);
+            }
+        }
         Ok(state)
+    }
+
+    /// `true` once the journal failed (a full disk, say): changes are refused until a restart.
+    pub fn journal_failed(&self) -> bool {
+        self.store.as_ref().is_some_and(|store| store.journal.has_failed())
+    }
+
+    /// Waits until journal record `lsn` meets the fsync policy.
+    pub(crate) async fn durable(&self, lsn: u64) -> Result<(), Unavailable> {
+        match &self.store {
+            Some(store) if lsn > 0 => store.journal.wait(lsn).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes and fsyncs everything journaled and stops the journal (clean shutdown).
+    pub(crate) fn close_journal(&self) {
+        if let Some(store) = &self.store {
+            store.close();
+        }
     }
 
     fn fixture_corps(&self) -> Vec<CorpFixture> {
@@ -161,10 +241,14 @@ impl MockState {
         let corps = self.fixture_corps();
         match only {
             None => {
-                self.corps.clear();
+                // Built first, so a broken fixture leaves everything as it was.
+                let mut states = Vec::with_capacity(corps.len());
                 for fixture in &corps {
-                    self.put_corp(fixture)?;
+                    let clock = self.corp(&fixture.corpid).map(|c| c.state.read().clock).unwrap_or_default();
+                    let (directory, chats) = fixture.build(clock.now())?;
+                    states.push(CorpState::new(fixture.corpid.clone(), directory, chats, clock));
                 }
+                self.install(true, &[], states).map_err(|_| JOURNAL_UNAVAILABLE.to_owned())?;
             }
             Some(corpid) => match corps.iter().find(|c| c.corpid == corpid) {
                 Some(fixture) => self.put_corp(fixture)?,
@@ -175,7 +259,7 @@ impl MockState {
                     let (dir, chats) = (replacement.directory, replacement.group_chats);
                     let fresh =
                         CorpState::new(corpid.to_owned(), dir, chats.into_values().collect(), replacement.clock);
-                    self.insert_corp(fresh);
+                    self.install(false, &[], vec![fresh]).map_err(|_| JOURNAL_UNAVAILABLE.to_owned())?;
                 }
             },
         }
@@ -186,13 +270,65 @@ impl MockState {
     pub fn put_corp(&self, fixture: &CorpFixture) -> Result<(), String> {
         let clock = self.corp(&fixture.corpid).map(|c| c.state.read().clock).unwrap_or_default();
         let (directory, chats) = fixture.build(clock.now())?;
-        self.insert_corp(CorpState::new(fixture.corpid.clone(), directory, chats, clock));
+        let state = CorpState::new(fixture.corpid.clone(), directory, chats, clock);
+        self.install(false, &[], vec![state]).map_err(|_| JOURNAL_UNAVAILABLE.to_owned())?;
         Ok(())
     }
 
-    fn insert_corp(&self, state: CorpState) {
+    /// Creates, replaces (`put`) and removes corps as one journaled step; returns whether any
+    /// of `removed` existed.
+    fn install(&self, clear: bool, removed: &[&str], put: Vec<CorpState>) -> Result<bool, Unavailable> {
+        let _lifecycle = self.lifecycle.lock();
+        let journal = self.store.as_ref().map(|store| &store.journal);
+        if let Some(journal) = journal {
+            journal.usable()?;
+        }
+        let old: Vec<Arc<Corp>> = if clear {
+            self.corps.iter().map(|c| Arc::clone(c.value())).collect()
+        } else {
+            removed.iter().copied().chain(put.iter().map(|s| s.corpid.as_str())).filter_map(|id| self.corp(id)).collect()
+        };
+        let retire = |flag: bool| {
+            for corp in &old {
+                let _write = corp.state.write();
+                corp.retired.store(flag, Ordering::Release);
+            }
+        };
+        // After this no change to an old corp can reach the journal, so the record below
+        // follows every record of theirs.
+        retire(true);
+        let mut seq = 0;
+        if let Some(journal) = journal {
+            let removed: Vec<String> = removed.iter().map(|id| (*id).to_owned()).collect();
+            let images: Vec<CorpImage> = put.iter().map(CorpImage::of).collect();
+            match journal.append(|s| Record::Corps { seq: s, clear, removed, put: images }) {
+                Ok(s) => seq = s,
+                Err(err) => {
+                    retire(false);
+                    return Err(err);
+                }
+            }
+        }
+        if clear {
+            self.corps.clear();
+        }
+        let mut existed = false;
+        for id in removed {
+            existed |= self.corps.remove(*id).is_some();
+        }
+        for state in put {
+            self.insert_corp(state, seq);
+        }
+        Ok(existed)
+    }
+
+    /// Puts a corp in the map as it is (no journal record: the caller wrote one, or it was
+    /// recovered from one).
+    fn insert_corp(&self, state: CorpState, seq: u64) {
         let rng = match self.settings.seed {
-            Some(seed) => StdRng::seed_from_u64(seed ^ fnv1a(state.corpid.as_bytes())),
+            // Mixing in the seq keeps a seeded run reproducible for the same history while a
+            // recovered corp does not hand out the ids of its first life again.
+            Some(seed) => StdRng::seed_from_u64(seed ^ fnv1a(state.corpid.as_bytes()) ^ seq.rotate_left(32)),
             None => StdRng::from_os_rng(),
         };
         let corp = Corp {
@@ -200,6 +336,9 @@ impl MockState {
             rng: Mutex::new(rng),
             issued: Mutex::new(HashMap::new()),
             epoch: AtomicU64::new(self.next_epoch.fetch_add(1, Ordering::Relaxed)),
+            journal: self.store.as_ref().map(|store| Arc::clone(&store.journal)),
+            applied_seq: AtomicU64::new(seq),
+            retired: AtomicBool::new(false),
         };
         let corpid = corp.state.read().corpid.clone();
         self.corps.insert(corpid, Arc::new(corp));
@@ -210,7 +349,7 @@ impl MockState {
     }
 
     pub(crate) fn remove_corp(&self, corpid: &str) -> bool {
-        self.corps.remove(corpid).is_some()
+        self.install(false, &[corpid], Vec::new()).unwrap_or(false)
     }
 
     /// Every corp id, sorted.
@@ -345,6 +484,8 @@ impl MockState {
         }
     }
 }
+
+const JOURNAL_UNAVAILABLE: &str = "the mock cannot write its journal: the change was not made";
 
 /// A small stable hash to derive per-corp seeds.
 fn fnv1a(bytes: &[u8]) -> u64 {

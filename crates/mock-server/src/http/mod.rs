@@ -62,6 +62,9 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or_default().to_owned();
     if path == "/healthz" {
+        if state.journal_failed() {
+            return json_response(StatusCode::SERVICE_UNAVAILABLE, br#"{"status":"journal_failed"}"#.to_vec());
+        }
         return json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec());
     }
     let is_admin = path == "/__admin" || path.starts_with("/__admin/");
@@ -85,9 +88,19 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
         let err = ApiError::with_detail(wecom_types::fidelity::BODY_TOO_LARGE, "request body too large");
         return api_error(&state, StatusCode::PAYLOAD_TOO_LARGE, &err, from_ip);
     };
-    match api {
+    if is_admin && method != hyper::Method::GET && state.journal_failed() {
+        // Corp lifecycle changes have no errcode path of their own: refuse them here.
+        return admin::error_response(&crate::durability::Unavailable.into());
+    }
+    let (response, lsn) = crate::durability::track(|| match api {
         Some(api) => wecom::handle(&state, api, &query, &body, from_ip),
         None => admin::handle(&state, &method, &path, &query, &body),
+    });
+    // The change is in memory; it is acknowledged only once the journal has it.
+    match state.durable(lsn).await {
+        Ok(()) => response,
+        Err(unavailable) if is_admin => admin::error_response(&unavailable.into()),
+        Err(unavailable) => api_error(&state, StatusCode::OK, &unavailable.into(), from_ip),
     }
 }
 

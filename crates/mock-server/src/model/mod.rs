@@ -47,7 +47,9 @@ pub(crate) enum EndReason {
 
 /// One change of a corp's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
+// Externally tagged: an internally tagged enum buffers its fields, and serde's buffer cannot
+// hold the `u128` config ids, so the journal could not read events back.
+#[serde(rename_all = "snake_case")]
 pub(crate) enum Event {
     ContactWayCreated { record: ContactWayRecord },
     ContactWayReplaced { record: ContactWayRecord },

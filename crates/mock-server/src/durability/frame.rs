@@ -1,0 +1,228 @@
+//! The bytes on disk: a file header (magic and format version) and framed records
+//! `[len: u32 LE][crc32c(len ‖ payload): u32 LE][payload]`.
+//!
+//! A record is either read whole with a matching checksum or not at all, so a torn write at
+//! the end of a file is seen as such and never half-applied.
+
+use std::io;
+
+/// The format this build writes and reads. A file with a higher number was written by a newer
+/// build and is refused rather than misread.
+pub(crate) const FORMAT_VERSION: u32 = 1;
+
+/// Magic of a journal segment.
+pub(crate) const JOURNAL_MAGIC: [u8; 8] = *b"WCMJRNL\0";
+/// Magic of a snapshot.
+pub(crate) const SNAPSHOT_MAGIC: [u8; 8] = *b"WCMSNAP\0";
+
+/// Header length: magic, version, reserved.
+pub(crate) const HEADER_LEN: usize = 16;
+
+/// Bytes before a record's payload.
+pub(crate) const FRAME_OVERHEAD: usize = 8;
+
+/// A record larger than this is taken for a corrupt length (a corp's image is far smaller).
+pub(crate) const MAX_RECORD: usize = 1 << 30;
+
+/// A file header.
+pub(crate) fn header(magic: [u8; 8]) -> [u8; HEADER_LEN] {
+    let mut out = [0u8; HEADER_LEN];
+    out[..8].copy_from_slice(&magic);
+    out[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out
+}
+
+/// What a file's first bytes say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Header {
+    /// Shorter than a header (a file created by a crash before its header was written).
+    Incomplete,
+    /// Not one of ours.
+    Foreign,
+    /// Ours, at this format version.
+    Version(u32),
+}
+
+pub(crate) fn read_header(bytes: &[u8], magic: [u8; 8]) -> Header {
+    if bytes.len() < HEADER_LEN {
+        return if magic.starts_with(bytes) { Header::Incomplete } else { Header::Foreign };
+    }
+    if bytes[..8] != magic {
+        return Header::Foreign;
+    }
+    let mut version = [0u8; 4];
+    version.copy_from_slice(&bytes[8..12]);
+    Header::Version(u32::from_le_bytes(version))
+}
+
+/// Appends one framed record to `out`.
+pub(crate) fn frame_into(out: &mut Vec<u8>, payload: &[u8]) -> io::Result<()> {
+    let len = u32::try_from(payload.len())
+        .ok()
+        .filter(|len| (*len as usize) <= MAX_RECORD)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "record too large"))?;
+    let len = len.to_le_bytes();
+    let crc = crc32c_update(crc32c_update(!0, &len), payload) ^ !0;
+    out.extend_from_slice(&len);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(payload);
+    Ok(())
+}
+
+/// Why reading records stopped before the end of the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The bytes end inside a record: a write that did not finish.
+    Torn,
+    /// A record's checksum or length is wrong.
+    Corrupt,
+}
+
+/// Walks the framed records of `bytes` (after the header).
+pub(crate) struct Records<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    stop: Option<Stop>,
+}
+
+impl<'a> Records<'a> {
+    pub(crate) fn new(bytes: &'a [u8], offset: usize) -> Self {
+        Records { bytes, offset, stop: None }
+    }
+
+    /// Where the last whole record ended.
+    pub(crate) fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Why the walk ended early, if it did.
+    pub(crate) fn stop(&self) -> Option<&Stop> {
+        self.stop.as_ref()
+    }
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.stop.is_some() {
+            return None;
+        }
+        let rest = self.bytes.get(self.offset..).unwrap_or_default();
+        if rest.is_empty() {
+            return None;
+        }
+        if rest.len() < FRAME_OVERHEAD {
+            self.stop = Some(Stop::Torn);
+            return None;
+        }
+        let mut len = [0u8; 4];
+        len.copy_from_slice(&rest[..4]);
+        let mut crc = [0u8; 4];
+        crc.copy_from_slice(&rest[4..8]);
+        let size = u32::from_le_bytes(len) as usize;
+        if size > MAX_RECORD {
+            self.stop = Some(Stop::Corrupt);
+            return None;
+        }
+        let Some(payload) = rest.get(FRAME_OVERHEAD..FRAME_OVERHEAD + size) else {
+            self.stop = Some(Stop::Torn);
+            return None;
+        };
+        if crc32c_update(crc32c_update(!0, &len), payload) ^ !0 != u32::from_le_bytes(crc) {
+            self.stop = Some(Stop::Corrupt);
+            return None;
+        }
+        self.offset += FRAME_OVERHEAD + size;
+        Some(payload)
+    }
+}
+
+/// CRC-32C (Castagnoli) lookup table, built at compile time.
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut crc = i as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+            bit += 1;
+        }
+        table[i] = crc;
+        i += 1;
+    }
+    table
+};
+
+fn crc32c_update(mut crc: u32, bytes: &[u8]) -> u32 {
+    for b in bytes {
+        crc = CRC_TABLE[((crc ^ u32::from(*b)) & 0xff) as usize] ^ (crc >> 8);
+    }
+    crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn framed(payloads: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for p in payloads {
+            frame_into(&mut out, p).expect("frames");
+        }
+        out
+    }
+
+    #[test]
+    fn crc32c_matches_the_standard_check_value() {
+        assert_eq!(crc32c_update(!0, b"123456789") ^ !0, 0xE306_9283);
+    }
+
+    #[test]
+    fn whole_records_read_back_in_order() {
+        let bytes = framed(&[b"one", b"", b"three"]);
+        let mut records = Records::new(&bytes, 0);
+        let read: Vec<&[u8]> = records.by_ref().collect();
+        assert_eq!(read, [b"one".as_slice(), b"", b"three"]);
+        assert_eq!(records.stop(), None);
+        assert_eq!(records.offset(), bytes.len());
+    }
+
+    #[test]
+    fn every_cut_of_the_last_record_is_torn_and_keeps_the_whole_ones() {
+        let bytes = framed(&[b"first", b"second record"]);
+        let first_end = FRAME_OVERHEAD + 5;
+        for cut in first_end + 1..bytes.len() {
+            let mut records = Records::new(&bytes[..cut], 0);
+            assert_eq!(records.by_ref().count(), 1, "cut at {cut}");
+            assert_eq!(records.stop(), Some(&Stop::Torn), "cut at {cut}");
+            assert_eq!(records.offset(), first_end);
+        }
+    }
+
+    #[test]
+    fn every_flipped_bit_is_caught_as_corrupt_or_torn() {
+        let bytes = framed(&[b"payload"]);
+        for bit in 0..bytes.len() * 8 {
+            let mut damaged = bytes.clone();
+            damaged[bit / 8] ^= 1 << (bit % 8);
+            let mut records = Records::new(&damaged, 0);
+            assert_eq!(records.by_ref().count(), 0, "bit {bit}");
+            assert!(records.stop().is_some(), "bit {bit}");
+        }
+    }
+
+    #[test]
+    fn headers_tell_ours_foreign_incomplete_and_newer_apart() {
+        let ours = header(JOURNAL_MAGIC);
+        assert_eq!(read_header(&ours, JOURNAL_MAGIC), Header::Version(FORMAT_VERSION));
+        assert_eq!(read_header(&ours, SNAPSHOT_MAGIC), Header::Foreign);
+        assert_eq!(read_header(&ours[..5], JOURNAL_MAGIC), Header::Incomplete);
+        assert_eq!(read_header(b"", JOURNAL_MAGIC), Header::Incomplete);
+        assert_eq!(read_header(b"garbage-garbage-", JOURNAL_MAGIC), Header::Foreign);
+        let mut newer = ours;
+        newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        assert_eq!(read_header(&newer, JOURNAL_MAGIC), Header::Version(FORMAT_VERSION + 1));
+    }
+}

@@ -1,0 +1,337 @@
+//! The append-only journal: callers enqueue framed records while they hold a corp's lock (no
+//! I/O there), one writer thread writes what has piled up and fsyncs it once for all of it
+//! (group commit), then releases every reply that waited for it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+use tokio::sync::watch;
+
+use super::frame::{self, JOURNAL_MAGIC};
+use super::record::Record;
+use super::{FsyncPolicy, Unavailable};
+
+/// How far the journal has got: every record up to `acked` meets the fsync policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Progress {
+    pub acked: u64,
+    /// A write or fsync failed: nothing after `acked` will ever be acknowledged.
+    pub failed: bool,
+}
+
+/// The name of journal segment `n`.
+pub(crate) fn segment_name(n: u64) -> String {
+    format!("wal-{n:020}.log")
+}
+
+/// Makes a directory entry (a created or renamed file) durable.
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+struct Queue {
+    /// Framed records not yet handed to the writer.
+    bytes: Vec<u8>,
+    /// The LSN (count of records) of the last record in `bytes`.
+    last_lsn: u64,
+    /// Where in `bytes` the next segment starts, when a rotation was asked for.
+    rotate_at: Option<usize>,
+    /// The segment records enqueued now go to.
+    segment: u64,
+    closing: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+    progress: watch::Sender<Progress>,
+    next_seq: AtomicU64,
+    failed: AtomicBool,
+    closed: AtomicBool,
+}
+
+/// Options of the writer thread.
+#[derive(Debug, Clone)]
+pub(crate) struct WriterOptions {
+    pub dir: PathBuf,
+    pub policy: FsyncPolicy,
+    /// Ask for a compaction once a segment has grown past this many bytes.
+    pub compact_bytes: u64,
+    /// Fault injection: writes fail as on a full disk once this many bytes were written.
+    pub fail_after_bytes: Option<u64>,
+}
+
+/// The journal of one data dir.
+pub(crate) struct Journal {
+    shared: Arc<Shared>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Journal {
+    /// Creates segment `segment` and starts the writer. `compact` is told when a segment has
+    /// grown past the threshold.
+    pub(crate) fn start(
+        options: WriterOptions,
+        segment: u64,
+        next_seq: u64,
+        compact: std::sync::mpsc::Sender<()>,
+    ) -> io::Result<Journal> {
+        let file = create_segment(&options.dir, segment)?;
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue { bytes: Vec::new(), last_lsn: 0, rotate_at: None, segment, closing: false }),
+            wake: Condvar::new(),
+            progress: watch::Sender::new(Progress::default()),
+            next_seq: AtomicU64::new(next_seq),
+            failed: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+        });
+        let writer = Writer {
+            shared: Arc::clone(&shared),
+            options,
+            file,
+            segment,
+            segment_bytes: frame::HEADER_LEN as u64,
+            total_bytes: 0,
+            last_sync: Instant::now(),
+            dirty: false,
+            compact,
+            compaction_asked: false,
+        };
+        let handle = std::thread::Builder::new().name("wecom-mock-journal".into()).spawn(move || writer.run())?;
+        Ok(Journal { shared, writer: Mutex::new(Some(handle)) })
+    }
+
+    /// `Err` once the journal has failed or closed: a change must not be made then.
+    pub(crate) fn usable(&self) -> Result<(), Unavailable> {
+        if self.shared.failed.load(Ordering::Acquire) || self.shared.closed.load(Ordering::Acquire) {
+            Err(Unavailable)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(crate) fn has_failed(&self) -> bool {
+        self.shared.failed.load(Ordering::Acquire)
+    }
+
+    /// Encodes and enqueues a record made with the next seq; returns the seq. No I/O: safe
+    /// under a corp lock. The record's LSN is noted for the request being served, which waits
+    /// for it before answering (see [`super::track`]).
+    pub(crate) fn append(&self, make: impl FnOnce(u64) -> Record) -> Result<u64, Unavailable> {
+        self.usable()?;
+        let seq = self.shared.next_seq.fetch_add(1, Ordering::Relaxed);
+        let payload = serde_json::to_vec(&make(seq)).map_err(|err| {
+            tracing::error!(%err, "a journal record could not be encoded");
+            Unavailable
+        })?;
+        let lsn = {
+            let mut queue = self.shared.queue.lock();
+            if queue.closing {
+                return Err(Unavailable);
+            }
+            frame::frame_into(&mut queue.bytes, &payload).map_err(|_| Unavailable)?;
+            queue.last_lsn += 1;
+            queue.last_lsn
+        };
+        self.shared.wake.notify_one();
+        super::note_lsn(lsn);
+        Ok(seq)
+    }
+
+    /// Starts a new segment for the records enqueued from now on; returns the number of the
+    /// segment just closed (every record enqueued before this call is in it or before it).
+    pub(crate) fn rotate(&self) -> Result<u64, Unavailable> {
+        self.usable()?;
+        let closed = {
+            let mut queue = self.shared.queue.lock();
+            if queue.closing || queue.rotate_at.is_some() {
+                return Err(Unavailable);
+            }
+            queue.rotate_at = Some(queue.bytes.len());
+            queue.segment += 1;
+            queue.segment - 1
+        };
+        self.shared.wake.notify_one();
+        Ok(closed)
+    }
+
+    /// The seq the next record will get (snapshots store it so seqs never go back).
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.shared.next_seq.load(Ordering::Relaxed)
+    }
+
+    /// Waits until record `lsn` meets the fsync policy; `Err` when the journal failed first.
+    pub(crate) async fn wait(&self, lsn: u64) -> Result<(), Unavailable> {
+        let mut progress = self.shared.progress.subscribe();
+        match progress.wait_for(|p| p.acked >= lsn || p.failed).await {
+            Ok(p) if p.acked >= lsn => Ok(()),
+            _ => Err(Unavailable),
+        }
+    }
+
+    /// Writes and fsyncs everything enqueued, then stops the writer. Later changes are refused.
+    pub(crate) fn close(&self) {
+        self.shared.closed.store(true, Ordering::Release);
+        self.shared.queue.lock().closing = true;
+        self.shared.wake.notify_one();
+        if let Some(handle) = self.writer.lock().take()
+            && handle.join().is_err()
+        {
+            tracing::error!("the journal writer panicked");
+        }
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn create_segment(dir: &Path, n: u64) -> io::Result<File> {
+    let mut file = OpenOptions::new().write(true).create_new(true).open(dir.join(segment_name(n)))?;
+    file.write_all(&frame::header(JOURNAL_MAGIC))?;
+    file.sync_all()?;
+    sync_dir(dir)?;
+    Ok(file)
+}
+
+struct Writer {
+    shared: Arc<Shared>,
+    options: WriterOptions,
+    file: File,
+    /// The segment `file` is.
+    segment: u64,
+    segment_bytes: u64,
+    total_bytes: u64,
+    last_sync: Instant,
+    /// Written but not fsynced.
+    dirty: bool,
+    compact: std::sync::mpsc::Sender<()>,
+    compaction_asked: bool,
+}
+
+/// What the writer takes from the queue in one go.
+struct Batch {
+    bytes: Vec<u8>,
+    last_lsn: u64,
+    rotate_at: Option<usize>,
+    closing: bool,
+}
+
+impl Writer {
+    fn run(mut self) {
+        let mut spare = Vec::new();
+        loop {
+            let batch = self.next_batch(std::mem::take(&mut spare));
+            let result = self.write_batch(&batch);
+            match result {
+                Ok(()) => self.shared.progress.send_modify(|p| p.acked = p.acked.max(batch.last_lsn)),
+                Err(err) => self.fail(&err),
+            }
+            if self.segment_bytes > self.options.compact_bytes && !self.compaction_asked {
+                // The compactor rotates the journal, which resets the count.
+                self.compaction_asked = self.compact.send(()).is_ok();
+            }
+            if batch.closing {
+                break;
+            }
+            spare = batch.bytes;
+            spare.clear();
+        }
+    }
+
+    /// Waits for records, a rotation, closing, or (everysec) the next due fsync.
+    fn next_batch(&mut self, spare: Vec<u8>) -> Batch {
+        let mut queue = self.shared.queue.lock();
+        loop {
+            if !queue.bytes.is_empty() || queue.rotate_at.is_some() || queue.closing {
+                break;
+            }
+            if self.options.policy == FsyncPolicy::EverySec && self.dirty {
+                let due = Duration::from_secs(1).saturating_sub(self.last_sync.elapsed());
+                if due.is_zero() || self.shared.wake.wait_for(&mut queue, due).timed_out() {
+                    break;
+                }
+            } else {
+                self.shared.wake.wait(&mut queue);
+            }
+        }
+        Batch {
+            bytes: std::mem::replace(&mut queue.bytes, spare),
+            last_lsn: queue.last_lsn,
+            rotate_at: queue.rotate_at.take(),
+            closing: queue.closing,
+        }
+    }
+
+    fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
+        if self.shared.failed.load(Ordering::Acquire) {
+            // Nothing is written after a failure: the file may end in a torn record.
+            return Err(io::Error::other("the journal failed earlier"));
+        }
+        let split = batch.rotate_at.unwrap_or(batch.bytes.len()).min(batch.bytes.len());
+        self.write(&batch.bytes[..split])?;
+        if batch.rotate_at.is_some() {
+            // The closed segment is complete on disk before the next one exists, so only the
+            // last segment can ever end torn.
+            self.file.sync_data()?;
+            self.segment += 1;
+            self.file = create_segment(&self.options.dir, self.segment)?;
+            self.segment_bytes = frame::HEADER_LEN as u64;
+            self.compaction_asked = false;
+            self.last_sync = Instant::now();
+            self.dirty = false;
+            self.write(&batch.bytes[split..])?;
+        }
+        let sync = match self.options.policy {
+            FsyncPolicy::Always => self.dirty,
+            FsyncPolicy::EverySec => self.dirty && self.last_sync.elapsed() >= Duration::from_secs(1),
+            FsyncPolicy::Never => false,
+        };
+        if sync || (batch.closing && self.dirty) {
+            self.file.sync_data()?;
+            self.last_sync = Instant::now();
+            self.dirty = false;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if let Some(limit) = self.options.fail_after_bytes {
+            let room = usize::try_from(limit.saturating_sub(self.total_bytes)).unwrap_or(usize::MAX);
+            if bytes.len() > room {
+                // Like a disk filling up mid-record: a torn tail, then the error.
+                self.file.write_all(&bytes[..room])?;
+                self.total_bytes += room as u64;
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "no space left on device (injected)"));
+            }
+        }
+        self.file.write_all(bytes)?;
+        self.segment_bytes += bytes.len() as u64;
+        self.total_bytes += bytes.len() as u64;
+        self.dirty = true;
+        Ok(())
+    }
+
+    fn fail(&mut self, err: &io::Error) {
+        if !self.shared.failed.swap(true, Ordering::AcqRel) {
+            tracing::error!(
+                %err,
+                dir = %self.options.dir.display(),
+                "the journal cannot be written: changes are refused from now on (errcode -1 / HTTP 503); \
+                 restart once the disk is fixed to recover every acknowledged change"
+            );
+        }
+        self.shared.progress.send_modify(|p| p.failed = true);
+    }
+}

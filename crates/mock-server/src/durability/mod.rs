@@ -1,0 +1,259 @@
+//! Durability with `--data-dir`: every change is in the journal before its answer is sent.
+//!
+//! The flow of one write (see `ARCHITECTURE.md`): under the corp's write lock `Corp::write`
+//! encodes the events and enqueues them ([`journal::Journal::append`], no I/O), applies them and
+//! releases the lock; the HTTP layer then awaits the record's group commit before it answers
+//! ([`track`] notes which record a request made). A background compactor rotates the journal,
+//! copies each corp under its read lock and writes a snapshot; start-up loads the newest
+//! snapshot and replays the journal after it ([`recover`]).
+
+mod frame;
+pub(crate) mod journal;
+pub(crate) mod record;
+pub(crate) mod recover;
+
+use std::cell::Cell;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use dashmap::DashMap;
+use parking_lot::Mutex;
+use wecom_types::ErrCode;
+
+use crate::control::AdminError;
+use crate::domain::ApiError;
+use crate::state::Corp;
+use journal::Journal;
+use record::CorpImage;
+
+/// When the journal is fsynced, and so what a crash can lose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FsyncPolicy {
+    /// Before every answer (concurrent writers share one fsync): nothing acknowledged is lost.
+    #[default]
+    Always,
+    /// Written before every answer, fsynced once a second: a killed process loses nothing, a
+    /// machine crash or power loss at most the last second of acknowledged changes.
+    #[value(name = "everysec")]
+    EverySec,
+    /// Written before every answer, fsynced only on rotation and shutdown: a killed process
+    /// loses nothing, a machine crash what the OS had not yet written.
+    Never,
+}
+
+/// Where and how the state is kept on disk.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    /// The directory (created when missing).
+    pub path: PathBuf,
+    /// The fsync policy.
+    pub fsync: FsyncPolicy,
+    /// Compact the journal into a snapshot once a segment is this large.
+    pub compact_bytes: u64,
+    /// Fault injection for tests: the journal fails as on a full disk after this many bytes.
+    #[doc(hidden)]
+    pub fail_after_bytes: Option<u64>,
+}
+
+/// Default compaction threshold: 64 MiB of journal.
+pub const DEFAULT_COMPACT_BYTES: u64 = 64 << 20;
+
+impl DataDir {
+    /// A data dir with the default policy (`always`) and compaction threshold.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        DataDir { path: path.into(), fsync: FsyncPolicy::Always, compact_bytes: DEFAULT_COMPACT_BYTES, fail_after_bytes: None }
+    }
+}
+
+/// Why the mock could not start from its data dir.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// A file was written by a newer wecom-mock.
+    #[error(
+        "{path} was written by a newer wecom-mock (data format v{version}; this build reads up to v{current}): \
+         upgrade wecom-mock or use another --data-dir",
+        path = path.display(), current = frame::FORMAT_VERSION
+    )]
+    Newer {
+        /// The file.
+        path: PathBuf,
+        /// Its format version.
+        version: u32,
+    },
+    /// A file is damaged where a crash cannot have torn it.
+    #[error("{path} is damaged: {detail}; refusing to start rather than lose acknowledged changes", path = path.display())]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The data dir cannot be read or written.
+    #[error("{path}: {source}", path = path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The fixtures could not be loaded into a fresh data dir.
+    #[error("{0}")]
+    Fixtures(String),
+}
+
+/// The journal cannot take a change (it failed, or the server is shutting down): the change is
+/// refused before it is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Unavailable;
+
+impl From<Unavailable> for ApiError {
+    fn from(_: Unavailable) -> Self {
+        ApiError::with_detail(ErrCode::SYSTEM_BUSY, "system busy: the mock cannot write its journal")
+    }
+}
+
+impl From<Unavailable> for AdminError {
+    fn from(_: Unavailable) -> Self {
+        AdminError::new(503, "journal_unavailable", "the mock cannot write its journal: the change was not made")
+    }
+}
+
+tokio::task_local! {
+    /// The highest journal LSN written while serving the current request.
+    static REQUEST_LSN: Cell<u64>;
+}
+
+/// Runs a request's synchronous part and returns the last journal record it wrote, which the
+/// answer has to wait for. The handlers stay synchronous (and shared with the embedding API);
+/// the LSN travels beside them instead of through every signature.
+pub(crate) fn track<R>(serve: impl FnOnce() -> R) -> (R, u64) {
+    REQUEST_LSN.sync_scope(Cell::new(0), || {
+        let answer = serve();
+        (answer, REQUEST_LSN.with(Cell::get))
+    })
+}
+
+fn note_lsn(lsn: u64) {
+    let _ = REQUEST_LSN.try_with(|cell| cell.set(cell.get().max(lsn)));
+}
+
+/// The journal and the compactor of a running server.
+pub(crate) struct Store {
+    pub journal: Arc<Journal>,
+    compactor: Mutex<Option<(mpsc::Sender<()>, JoinHandle<()>)>>,
+}
+
+/// What the compactor needs from the server's state.
+pub(crate) struct CompactorParts {
+    pub dir: PathBuf,
+    pub corps: Arc<DashMap<String, Arc<Corp>>>,
+    pub lifecycle: Arc<Mutex<()>>,
+}
+
+impl Store {
+    pub(crate) fn new(
+        options: &DataDir,
+        segment: u64,
+        next_seq: u64,
+        parts: CompactorParts,
+        compact_now: bool,
+    ) -> Result<Store, OpenError> {
+        let (tx, rx) = mpsc::channel();
+        let writer = journal::WriterOptions {
+            dir: options.path.clone(),
+            policy: options.fsync,
+            compact_bytes: options.compact_bytes,
+            fail_after_bytes: options.fail_after_bytes,
+        };
+        let journal = Arc::new(
+            Journal::start(writer, segment, next_seq, tx.clone())
+                .map_err(|source| OpenError::Io { path: options.path.clone(), source })?,
+        );
+        let handle = {
+            let journal = Arc::clone(&journal);
+            std::thread::Builder::new()
+                .name("wecom-mock-compactor".into())
+                .spawn(move || {
+                    while rx.recv().is_ok() {
+                        if journal.has_failed() {
+                            continue;
+                        }
+                        match compact(&journal, &parts) {
+                            Ok(()) => {}
+                            Err(err) => tracing::warn!(%err, "compaction failed; the journal keeps everything"),
+                        }
+                    }
+                })
+                .map_err(|source| OpenError::Io { path: options.path.clone(), source })?
+        };
+        if compact_now {
+            let _ = tx.send(());
+        }
+        Ok(Store { journal, compactor: Mutex::new(Some((tx, handle))) })
+    }
+
+    /// Lets a compaction in progress finish, then writes and fsyncs the journal and stops it.
+    pub(crate) fn close(&self) {
+        if let Some((tx, handle)) = self.compactor.lock().take() {
+            drop(tx);
+            self.journal.close();
+            let _ = handle.join();
+        }
+        self.journal.close();
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Rotates the journal, copies every corp and writes a snapshot covering the closed segments,
+/// then removes what the snapshot replaces. Requests keep being served throughout: each corp is
+/// only read-locked for the time of a clone.
+fn compact(journal: &Journal, parts: &CompactorParts) -> std::io::Result<()> {
+    let started = std::time::Instant::now();
+    let (covers, next_seq, copies) = {
+        // Corps are created and removed under this lock, so every lifecycle record is either
+        // in the closed segments and reflected in the copies, or in the new segment.
+        let _lifecycle = parts.lifecycle.lock();
+        let covers = journal.rotate().map_err(|_| std::io::Error::other("the journal is unavailable"))?;
+        let mut copies: Vec<(u64, crate::model::CorpState)> = Vec::new();
+        for entry in parts.corps.iter() {
+            let corp = entry.value();
+            let state = corp.state.read();
+            copies.push((corp.applied_seq.load(std::sync::atomic::Ordering::Acquire), state.clone()));
+        }
+        (covers, journal.next_seq(), copies)
+    };
+    let mut images: Vec<(u64, CorpImage)> = copies.iter().map(|(seq, state)| (*seq, CorpImage::of(state))).collect();
+    images.sort_by(|a, b| a.1.corpid.cmp(&b.1.corpid));
+    let path = recover::write_snapshot(&parts.dir, covers, next_seq, &images)?;
+    let mut removed = 0;
+    for entry in std::fs::read_dir(&parts.dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let number = |prefix: &str, suffix: &str| {
+            name.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)).and_then(|n| n.parse::<u64>().ok())
+        };
+        let stale = number("wal-", ".log").is_some_and(|n| n <= covers)
+            || number("snap-", ".snap").is_some_and(|n| n < covers);
+        if stale {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    tracing::info!(
+        snapshot = %path.display(),
+        corps = images.len(),
+        removed_files = removed,
+        ms = started.elapsed().as_millis() as u64,
+        "journal compacted"
+    );
+    Ok(())
+}

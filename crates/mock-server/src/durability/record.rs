@@ -1,0 +1,104 @@
+//! What the journal and the snapshots hold, as JSON payloads inside checksummed frames.
+//!
+//! JSON because every type of the model already round-trips through serde_json (including
+//! `skip_serializing_if` and the `u128` config ids, which the compact binary formats either
+//! cannot read back or would need a mirror type for); the cost is measured in
+//! `docs/RELIABILITY.md`. A corp's state has maps keyed by tuples, which JSON cannot key, so it
+//! travels as a [`CorpImage`] of plain lists.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    Clock, ConfigId, ContactWayRecord, CorpState, Directory, Event, GroupChatRecord, JoinWayRecord, Message,
+    Relationship,
+};
+
+/// One journal record. `seq` is global and increasing; per corp it follows the order of the
+/// corp's lock, which is the order the changes were made in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Record {
+    /// The events of one write to one corp, applied together or not at all.
+    Events { corpid: String, seq: u64, events: Vec<Event> },
+    /// Corps created, replaced or removed in one step (PUT, DELETE, reset, tenants, first start).
+    Corps {
+        seq: u64,
+        /// Every corp there was is removed first (a full reset).
+        clear: bool,
+        removed: Vec<String>,
+        put: Vec<CorpImage>,
+    },
+}
+
+/// A snapshot's records: a header, then one record per corp. Written with a borrowed image,
+/// read into a boxed one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum SnapshotRecord<I = Box<CorpImage>> {
+    /// The snapshot holds everything of the journal segments up to `covers`.
+    Meta { covers: u64, next_seq: u64, corps: u64 },
+    /// One corp and the seq of the last record it reflects.
+    Corp { seq: u64, image: I },
+}
+
+/// A corp's whole state in a shape JSON can carry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CorpImage {
+    pub corpid: String,
+    pub directory: Directory,
+    pub clock: Clock,
+    pub contact_ways: Vec<ContactWayRecord>,
+    pub list_index: Vec<(i64, ConfigId)>,
+    pub join_ways: Vec<JoinWayRecord>,
+    pub group_chats: Vec<GroupChatRecord>,
+    pub customers: Vec<(String, String, Relationship)>,
+    pub temp_chats: Vec<(i64, String, String)>,
+    pub shared_used: u32,
+    pub temp_day: i64,
+    pub temp_day_count: u32,
+    pub messages: VecDeque<Message>,
+}
+
+impl CorpImage {
+    /// The image of a state (maps become lists sorted by key, so equal states give equal bytes).
+    pub(crate) fn of(state: &CorpState) -> CorpImage {
+        let mut contact_ways: Vec<ContactWayRecord> = state.contact_ways.values().cloned().collect();
+        contact_ways.sort_by_key(|r| r.id);
+        let mut join_ways: Vec<JoinWayRecord> = state.join_ways.values().cloned().collect();
+        join_ways.sort_by_key(|r| r.id);
+        CorpImage {
+            corpid: state.corpid.clone(),
+            directory: state.directory.clone(),
+            clock: state.clock,
+            contact_ways,
+            list_index: state.list_index.iter().copied().collect(),
+            join_ways,
+            group_chats: state.group_chats.values().cloned().collect(),
+            customers: state.customers.iter().map(|((e, u), r)| (e.clone(), u.clone(), r.clone())).collect(),
+            temp_chats: state.temp_chats.iter().cloned().collect(),
+            shared_used: state.shared_used,
+            temp_day: state.temp_day,
+            temp_day_count: state.temp_day_count,
+            messages: state.messages.clone(),
+        }
+    }
+
+    /// The state again, its member index rebuilt (it is not stored).
+    pub(crate) fn into_state(self) -> CorpState {
+        let mut directory = self.directory;
+        directory.reindex();
+        let mut state = CorpState::new(self.corpid, directory, self.group_chats, self.clock);
+        state.contact_ways = self.contact_ways.into_iter().map(|r| (r.id, r)).collect();
+        state.list_index = self.list_index.into_iter().collect();
+        state.join_ways = self.join_ways.into_iter().map(|r| (r.id, r)).collect();
+        state.customers = self.customers.into_iter().map(|(e, u, r)| ((e, u), r)).collect();
+        state.temp_chats = self.temp_chats.into_iter().collect();
+        state.shared_used = self.shared_used;
+        state.temp_day = self.temp_day;
+        state.temp_day_count = self.temp_day_count;
+        state.messages = self.messages;
+        state
+    }
+}

@@ -1,0 +1,248 @@
+//! Snapshots, and start-up: the newest snapshot, then the journal segments after it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::OpenError;
+use super::frame::{self, FORMAT_VERSION, Header, JOURNAL_MAGIC, Records, SNAPSHOT_MAGIC, Stop};
+use super::journal::sync_dir;
+use super::record::{CorpImage, Record, SnapshotRecord};
+use crate::model::CorpState;
+
+/// The name of the snapshot that covers journal segments up to `n`.
+pub(crate) fn snapshot_name(n: u64) -> String {
+    format!("snap-{n:020}.snap")
+}
+
+/// Writes a snapshot atomically (a temporary file, fsync, rename, fsync of the directory).
+pub(crate) fn write_snapshot(
+    dir: &Path,
+    covers: u64,
+    next_seq: u64,
+    corps: &[(u64, CorpImage)],
+) -> io::Result<PathBuf> {
+    let tmp = dir.join(format!("snap-{covers:020}.tmp"));
+    let mut bytes = frame::header(SNAPSHOT_MAGIC).to_vec();
+    let meta = SnapshotRecord::<&CorpImage>::Meta { covers, next_seq, corps: corps.len() as u64 };
+    frame::frame_into(&mut bytes, &serde_json::to_vec(&meta)?)?;
+    for (seq, image) in corps {
+        let record = SnapshotRecord::Corp { seq: *seq, image };
+        frame::frame_into(&mut bytes, &serde_json::to_vec(&record)?)?;
+    }
+    let mut file = fs::File::create(&tmp)?;
+    file.write_all(&bytes)?;
+    file.sync_all()?;
+    drop(file);
+    let path = dir.join(snapshot_name(covers));
+    fs::rename(&tmp, &path)?;
+    sync_dir(dir)?;
+    Ok(path)
+}
+
+/// What start-up found in the data dir.
+#[derive(Debug, Default)]
+pub(crate) struct Recovered {
+    /// Every corp with the seq of the last record it reflects.
+    pub corps: BTreeMap<String, (u64, CorpState)>,
+    pub next_seq: u64,
+    /// The segment to write next.
+    pub next_segment: u64,
+    /// Nothing was there: load the fixtures.
+    pub fresh: bool,
+    /// Journal records applied on top of the snapshot.
+    pub replayed: u64,
+    /// Journal segments read.
+    pub segments: usize,
+}
+
+fn damaged(path: &Path, detail: impl Into<String>) -> OpenError {
+    OpenError::Damaged { path: path.to_owned(), detail: detail.into() }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> OpenError + '_ {
+    move |source| OpenError::Io { path: path.to_owned(), source }
+}
+
+fn check_header(path: &Path, bytes: &[u8], magic: [u8; 8]) -> Result<Header, OpenError> {
+    match frame::read_header(bytes, magic) {
+        Header::Version(v) if v > FORMAT_VERSION => Err(OpenError::Newer { path: path.to_owned(), version: v }),
+        Header::Version(v) if v < 1 => Err(damaged(path, format!("unknown format version {v}"))),
+        Header::Foreign => Err(damaged(path, "not a wecom-mock file (wrong magic)")),
+        header => Ok(header),
+    }
+}
+
+/// The numbered files of a data dir.
+fn numbered(dir: &Path, prefix: &str, suffix: &str) -> Result<Vec<(u64, PathBuf)>, OpenError> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io_error(dir))? {
+        let entry = entry.map_err(io_error(dir))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(n) = name.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)).and_then(|n| n.parse().ok()) {
+            out.push((n, entry.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Reads the data dir (creating it when missing): the newest snapshot, then every later
+/// journal segment. A torn or corrupt tail of the last segment is reported, cut off and
+/// dropped; damage anywhere else, or a file of a newer format, refuses the start.
+pub(crate) fn recover(dir: &Path) -> Result<Recovered, OpenError> {
+    fs::create_dir_all(dir).map_err(io_error(dir))?;
+    for (_, tmp) in numbered(dir, "snap-", ".tmp")? {
+        // A snapshot that was being written when the process stopped; the journal still has it all.
+        fs::remove_file(&tmp).map_err(io_error(&tmp))?;
+    }
+    let snapshots = numbered(dir, "snap-", ".snap")?;
+    let segments = numbered(dir, "wal-", ".log")?;
+    let mut out = Recovered { next_seq: 1, next_segment: 1, fresh: true, ..Recovered::default() };
+    // Refuse a newer format before touching anything.
+    for (_, path) in snapshots.iter().chain(&segments) {
+        let mut head = [0u8; frame::HEADER_LEN];
+        let len = read_prefix(path, &mut head).map_err(io_error(path))?;
+        let magic = if segments.iter().any(|(_, p)| p == path) { JOURNAL_MAGIC } else { SNAPSHOT_MAGIC };
+        check_header(path, &head[..len], magic)?;
+    }
+    let mut covers = 0;
+    if let Some((n, path)) = snapshots.last() {
+        load_snapshot(path, &mut out)?;
+        covers = *n;
+        out.fresh = false;
+        out.next_segment = n + 1;
+    }
+    let later: Vec<&(u64, PathBuf)> = segments.iter().filter(|(n, _)| *n > covers).collect();
+    for (i, (n, path)) in later.iter().enumerate() {
+        let last = i + 1 == later.len();
+        replay_segment(path, last, &mut out)?;
+        out.segments += 1;
+        out.next_segment = out.next_segment.max(n + 1);
+    }
+    if let Some((n, _)) = segments.last() {
+        out.next_segment = out.next_segment.max(n + 1);
+    }
+    Ok(out)
+}
+
+fn read_prefix(path: &Path, buf: &mut [u8]) -> io::Result<usize> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+fn load_snapshot(path: &Path, out: &mut Recovered) -> Result<(), OpenError> {
+    let bytes = fs::read(path).map_err(io_error(path))?;
+    if check_header(path, &bytes, SNAPSHOT_MAGIC)? == Header::Incomplete {
+        return Err(damaged(path, "the snapshot is shorter than its header"));
+    }
+    let mut records = Records::new(&bytes, frame::HEADER_LEN);
+    let meta = records.next().ok_or_else(|| damaged(path, "the snapshot has no header record"))?;
+    let Ok(SnapshotRecord::<Box<CorpImage>>::Meta { next_seq, corps, .. }) = serde_json::from_slice(meta) else {
+        return Err(damaged(path, "the snapshot's first record is not its header"));
+    };
+    out.next_seq = out.next_seq.max(next_seq);
+    let mut seen = 0u64;
+    for payload in records.by_ref() {
+        match serde_json::from_slice::<SnapshotRecord>(payload) {
+            Ok(SnapshotRecord::Corp { seq, image }) => {
+                out.next_seq = out.next_seq.max(seq + 1);
+                out.corps.insert(image.corpid.clone(), (seq, image.into_state()));
+                seen += 1;
+            }
+            Ok(SnapshotRecord::Meta { .. }) => return Err(damaged(path, "a second header record")),
+            Err(err) => return Err(damaged(path, format!("a corp record does not decode: {err}"))),
+        }
+    }
+    if records.stop().is_some() || seen != corps {
+        return Err(damaged(path, format!("the snapshot is damaged after {seen} of {corps} corps")));
+    }
+    Ok(())
+}
+
+fn replay_segment(path: &Path, last: bool, out: &mut Recovered) -> Result<(), OpenError> {
+    let bytes = fs::read(path).map_err(io_error(path))?;
+    if check_header(path, &bytes, JOURNAL_MAGIC)? == Header::Incomplete {
+        if !last {
+            return Err(damaged(path, "a journal segment before the last one has no header"));
+        }
+        // Created by a crash before its header was written: it holds nothing.
+        tracing::warn!(file = %path.display(), "an empty journal segment without a header was removed");
+        fs::remove_file(path).map_err(io_error(path))?;
+        return Ok(());
+    }
+    let mut records = Records::new(&bytes, frame::HEADER_LEN);
+    for payload in records.by_ref() {
+        let record: Record = serde_json::from_slice(payload).map_err(|err| {
+            damaged(path, format!("a record with a valid checksum does not decode ({err}); was it written by another build?"))
+        })?;
+        apply(record, out);
+        out.replayed += 1;
+        out.fresh = false;
+    }
+    if let Some(stop) = records.stop() {
+        let kept = records.offset();
+        let dropped = bytes.len() - kept;
+        let what = match stop {
+            Stop::Torn => "a torn record (a write cut short)",
+            Stop::Corrupt => "a record with a wrong checksum or length",
+        };
+        if !last {
+            return Err(damaged(path, format!("{what} at byte {kept} of a segment before the last one")));
+        }
+        tracing::warn!(
+            file = %path.display(),
+            at = kept,
+            dropped_bytes = dropped,
+            "the journal ends in {what}: dropped, never applied (it was never acknowledged)"
+        );
+        let file = fs::OpenOptions::new().write(true).open(path).map_err(io_error(path))?;
+        file.set_len(kept as u64).map_err(io_error(path))?;
+        file.sync_all().map_err(io_error(path))?;
+    }
+    Ok(())
+}
+
+/// Applies one journal record. A record older than what the snapshot holds for its corp is
+/// already in it (snapshots are taken while the journal keeps going).
+fn apply(record: Record, out: &mut Recovered) {
+    match record {
+        Record::Events { corpid, seq, events } => {
+            out.next_seq = out.next_seq.max(seq + 1);
+            if let Some((applied, state)) = out.corps.get_mut(&corpid)
+                && *applied < seq
+            {
+                for event in events {
+                    state.apply(event);
+                }
+                *applied = seq;
+            }
+        }
+        Record::Corps { seq, clear, removed, put } => {
+            out.next_seq = out.next_seq.max(seq + 1);
+            if clear {
+                out.corps.retain(|_, (applied, _)| *applied > seq);
+            }
+            for corpid in removed {
+                if out.corps.get(&corpid).is_some_and(|(applied, _)| *applied < seq) {
+                    out.corps.remove(&corpid);
+                }
+            }
+            for image in put {
+                if out.corps.get(&image.corpid).is_none_or(|(applied, _)| *applied < seq) {
+                    out.corps.insert(image.corpid.clone(), (seq, image.into_state()));
+                }
+            }
+        }
+    }
+}
