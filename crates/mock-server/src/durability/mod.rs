@@ -63,7 +63,12 @@ pub const DEFAULT_COMPACT_BYTES: u64 = 64 << 20;
 impl DataDir {
     /// A data dir with the default policy (`always`) and compaction threshold.
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        DataDir { path: path.into(), fsync: FsyncPolicy::Always, compact_bytes: DEFAULT_COMPACT_BYTES, fail_after_bytes: None }
+        DataDir {
+            path: path.into(),
+            fsync: FsyncPolicy::Always,
+            compact_bytes: DEFAULT_COMPACT_BYTES,
+            fail_after_bytes: None,
+        }
     }
 }
 
@@ -241,8 +246,8 @@ fn compact(journal: &Journal, parts: &CompactorParts) -> std::io::Result<()> {
         let number = |prefix: &str, suffix: &str| {
             name.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)).and_then(|n| n.parse::<u64>().ok())
         };
-        let stale = number("wal-", ".log").is_some_and(|n| n <= covers)
-            || number("snap-", ".snap").is_some_and(|n| n < covers);
+        let stale =
+            number("wal-", ".log").is_some_and(|n| n <= covers) || number("snap-", ".snap").is_some_and(|n| n < covers);
         if stale {
             std::fs::remove_file(entry.path())?;
             removed += 1;

@@ -184,7 +184,10 @@ fn replay_segment(path: &Path, last: bool, out: &mut Recovered) -> Result<(), Op
     let mut records = Records::new(&bytes, frame::HEADER_LEN);
     for payload in records.by_ref() {
         let record: Record = serde_json::from_slice(payload).map_err(|err| {
-            damaged(path, format!("a record with a valid checksum does not decode ({err}); was it written by another build?"))
+            damaged(
+                path,
+                format!("a record with a valid checksum does not decode ({err}); was it written by another build?"),
+            )
         })?;
         apply(record, out);
         out.replayed += 1;

@@ -1,0 +1,248 @@
+//! The crash test: the `wecom-mock` binary with a data dir, concurrent adds / updates /
+//! deletes, `kill -9` at a random moment, a restart, and every change whose answer the client
+//! received must be there (deletes stay deleted), with nothing half there.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::Method;
+use serde_json::{Value, json};
+use wecom_mock::fixtures::{DEFAULT_CORPID, DEFAULT_SECRET};
+use wecom_types::Api;
+
+use super::durability::{Http, TempDir};
+
+/// The crash trials: (seed, fsync policy). A killed process loses nothing with any policy.
+const TRIALS: [(u64, &str); 6] =
+    [(1, "always"), (2, "always"), (3, "always"), (4, "always"), (5, "everysec"), (6, "never")];
+
+/// A running `wecom-mock` binary.
+pub(crate) struct Binary {
+    pub(crate) child: Child,
+    pub(crate) http: Http,
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        // A failed assertion must not leave the server running (it holds the test's stderr).
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Binary {
+    pub(crate) fn start(args: &[&str]) -> Binary {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let base = first.strip_prefix("wecom-mock listening on ").unwrap_or_else(|| panic!("banner: {first}"));
+        let http = Http::new(base.trim());
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Binary { child, http }
+    }
+
+    /// SIGTERM, then the exit status.
+    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        self.child.wait().expect("the binary exits")
+    }
+
+    /// SIGKILL: no flush, no drain.
+    pub(crate) fn kill(mut self) {
+        self.child.kill().expect("kill -9");
+        let _ = self.child.wait();
+    }
+
+    /// Memory the process holds, from /proc (kB), when available.
+    pub(crate) fn rss_kb(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+}
+
+/// What the client knows about one config.
+#[derive(Debug, Clone, Default)]
+struct Known {
+    /// The remark of the last acknowledged add or update.
+    remark: String,
+    /// An update sent whose answer never came.
+    pending_remark: Option<String>,
+    /// A delete was sent (its answer may not have come).
+    delete_sent: bool,
+    deleted: bool,
+}
+
+#[derive(Debug, Default)]
+struct Ledger {
+    configs: HashMap<String, Known>,
+    /// Adds sent whose answer never came: at most this many unknown configs may exist.
+    unanswered_adds: usize,
+    acknowledged: usize,
+    unexpected: Vec<String>,
+}
+
+async fn worker(http: Arc<Http>, token: String, ledger: Arc<Mutex<Ledger>>, seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut mine: Vec<String> = Vec::new();
+    for i in 0..10_000 {
+        let pick: f64 = rng.random();
+        if mine.len() < 3 || pick < 0.5 {
+            let remark = format!("a{seed}-{i}");
+            ledger.lock().expect("ledger").unanswered_adds += 1;
+            let body = json!({"type":1,"scene":2,"user":["zhangsan"],"remark": remark});
+            let Ok(answer) = http.call(Api::AddContactWay, &token, &body).await else { return };
+            let mut ledger = ledger.lock().expect("ledger");
+            ledger.unanswered_adds -= 1;
+            match answer["config_id"].as_str() {
+                Some(id) if answer["errcode"] == 0 => {
+                    ledger.configs.insert(id.to_owned(), Known { remark, ..Known::default() });
+                    ledger.acknowledged += 1;
+                    mine.push(id.to_owned());
+                }
+                _ => ledger.unexpected.push(answer.to_string()),
+            }
+        } else if pick < 0.8 {
+            let id = mine[rng.random_range(0..mine.len())].clone();
+            let remark = format!("u{seed}-{i}");
+            if let Some(known) = ledger.lock().expect("ledger").configs.get_mut(&id) {
+                known.pending_remark = Some(remark.clone());
+            }
+            let body = json!({"config_id": id, "remark": remark});
+            let Ok(answer) = http.call(Api::UpdateContactWay, &token, &body).await else { return };
+            let mut ledger = ledger.lock().expect("ledger");
+            if answer["errcode"] != 0 {
+                ledger.unexpected.push(answer.to_string());
+            }
+            ledger.acknowledged += 1;
+            if let Some(known) = ledger.configs.get_mut(&id) {
+                known.remark = remark;
+                known.pending_remark = None;
+            }
+        } else {
+            let id = mine.swap_remove(rng.random_range(0..mine.len()));
+            if let Some(known) = ledger.lock().expect("ledger").configs.get_mut(&id) {
+                known.delete_sent = true;
+            }
+            let Ok(answer) = http.call(Api::DelContactWay, &token, &json!({"config_id": id})).await else { return };
+            let mut ledger = ledger.lock().expect("ledger");
+            if answer["errcode"] != 0 {
+                ledger.unexpected.push(answer.to_string());
+            }
+            ledger.acknowledged += 1;
+            if let Some(known) = ledger.configs.get_mut(&id) {
+                known.deleted = true;
+            }
+        }
+    }
+}
+
+/// One trial; returns (changes acknowledged, configs checked after the restart).
+async fn trial(seed: u64, fsync: &str) -> (usize, usize) {
+    let dir = TempDir::new(&format!("crash-{seed}"));
+    let path = dir.path().to_str().expect("utf-8 path").to_owned();
+    let args = ["--data-dir", path.as_str(), "--fsync", fsync, "--compact-bytes", "65536", "--seed", "3"];
+    let binary = Binary::start(&args);
+    let http = Arc::new(Http::new(binary.http.base.clone()));
+    let token = http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let workers: Vec<_> = (0..16)
+        .map(|w| tokio::spawn(worker(Arc::clone(&http), token.clone(), Arc::clone(&ledger), seed * 100 + w)))
+        .collect();
+    let kill_after = StdRng::seed_from_u64(seed).random_range(300..1200);
+    tokio::time::sleep(Duration::from_millis(kill_after)).await;
+    binary.kill();
+    for w in workers {
+        w.await.expect("worker");
+    }
+    let ledger = Arc::try_unwrap(ledger).expect("workers are done").into_inner().expect("ledger");
+    assert!(ledger.unexpected.is_empty(), "seed {seed}: unexpected answers {:?}", ledger.unexpected);
+
+    let binary = Binary::start(&args);
+    let (status, dump) = binary.http.admin(Method::GET, &format!("/__admin/corps/{DEFAULT_CORPID}"), None).await;
+    assert_eq!(status, 200, "{dump}");
+    let present: HashMap<String, String> = dump["contact_ways"]
+        .as_array()
+        .expect("configs")
+        .iter()
+        .map(|c| (c["config_id"].as_str().unwrap_or_default().to_owned(), remark(c)))
+        .collect();
+    for (id, known) in &ledger.configs {
+        let found = present.get(id);
+        if known.deleted {
+            assert!(found.is_none(), "seed {seed}: {id} was deleted (acknowledged) but is back");
+            continue;
+        }
+        let Some(remark) = found else {
+            assert!(known.delete_sent, "seed {seed}: {id} was acknowledged but is lost");
+            continue;
+        };
+        let allowed = remark == &known.remark || known.pending_remark.as_ref() == Some(remark);
+        assert!(allowed, "seed {seed}: {id} has remark {remark:?}, acknowledged {:?}", known.remark);
+    }
+    let unknown = present.keys().filter(|id| !ledger.configs.contains_key(*id)).count();
+    assert!(unknown <= ledger.unanswered_adds, "seed {seed}: {unknown} configs nobody asked for");
+    assert_eq!(
+        dump["quota"]["contact_ways_used"].as_u64(),
+        Some(present.len() as u64),
+        "seed {seed}: the quota count matches the configs (no half-applied change)"
+    );
+    assert!(binary.terminate().success());
+    (ledger.acknowledged, ledger.configs.len())
+}
+
+fn remark(config: &Value) -> String {
+    config["remark"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_at_a_random_moment_loses_no_acknowledged_change() {
+    let mut acknowledged = 0;
+    for (seed, fsync) in TRIALS {
+        let (acked, checked) = trial(seed, fsync).await;
+        assert!(checked > 0, "seed {seed}: the load ran before the kill");
+        acknowledged += acked;
+    }
+    eprintln!("crash test: {} trials, {acknowledged} acknowledged changes, all recovered", TRIALS.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_flushes_so_no_policy_loses_anything() {
+    for fsync in ["never", "everysec"] {
+        let dir = TempDir::new("sigterm");
+        let path = dir.path().to_str().expect("utf-8 path").to_owned();
+        let args = ["--data-dir", path.as_str(), "--fsync", fsync];
+        let binary = Binary::start(&args);
+        let token = binary.http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
+        let mut ids = Vec::new();
+        for i in 0..30 {
+            let body = json!({"type":1,"scene":2,"user":["lisi"],"state": format!("t{i}")});
+            let answer = binary.http.call(Api::AddContactWay, &token, &body).await.expect("add");
+            ids.push(answer["config_id"].as_str().expect("id").to_owned());
+        }
+        assert!(binary.terminate().success(), "SIGTERM exits 0");
+
+        let binary = Binary::start(&args);
+        let token = binary.http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
+        for id in &ids {
+            let answer = binary.http.call(Api::GetContactWay, &token, &json!({"config_id": id})).await.expect("get");
+            assert_eq!(answer["errcode"], 0, "{fsync}: {id} lost: {answer}");
+        }
+        assert!(binary.terminate().success());
+    }
+}

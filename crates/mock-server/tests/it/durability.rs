@@ -1,0 +1,279 @@
+//! `--data-dir`: what is acknowledged survives a restart, compaction, a torn tail and a full
+//! disk; a newer format is refused. The crash test with `kill -9` is in `crash.rs`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use wecom_mock::fixtures::{CorpFixture, DEFAULT_CORPID, DEFAULT_SECRET, Fixtures};
+use wecom_mock::{DataDir, FsyncPolicy, MockServer};
+use wecom_types::Api;
+
+/// A fresh directory under the system temp dir, removed on drop.
+pub(crate) struct TempDir(pub(crate) PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(name: &str) -> TempDir {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("wecom-mock-{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        TempDir(path)
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The journal segments and snapshots, sorted by name.
+    pub(crate) fn files(&self, suffix: &str) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.0)
+            .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.to_string_lossy().ends_with(suffix));
+        files.sort();
+        files
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Raw HTTP against a base URL.
+pub(crate) struct Http {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
+}
+
+impl Http {
+    pub(crate) fn new(base: impl Into<String>) -> Http {
+        Http { base: base.into(), client: reqwest::Client::new() }
+    }
+
+    pub(crate) async fn token(&self, corpid: &str, secret: &str) -> String {
+        let url = format!("{}{}?corpid={corpid}&corpsecret={secret}", self.base, Api::GetToken.path());
+        let answer: Value = self.client.get(url).send().await.expect("reachable").json().await.expect("json");
+        answer["access_token"].as_str().unwrap_or_else(|| panic!("no token: {answer}")).to_owned()
+    }
+
+    pub(crate) async fn call(&self, api: Api, token: &str, body: &Value) -> reqwest::Result<Value> {
+        let url = format!("{}{}?access_token={token}", self.base, api.path());
+        self.client.post(url).body(body.to_string()).send().await?.json().await
+    }
+
+    pub(crate) async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.body(body.to_string());
+        }
+        let response = request.send().await.expect("reachable");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("a body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Every corp's id and dump, with the (port-dependent) base URL taken out.
+    pub(crate) async fn state(&self) -> Vec<(String, String)> {
+        let (_, corps) = self.admin(Method::GET, "/__admin/corps", None).await;
+        let mut out = Vec::new();
+        for corp in corps["corps"].as_array().expect("corps") {
+            let corpid = corp["corpid"].as_str().expect("corpid").to_owned();
+            let url = format!("{}/__admin/corps/{corpid}", self.base);
+            let dump = self.client.get(url).send().await.expect("reachable").text().await.expect("a body");
+            out.push((corpid, dump.replace(&self.base, "BASE")));
+        }
+        out
+    }
+}
+
+fn data_dir(dir: &TempDir) -> DataDir {
+    DataDir { fsync: FsyncPolicy::Always, ..DataDir::new(dir.path()) }
+}
+
+async fn start(dir: DataDir, fixtures: Fixtures) -> (MockServer, Http) {
+    let mock = MockServer::builder().fixtures(fixtures).seed(11).data_dir(dir).start().await;
+    let http = Http::new(mock.uri());
+    (mock, http)
+}
+
+fn add_body(state: &str) -> Value {
+    json!({"type":1,"scene":2,"user":["zhangsan"],"state":state})
+}
+
+/// A bit of everything: configs added, updated and deleted, a scan, a join, a clock change, a
+/// corp put and a corp deleted.
+async fn make_history(http: &Http) {
+    let token = http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        let answer = http.call(Api::AddContactWay, &token, &add_body(&format!("s{i}"))).await.expect("add");
+        assert_eq!(answer["errcode"], 0, "{answer}");
+        ids.push(answer["config_id"].as_str().expect("id").to_owned());
+    }
+    let answer = http
+        .call(Api::UpdateContactWay, &token, &json!({"config_id": ids[0], "remark": "changed"}))
+        .await
+        .expect("update");
+    assert_eq!(answer["errcode"], 0, "{answer}");
+    let answer = http.call(Api::DelContactWay, &token, &json!({"config_id": ids[1]})).await.expect("delete");
+    assert_eq!(answer["errcode"], 0, "{answer}");
+    let join = http
+        .call(Api::AddJoinWay, &token, &json!({"scene":2,"chat_id_list":["wrmockchat0001"],"state":"j"}))
+        .await
+        .expect("join way");
+    assert_eq!(join["errcode"], 0, "{join}");
+    let scan = json!({"corpid": DEFAULT_CORPID, "config_id": ids[2]});
+    assert_eq!(http.admin(Method::POST, "/__admin/scan", Some(scan)).await.0, 200);
+    let join = json!({"corpid": DEFAULT_CORPID, "config_id": join["config_id"]});
+    assert_eq!(http.admin(Method::POST, "/__admin/join", Some(join)).await.0, 200);
+    assert_eq!(http.admin(Method::POST, "/__admin/clock", Some(json!({"set": 1_750_000_000}))).await.0, 200);
+    let corp = json!({"corpid":"wwsecond","members":[{"userid":"amy","department":[1]}],"departments":[{"id":1}]});
+    assert_eq!(http.admin(Method::PUT, "/__admin/corps/wwsecond", Some(corp)).await.0, 200);
+    let gone = json!({"corpid":"wwgone"});
+    assert_eq!(http.admin(Method::PUT, "/__admin/corps/wwgone", Some(gone)).await.0, 200);
+    assert_eq!(http.admin(Method::DELETE, "/__admin/corps/wwgone", None).await.0, 204);
+}
+
+#[tokio::test]
+async fn every_change_survives_a_restart_and_the_data_dir_wins_over_fixtures() {
+    let dir = TempDir::new("restart");
+    let (mock, http) = start(data_dir(&dir), Fixtures::default()).await;
+    make_history(&http).await;
+    let old_token = http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    let before = http.state().await;
+    mock.shutdown().await;
+
+    // Other fixtures now: they must not be loaded over the recovered state.
+    let other = Fixtures { corps: vec![CorpFixture { corpid: "wwother".into(), ..CorpFixture::default_corp() }] };
+    let (mock, http) = start(data_dir(&dir), other).await;
+    assert_eq!(http.state().await, before);
+    let answer = http.call(Api::ListContactWay, &old_token, &json!({})).await.expect("list");
+    assert_eq!(answer["errcode"], 40014, "tokens are volatile: {answer}");
+    let token = http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    let answer = http.call(Api::AddContactWay, &token, &add_body("after")).await.expect("add");
+    assert_eq!(answer["errcode"], 0, "{answer}");
+    let after = http.state().await;
+    mock.shutdown().await;
+
+    let (_mock, http) = start(data_dir(&dir), Fixtures::default()).await;
+    assert_eq!(http.state().await, after, "the second life's changes are kept too");
+}
+
+#[tokio::test]
+async fn compaction_under_writes_loses_nothing_and_bounds_the_files() {
+    let dir = TempDir::new("compact");
+    let options = DataDir { compact_bytes: 8 << 10, ..data_dir(&dir) };
+    let (mock, http) = start(options.clone(), Fixtures::default()).await;
+    let token = http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    let mut tasks = Vec::new();
+    for worker in 0..8 {
+        let http = Http::new(http.base.clone());
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..40 {
+                let answer = http.call(Api::AddContactWay, &token, &add_body(&format!("w{worker}-{i}"))).await;
+                assert_eq!(answer.expect("add")["errcode"], 0);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("worker");
+    }
+    let before = http.state().await;
+    mock.shutdown().await;
+    assert!(!dir.files(".snap").is_empty(), "at least one snapshot was written");
+    assert!(dir.files(".log").len() <= 3, "compaction removed old segments: {:?}", dir.files(".log"));
+    let (_mock, http) = start(options, Fixtures::default()).await;
+    assert_eq!(http.state().await, before);
+}
+
+#[tokio::test]
+async fn a_torn_or_corrupt_tail_is_dropped_and_nothing_before_it() {
+    for damage in [b"\x40\x00\x00\x00\x01\x02".as_slice(), b"\x05\x00\x00\x00\xde\xad\xbe\xefhello"] {
+        let dir = TempDir::new("torn");
+        let (mock, http) = start(data_dir(&dir), Fixtures::default()).await;
+        make_history(&http).await;
+        let before = http.state().await;
+        mock.shutdown().await;
+        let segment = dir.files(".log").pop().expect("a segment");
+        let length = std::fs::metadata(&segment).expect("metadata").len();
+        let mut bytes = std::fs::read(&segment).expect("read");
+        bytes.extend_from_slice(damage);
+        std::fs::write(&segment, bytes).expect("write");
+
+        let (mock, http) = start(data_dir(&dir), Fixtures::default()).await;
+        assert_eq!(http.state().await, before);
+        assert_eq!(std::fs::metadata(&segment).expect("metadata").len(), length, "the tail is cut off");
+        mock.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_changes_and_keeps_every_acknowledged_one() {
+    let dir = TempDir::new("full");
+    let options = DataDir { fail_after_bytes: Some(20_000), ..data_dir(&dir) };
+    let (mock, http) = start(options, Fixtures::default()).await;
+    let token = http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    let mut acknowledged = Vec::new();
+    let mut refused = None;
+    for i in 0..200 {
+        let answer = http.call(Api::AddContactWay, &token, &add_body(&format!("s{i}"))).await.expect("add");
+        match answer["errcode"].as_i64() {
+            Some(0) => acknowledged.push(answer["config_id"].as_str().expect("id").to_owned()),
+            _ => {
+                refused = Some(answer);
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("the disk filled up");
+    assert_eq!(refused["errcode"], -1, "{refused}");
+    assert!(!acknowledged.is_empty());
+
+    // From now on a change is refused before it is made; reads still work.
+    let frozen = http.state().await;
+    let answer = http.call(Api::AddContactWay, &token, &add_body("later")).await.expect("add");
+    assert_eq!(answer["errcode"], -1, "{answer}");
+    let answer = http.call(Api::DelContactWay, &token, &json!({"config_id": acknowledged[0]})).await.expect("del");
+    assert_eq!(answer["errcode"], -1, "{answer}");
+    let (status, body) = http.admin(Method::PUT, "/__admin/corps/wwnew", Some(json!({"corpid":"wwnew"}))).await;
+    assert_eq!((status, body["error"].as_str()), (503, Some("journal_unavailable")));
+    let scan = json!({"corpid": DEFAULT_CORPID, "config_id": acknowledged[0]});
+    assert_eq!(http.admin(Method::POST, "/__admin/scan", Some(scan)).await.0, 503);
+    let answer = http.call(Api::GetContactWay, &token, &json!({"config_id": acknowledged[0]})).await.expect("get");
+    assert_eq!(answer["errcode"], 0, "reads go on: {answer}");
+    assert_eq!(http.state().await, frozen, "refused changes changed nothing");
+    let health = http.client.get(format!("{}/healthz", http.base)).send().await.expect("healthz");
+    assert_eq!(health.status(), 503);
+    mock.shutdown().await;
+
+    // The disk is fixed: every acknowledged config is back.
+    let (_mock, http) = start(data_dir(&dir), Fixtures::default()).await;
+    let token = http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    for id in &acknowledged {
+        let answer = http.call(Api::GetContactWay, &token, &json!({"config_id": id})).await.expect("get");
+        assert_eq!(answer["errcode"], 0, "{id} was acknowledged: {answer}");
+    }
+}
+
+#[test]
+fn a_data_dir_of_a_newer_format_is_refused_with_a_clear_message() {
+    let dir = TempDir::new("newer");
+    std::fs::create_dir_all(dir.path()).expect("dir");
+    let mut header = b"WCMJRNL\0".to_vec();
+    header.extend_from_slice(&99u32.to_le_bytes());
+    header.extend_from_slice(&[0; 4]);
+    std::fs::write(dir.path().join("wal-00000000000000000001.log"), header).expect("write");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("newer wecom-mock") && stderr.contains("v99"), "{stderr}");
+}
