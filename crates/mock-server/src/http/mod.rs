@@ -2,6 +2,7 @@
 //! decodes, calls the domain and writes the WeCom envelope. No business rule lives here.
 
 mod admin;
+mod inprocess;
 mod wecom;
 
 use std::net::IpAddr;

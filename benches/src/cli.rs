@@ -1,0 +1,303 @@
+//! The command line: `run`, `baseline`, `startup`, `scale`, `mixes`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use wecom_benches::load::{self, Mix, Mode, RunOptions, Stop, Target};
+
+/// Load a WeCom server and report throughput, latency percentiles, errcodes and CPU use.
+#[derive(Debug, Parser)]
+#[command(name = "wecom-bench", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// Runtime worker threads of the tool (default: one per CPU).
+    #[arg(long, global = true, env = "WECOM_BENCH_THREADS")]
+    pub threads: Option<usize>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Drive a target with N concurrent workers and an op mix; print a report.
+    Run(RunArgs),
+    /// Serve the bare hyper baseline: a fixed get_contact_way-sized answer to every request.
+    Baseline(BaselineArgs),
+    /// Time `wecom-mock` from spawn to a healthy /healthz, several times.
+    Startup(StartupArgs),
+    /// Fill a corp with N configs and compare memory, get latency and a full list walk with a
+    /// nearly empty corp.
+    Scale(ScaleArgs),
+    /// List the op mixes.
+    Mixes,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TargetArgs {
+    /// Base URL of the target.
+    #[arg(long, env = "WECOM_BENCH_URL", default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Corp id.
+    #[arg(long, env = "WECOM_BENCH_CORPID", default_value = "wwmock0000000001")]
+    corpid: String,
+    /// Secret of an app with customer-contact permission.
+    #[arg(long, env = "WECOM_BENCH_SECRET", default_value = "mock-secret", hide_env_values = true)]
+    secret: String,
+    /// The target's process id: its CPU and memory are reported beside the tool's.
+    #[arg(long)]
+    pid: Option<u32>,
+}
+
+impl TargetArgs {
+    fn target(&self) -> Target {
+        Target { url: self.url.clone(), corpid: self.corpid.clone(), secret: self.secret.clone() }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// `client` (wecom-client), `raw` (the same requests with bare reqwest) or `baseline` (the
+    /// raw loop against `wecom-bench baseline`).
+    #[arg(long, value_enum, default_value_t = Mode::Client)]
+    mode: Mode,
+    /// Concurrent workers (each has one request in flight).
+    #[arg(short = 'c', long, default_value_t = 64)]
+    concurrency: usize,
+    /// How long to measure (`10s`, `500ms`, `2m`).
+    #[arg(short = 'd', long, default_value = "10s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Stop after this many operations instead of after --duration.
+    #[arg(short = 'n', long)]
+    requests: Option<u64>,
+    /// Unrecorded warm-up before measuring.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    warmup: Duration,
+    /// A preset (`wecom-bench mixes`) or weights like `get=8,add=1,update=1`.
+    #[arg(short = 'm', long, default_value = "read-heavy")]
+    mix: String,
+    /// Configs created at set-up for gets and updates.
+    #[arg(long, default_value_t = 1000)]
+    pool: usize,
+    /// Open loop: this many ops per second in total (default: as fast as answers come).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Write the report as JSON to this file (`-` for stdout, then the text goes to stderr).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// No progress line.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    /// Seed of the op choices.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BaselineArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    listen: SocketAddr,
+    /// The mock's base URL whose answer size to copy (its qr_code URLs are under it).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    public_url: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StartupArgs {
+    /// The wecom-mock binary (default: next to this one).
+    #[arg(long)]
+    mock_bin: Option<PathBuf>,
+    /// How many starts.
+    #[arg(long, default_value_t = 10)]
+    runs: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ScaleArgs {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Configs in the full corp (the shared quota is 500 000).
+    #[arg(long, default_value_t = 500_000)]
+    configs: usize,
+    /// Configs in the "empty" corp (gets need something to get).
+    #[arg(long, default_value_t = 1000)]
+    small: usize,
+    /// How long each get measurement runs.
+    #[arg(short = 'd', long, default_value = "5s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Concurrent workers of the get measurements and the fill.
+    #[arg(short = 'c', long, default_value_t = 64)]
+    concurrency: usize,
+    /// Full walks to time.
+    #[arg(long, default_value_t = 3)]
+    walks: usize,
+    /// `client` or `raw`.
+    #[arg(long, value_enum, default_value_t = Mode::Raw)]
+    mode: Mode,
+    /// Write the result as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// `10s`, `500ms`, `2m`, or plain seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let value: f64 = number.trim().parse().map_err(|_| format!("not a duration: {text}"))?;
+    let secs = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("unknown unit `{unit}` (ms, s, m, h)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("{text}: {e}"))
+}
+
+pub(crate) async fn execute(command: Command) -> Result<(), String> {
+    match command {
+        Command::Run(args) => run(args).await,
+        Command::Baseline(args) => baseline(args).await,
+        Command::Startup(args) => crate::startup::run(args.mock_bin, args.runs).await,
+        Command::Scale(args) => scale(args).await,
+        Command::Mixes => {
+            for (name, spec, what) in load::PRESETS {
+                println!("{name:<12} {spec:<32} {what}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn run(args: RunArgs) -> Result<(), String> {
+    let options = RunOptions {
+        concurrency: args.concurrency,
+        stop: args.requests.map_or(Stop::After(args.duration), Stop::Requests),
+        warmup: args.warmup,
+        mix: Mix::preset(&args.mix)?,
+        pool: args.pool,
+        rate: args.rate,
+        progress: !args.quiet,
+        target_pid: args.target.pid,
+        seed: args.seed,
+        ..RunOptions::new(args.target.target(), args.mode)
+    };
+    let report = load::run(&options).await?;
+    emit(&report.text(), &report.json(), args.json.as_deref())
+}
+
+/// Prints the text, and the JSON where asked (`-`: stdout, the text then goes to stderr).
+fn emit(text: &str, json: &str, to: Option<&std::path::Path>) -> Result<(), String> {
+    match to {
+        Some(path) if path.as_os_str() == "-" => {
+            eprint!("{text}");
+            println!("{json}");
+        }
+        Some(path) => {
+            print!("{text}");
+            std::fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+async fn baseline(args: BaselineArgs) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let body = wecom_benches::sample::get_contact_way_answer(args.public_url.trim_end_matches('/'));
+    println!("wecom-bench baseline listening on http://{addr}, answering {} bytes to every request", body.len());
+    wecom_benches::baseline::serve(listener, body.into(), shutdown_signal()).await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        () = terminate => {},
+    }
+}
+
+async fn scale(args: ScaleArgs) -> Result<(), String> {
+    let target = args.target.target();
+    let pid = args.target.pid;
+    let memory = || pid.and_then(wecom_benches::sys::process_memory);
+    let measure_gets = |ids: Arc<Vec<String>>| {
+        let options = RunOptions {
+            concurrency: args.concurrency,
+            stop: Stop::After(args.duration),
+            mix: Mix { name: "get-only".to_owned(), weights: vec![(load::Op::Get, 1)] },
+            pool_ids: Some(ids),
+            target_pid: pid,
+            ..RunOptions::new(target.clone(), args.mode)
+        };
+        async move { load::run(&options).await }
+    };
+    let before = memory();
+    eprintln!("scale: creating {} configs (the nearly empty corp)", args.small);
+    let mut ids = load::fill(&target, args.mode, args.small, args.concurrency).await?;
+    let small_memory = memory();
+    let small = measure_gets(Arc::new(ids.clone())).await?;
+    let small_walk = load::walk_once(&target, args.mode).await?;
+
+    let more = args.configs.saturating_sub(args.small);
+    eprintln!("scale: adding {more} configs");
+    let fill_started = Instant::now();
+    ids.extend(load::fill(&target, args.mode, more, args.concurrency).await?);
+    let fill_secs = fill_started.elapsed().as_secs_f64();
+    let full_memory = memory();
+    let full = measure_gets(Arc::new(ids)).await?;
+    let mut walks = Vec::new();
+    for _ in 0..args.walks {
+        walks.push(load::walk_once(&target, args.mode).await?);
+    }
+
+    let result = crate::scale_report::ScaleReport::new(
+        args.configs,
+        args.small,
+        fill_secs,
+        more,
+        [before, small_memory, full_memory],
+        &small,
+        &full,
+        small_walk,
+        &walks,
+    );
+    emit(&result.text(), &result.json(), args.json.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        let check = |text: &str, ms: u64| assert_eq!(parse_duration(text), Ok(Duration::from_millis(ms)), "{text}");
+        check("10s", 10_000);
+        check("500ms", 500);
+        check("2m", 120_000);
+        check("3", 3_000);
+        check("1.5s", 1_500);
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+}
