@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 use wecom_types::api::*;
 use wecom_types::limits::{
@@ -54,12 +54,12 @@ const CUSTOMERS: [&str; 4] = ["wmcustomer0001", "wmcustomer0002", "wocustomer000
 
 fn text() -> BoxedStrategy<String> {
     prop_oneof![
-        3 => Just("spring".to_owned()),
+        8 => Just("spring".to_owned()),
         1 => Just("a".repeat(30)),
         1 => Just("a".repeat(31)),
         1 => Just("销".repeat(30)),
         1 => Just("销".repeat(31)),
-        1 => Just("x".to_owned()),
+        3 => Just("x".to_owned()),
     ]
     .boxed()
 }
@@ -70,14 +70,14 @@ fn opt_text() -> BoxedStrategy<Option<String>> {
 
 fn seconds() -> BoxedStrategy<i64> {
     prop_oneof![
-        Just(0),
-        Just(1),
-        Just(60),
-        Just(3600),
-        Just(DAY_SECS),
-        Just(MAX_TEMP_EXPIRES_SECS),
-        Just(MAX_TEMP_EXPIRES_SECS + 1),
-        Just(-1),
+        2 => Just(0),
+        1 => Just(1),
+        3 => Just(60),
+        3 => Just(3600),
+        2 => Just(DAY_SECS),
+        1 => Just(MAX_TEMP_EXPIRES_SECS),
+        1 => Just(MAX_TEMP_EXPIRES_SECS + 1),
+        1 => Just(-1),
     ]
     .boxed()
 }
@@ -140,7 +140,7 @@ impl GenState {
 
     fn users(&self) -> BoxedStrategy<Vec<String>> {
         prop_oneof![
-            6 => self.good_user().prop_map(|u| vec![u]),
+            12 => self.good_user().prop_map(|u| vec![u]),
             2 => proptest::collection::vec(self.any_user(), 0..4),
             1 => Just(vec!["zhangsan".to_owned(), "zhangsan".to_owned()]),
             1 => Just(vec!["zhangsan".to_owned(), "lisi".to_owned(), "wangwu".to_owned()]),
@@ -289,8 +289,8 @@ impl GenState {
         let limit = prop_oneof![
             3 => Just(None),
             1 => Just(Some(0)),
-            3 => Just(Some(1)),
-            2 => Just(Some(2)),
+            5 => Just(Some(1)),
+            4 => Just(Some(2)),
             // Pages that end exactly on the last config.
             3 => Just(Some(boundary)),
             1 => Just(Some((boundary - 1).max(1))),
@@ -523,22 +523,26 @@ impl ReferenceStateMachine for Machine {
             req.limit = req.limit.map(|l| if l > 0 { l.min(3) } else { l });
             Op::ListAll { app, req }
         });
+        // Ops on configs are rare until there are configs to act on.
+        let cws = if state.model.contact_ways.is_empty() { 1 } else { 4 };
+        let jws = if state.model.join_ways.is_empty() { 1 } else { 4 };
+        let temps = if state.model.customers.values().any(|r| r.temp) { 6 } else { 1 };
         Union::new_weighted(vec![
             (12, state.add_contact_way()),
-            (6, get.boxed()),
-            (6, state.update_contact_way()),
-            (4, del.boxed()),
-            (5, state.list_page()),
-            (2, list_all.boxed()),
+            (2 * cws, get.boxed()),
+            (2 * cws, state.update_contact_way()),
+            (cws, del.boxed()),
+            (3 * cws, state.list_page()),
+            (cws, list_all.boxed()),
             (6, state.add_join_way()),
-            (3, get_jw.boxed()),
-            (3, state.update_join_way()),
-            (2, del_jw.boxed()),
-            (6, state.scan()),
-            (4, state.join()),
-            (3, state.close()),
+            (jws, get_jw.boxed()),
+            (2 * jws, state.update_join_way()),
+            (jws, del_jw.boxed()),
+            (3 * cws, state.scan()),
+            (2 * jws, state.join()),
+            (temps, state.close()),
             (4, state.clock()),
-            (2, state.token_ops()),
+            (3, state.token_ops()),
             (3, state.raw()),
         ])
         .boxed()
@@ -552,6 +556,14 @@ impl ReferenceStateMachine for Machine {
     }
 
     fn preconditions(state: &GenState, op: &Op) -> bool {
+        if let Op::SetClock(unix) = op
+            && state.model.temp_by_day.keys().any(|&day| day > wecom_types::limits::beijing_day(*unix))
+        {
+            // A known disagreement (see the README): the mock keeps only the current Beijing
+            // day's temp count, so going back to an earlier day after temp configs were made on a
+            // later one forgets that day's count. Sequences do not go there.
+            return false;
+        }
         state.bindings.can_run(op)
     }
 }
@@ -567,8 +579,24 @@ pub fn cases_from_env(default: u32) -> u32 {
 /// Runs `cases` generated sequences of up to `max_ops` ops against `target` (which needs the
 /// control surface). Returns the shrunk failure, printed as a regression test.
 pub fn run_machine(rt: &tokio::runtime::Runtime, target: &Target, cases: u32, max_ops: usize) -> Result<u32, String> {
+    run_machine_with(rt, target, cases, max_ops, false)
+}
+
+/// [`run_machine`], with a fixed random seed when `deterministic` (for tests that must see the
+/// same sequences every time).
+pub fn run_machine_with(
+    rt: &tokio::runtime::Runtime,
+    target: &Target,
+    cases: u32,
+    max_ops: usize,
+    deterministic: bool,
+) -> Result<u32, String> {
     let config = Config { cases, failure_persistence: None, max_shrink_iters: 2048, ..Config::default() };
-    let mut runner = TestRunner::new(config);
+    let mut runner = if deterministic {
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+    } else {
+        TestRunner::new(config)
+    };
     let corp_counter = AtomicUsize::new(0);
     let strategy = Machine::sequential_strategy(1..max_ops);
     let result = runner.run(&strategy, |(state, ops, seen): (GenState, Vec<Op>, Option<Arc<AtomicUsize>>)| {

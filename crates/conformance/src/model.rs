@@ -754,6 +754,9 @@ impl Model {
     /// `update_contact_way` (C4): present fields replace, absent keep, empty clears.
     pub fn update_contact_way(&mut self, app: usize, req: &UpdateContactWay) -> Outcome<()> {
         self.permission(app)?;
+        // C4: "a present null / 0 / "" / [] / {} resets that field to its default": an empty
+        // value is a Clear, whichever way it was written.
+        let req = &cleared(req);
         let id = Self::required_config_id(&req.config_id)?.to_owned();
         // Values that need no stored state.
         if let Patch::Set(r) = &req.remark
@@ -1091,10 +1094,6 @@ impl Model {
         let member = self.scan_target(config_id, external_userid, unionid, userid)?;
         let key = (external_userid.to_owned(), member.clone());
         let Some(cw) = self.contact_ways.get_mut(config_id) else { return Err(AdminRefusal { status: 404, error: None }) };
-        if userid.is_none() {
-            // The round-robin position moves with every scan that did not name a member.
-            cw.next_member += 1;
-        }
         if !cw.is_temp {
             if let Some(rel) = self.customers.get(&key) {
                 // "A non-temp scan by a customer who already follows that member returns the
@@ -1110,9 +1109,19 @@ impl Model {
             };
             let state = rel.state.clone();
             self.customers.insert(key.clone(), rel);
+            // The round-robin position moves with every relationship a scan that named no member
+            // creates (one that found an existing relationship added nobody; the spec is silent,
+            // this is the mock's reading, taken as ours).
+            cw.next_member += usize::from(userid.is_none());
             return Ok(Scanned { external_userid: key.0, userid: key.1, state, temp: false });
         }
+        if self.customers.contains_key(&key) {
+            // The spec is silent; a temp code cannot add a relationship that already exists,
+            // and the code stays unused (the mock's reading, taken as ours).
+            return Err(AdminRefusal { status: 409, error: Some("already_following") });
+        }
         cw.temp_used = true;
+        cw.next_member += usize::from(userid.is_none());
         let rel = Relationship {
             state: cw.state.clone(),
             config_id: config_id.to_owned(),
@@ -1174,6 +1183,34 @@ impl Model {
     /// Temp configs created on the current Beijing day.
     pub fn temp_today_used(&self) -> u32 {
         self.temp_today()
+    }
+}
+
+fn clear_empty<T>(patch: &Patch<T>, empty: impl Fn(&T) -> bool) -> Patch<T>
+where
+    T: Clone,
+{
+    match patch {
+        Patch::Set(v) if empty(v) => Patch::Clear,
+        other => other.clone(),
+    }
+}
+
+fn cleared(req: &UpdateContactWay) -> UpdateContactWay {
+    UpdateContactWay {
+        config_id: req.config_id.clone(),
+        remark: clear_empty(&req.remark, String::is_empty),
+        skip_verify: req.skip_verify.clone(),
+        style: clear_empty(&req.style, |v| *v == 0),
+        state: clear_empty(&req.state, String::is_empty),
+        user: clear_empty(&req.user, Vec::is_empty),
+        party: clear_empty(&req.party, Vec::is_empty),
+        expires_in: clear_empty(&req.expires_in, |v| *v == 0),
+        chat_expires_in: clear_empty(&req.chat_expires_in, |v| *v == 0),
+        unionid: clear_empty(&req.unionid, String::is_empty),
+        conclusions: clear_empty(&req.conclusions, |c| {
+            c.text.is_none() && c.image.is_none() && c.link.is_none() && c.miniprogram.is_none()
+        }),
     }
 }
 

@@ -194,6 +194,7 @@ impl<'t> Session<'t> {
                 }
             }
         }
+        tally(op, &observed);
         if !expected.matches(&observed) {
             return Err(self.mismatch(Some(index), format!("expected: {expected:?}\nobserved: {observed:?}")));
         }
@@ -458,6 +459,26 @@ impl<'t> Session<'t> {
     /// Removes the corp from the target.
     pub async fn finish(self) {
         let _ = self.target.delete_corp(&self.corpid).await;
+    }
+}
+
+/// Answers seen, by op kind and outcome (`add_contact_way → ok`, `… → 41045`), for judging
+/// what a run covered.
+pub static TALLY: std::sync::Mutex<BTreeMap<String, usize>> = std::sync::Mutex::new(BTreeMap::new());
+
+fn tally(op: &Op, observed: &Answer) {
+    let kind = op.to_string();
+    let kind = kind.split('(').next().unwrap_or_default().to_owned();
+    let outcome = match observed {
+        Answer::Err { code, sent } => format!("{}{}", code.0, if *sent { "" } else { " (client)" }),
+        Answer::Code(code) => format!("raw {}", code.0),
+        Answer::Admin { status, error } => format!("{status} {}", error.as_deref().unwrap_or_default()),
+        Answer::Page { more, ids } => format!("page of {} more={more}", ids.len().min(3)),
+        Answer::Broken(_) => "broken".to_owned(),
+        _ => "ok".to_owned(),
+    };
+    if let Ok(mut tally) = TALLY.lock() {
+        *tally.entry(format!("{kind} → {outcome}")).or_default() += 1;
     }
 }
 

@@ -179,3 +179,18 @@ pub struct TenantResponse {
     /// That app's id.
     pub agentid: u32,
 }
+
+/// A deliberately broken rule, for proving that a test suite notices (`wecom-conformance` runs
+/// itself against a mock with one of these switched on and must fail). Only
+/// [`MockServerBuilder::inject_bug`](crate::MockServerBuilder::inject_bug) sets one; nothing
+/// else (no flag, no environment variable, no admin path) can.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Bug {
+    /// The shared quota check of `add_contact_way` lets one config more in than the limit.
+    QuotaOffByOne,
+    /// `update_contact_way` keeps the stored `user` / `party` when the update clears them with
+    /// an empty value (C4 says a present empty list clears).
+    UpdateKeepsClearedLists,
+}

@@ -352,6 +352,10 @@ impl CorpFixture {
             if app.secret.is_empty() {
                 return Err(format!("corp {}: app {} has an empty secret", self.corpid, app.agentid));
             }
+            if let Some(callback) = &app.callback {
+                crate::callbacks::check_settings(&callback.url, &callback.encoding_aes_key)
+                    .map_err(|e| format!("corp {}: app {}: {e}", self.corpid, app.agentid))?;
+            }
         }
         let mut seen = std::collections::HashSet::new();
         for m in &self.members {

@@ -26,6 +26,7 @@
 //! What it is not: it does not depend on `wecom-client`, it keeps no state outside memory (yet),
 //! and it only models the APIs of this project.
 
+mod callbacks;
 mod domain;
 mod dump;
 mod durability;
@@ -38,8 +39,9 @@ mod state;
 pub mod control;
 pub mod fixtures;
 
-pub use durability::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, OpenError};
+pub use callbacks::VerifyCallbackResponse;
 pub use dump::{ContactWayDump, CorpDump, CustomerDump, GroupChatDump, QuotaDump};
+pub use durability::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, OpenError};
 pub use http::MAX_BODY_BYTES;
 pub use ops::MessageEntry;
 pub use server::{MockServer, MockServerBuilder, serve};

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use wecom_types::limits::next_beijing_midnight;
 
+use crate::callbacks;
 use crate::control::*;
 use crate::domain::admin;
 use crate::dump::{CorpDump, dump};
@@ -26,14 +27,30 @@ impl MockState {
         self.corp(corpid).ok_or_else(|| AdminError::unknown_corp(corpid))
     }
 
-    /// `POST /__admin/scan`.
+    /// `POST /__admin/scan`. The app's callback, if any, is posted once the change is made.
     pub fn scan(&self, req: &ScanRequest) -> Result<ScanResponse, AdminError> {
-        self.corp_or_404(&req.corpid)?.write(|state, now, rng| admin::scan(state, now, rng, req))
+        let corp = self.corp_or_404(&req.corpid)?;
+        let mut notices = Vec::new();
+        let reply = corp.write(|state, now, rng| {
+            let (reply, events) = admin::scan(state, now, rng, req)?;
+            notices = callbacks::notices(state, now, &events);
+            Ok::<_, AdminError>((reply, events))
+        })?;
+        callbacks::send(&corp, notices);
+        Ok(reply)
     }
 
-    /// `POST /__admin/join`.
+    /// `POST /__admin/join`. The app's callback, if any, is posted once the change is made.
     pub fn join(&self, req: &JoinRequest) -> Result<JoinResponse, AdminError> {
-        self.corp_or_404(&req.corpid)?.write(|state, now, rng| admin::join(state, now, rng, req))
+        let corp = self.corp_or_404(&req.corpid)?;
+        let mut notices = Vec::new();
+        let reply = corp.write(|state, now, rng| {
+            let (reply, events) = admin::join(state, now, rng, req)?;
+            notices = callbacks::notices(state, now, &events);
+            Ok::<_, AdminError>((reply, events))
+        })?;
+        callbacks::send(&corp, notices);
+        Ok(reply)
     }
 
     /// `POST /__admin/clock`.

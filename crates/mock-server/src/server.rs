@@ -102,6 +102,7 @@ pub struct MockServerBuilder {
     seed: Option<u64>,
     admin_token: Option<String>,
     data_dir: Option<crate::DataDir>,
+    bugs: Vec<crate::control::Bug>,
 }
 
 impl MockServerBuilder {
@@ -131,6 +132,14 @@ impl MockServerBuilder {
         self
     }
 
+    /// Breaks one rule on purpose, so that a test suite can show it notices. Test-only: there is
+    /// no flag or admin path for it.
+    #[doc(hidden)]
+    pub fn inject_bug(mut self, bug: crate::control::Bug) -> Self {
+        self.bugs.push(bug);
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     pub async fn try_start(self) -> Result<MockServer, String> {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("cannot bind: {e}"))?;
@@ -141,7 +150,9 @@ impl MockServerBuilder {
             seed: self.seed,
             fixtures: self.fixtures.unwrap_or_default(),
         };
-        let state = Arc::new(MockState::open(settings, self.data_dir.as_ref()).map_err(|e| e.to_string())?);
+        let mut state = MockState::open(settings, self.data_dir.as_ref()).map_err(|e| e.to_string())?;
+        state.bugs = self.bugs;
+        let state = Arc::new(state);
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(serve(listener, Arc::clone(&state), async {
             let _ = rx.await;
@@ -257,6 +268,16 @@ impl MockServer {
     /// Messages sent (closing messages, callbacks), oldest first.
     pub fn messages(&self, corpid: Option<&str>) -> Result<Vec<MessageEntry>, AdminError> {
         self.state.messages(corpid)
+    }
+
+    /// Performs an app's callback URL verification, as WeCom does when the URL is saved (see
+    /// `POST /__admin/corps/{corpid}/apps/{agentid}/verify_callback`).
+    pub async fn verify_callback(
+        &self,
+        corpid: &str,
+        agentid: u32,
+    ) -> Result<crate::VerifyCallbackResponse, AdminError> {
+        self.state.verify_callback(corpid, agentid).await
     }
 
     /// A fresh isolated corp with the default directory.

@@ -145,6 +145,8 @@ pub struct MockState {
     tokens: DashMap<String, TokenEntry>,
     next_epoch: AtomicU64,
     request_seq: AtomicU64,
+    /// Rules broken on purpose, set only by `MockServerBuilder::inject_bug`.
+    pub(crate) bugs: Vec<crate::control::Bug>,
 }
 
 /// Compares secrets without leaking where they differ through timing.
@@ -179,6 +181,7 @@ impl MockState {
             tokens: DashMap::new(),
             next_epoch: AtomicU64::new(1),
             request_seq: AtomicU64::new(0),
+            bugs: Vec::new(),
         };
         let Some(options) = data_dir else {
             state.load_fixtures(None).map_err(OpenError::Fixtures)?;

@@ -159,6 +159,42 @@ fidelity_table! {
     /// A config with no style given stores none and returns none (no default style exists in
     /// the docs).
     STYLE_HAS_NO_DEFAULT: bool = true, spec "C1 / C4";
+    /// A callback is posted at most this many times: once, then three retries (WeCom "retries
+    /// three times in all") while the answer is not 2xx or does not come.
+    CALLBACK_MAX_ATTEMPTS: u32 = 4, spec "§7 / mock-server.md";
+    /// An attempt with no answer within this many seconds has failed (WeCom drops the
+    /// connection after five seconds).
+    CALLBACK_TIMEOUT_SECS: u64 = 5, spec "§7 / mock-server.md";
+    /// The wait before the first retry, doubled before each next one; the docs give no
+    /// schedule.
+    CALLBACK_BACKOFF_MS: u64 = 500, spec "§7 / mock-server.md";
+    /// A delivery succeeded when the answer is any 2xx; its body is not read (an event needs
+    /// no reply). The body is posted as `text/xml`; a retry resends the same cipher text,
+    /// timestamp, nonce and signature.
+    CALLBACK_SUCCESS: &str = "any 2xx; retries resend the same bytes", spec "§7 / mock-server.md";
+    /// CreateTime and the query's `timestamp` are the corp's virtual clock at the scan or join,
+    /// so tests see the instants they set.
+    CALLBACK_TIMESTAMP_CLOCK: &str = "virtual", spec "§7";
+    /// Only a scan that creates a relationship sends `add_external_contact`; scanning again as a
+    /// customer who already follows the member sends nothing.
+    CALLBACK_ONLY_NEW_RELATIONSHIPS: bool = true, spec "§7";
+    /// A join that makes the mock create a group (auto_create_room) sends
+    /// `change_external_chat` / `create` for the new group, then `update` / `add_member`.
+    CALLBACK_AUTO_ROOM_EVENTS: &str = "create, then update/add_member", spec "§7 / J1";
+    /// The join event's LastMemVer / CurMemVer are the group's `member_version` (as
+    /// `groupchat/get` returns it) before and after the join.
+    CALLBACK_MEMBER_VERSIONS: &str = "groupchat/get member_version before and after", spec "§7";
+    /// The URL verification's `echostr` encrypts a random decimal number (as in the official
+    /// example); the answer must be exactly that text, without quotes or a newline.
+    CALLBACK_ECHOSTR: &str = "random decimal u64; exact answer", spec "§7";
+    /// Callback URLs must be `http://`: the mock has no TLS client.
+    CALLBACK_URL_SCHEME: &str = "http", spec "mock-server.md";
+    /// The picture at a config's `qr_code` URL is a PNG QR code encoding that same URL (the
+    /// real one encodes a WeCom link that opens the add page).
+    QR_CODE_CONTENT: &str = "the qr_code URL itself, as a PNG", spec "C1 / J1";
+    /// `/media/{media_id}` (a conclusions image's `pic_url`) serves one placeholder PNG, whatever
+    /// the id.
+    MEDIA_PLACEHOLDER: &str = "one placeholder PNG", spec "§3.7";
 }
 
 #[cfg(test)]

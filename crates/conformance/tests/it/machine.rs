@@ -12,5 +12,12 @@ fn generated_sequences_agree_with_the_model() {
     if let Err(failure) = run_machine(&world.rt, &world.target(), cases, 40) {
         panic!("{failure}");
     }
+    if std::env::var_os("CONFORMANCE_TALLY").is_some()
+        && let Ok(tally) = wecom_conformance::session::TALLY.lock()
+    {
+        for (k, n) in tally.iter() {
+            eprintln!("{n:6} {k}");
+        }
+    }
     eprintln!("{cases} sequences, {} ops", wecom_conformance::machine::OPS_RUN.load(std::sync::atomic::Ordering::Relaxed));
 }

@@ -78,7 +78,9 @@ pub(crate) fn add(
                 format!("{}: {limit} temp configs today", assumed::TEMP_QUOTA_EXCEEDED.phrase()),
             ));
         }
-    } else {
+    } else if !(ctx.bugs.contains(&crate::control::Bug::QuotaOffByOne)
+        && state.shared_used == state.directory.quotas.contact_ways)
+    {
         check_shared_quota(state)?;
     }
     let temp = is_temp.then(|| {
@@ -281,13 +283,16 @@ pub(crate) fn update(state: &CorpState, ctx: &Ctx<'_>, req: &UpdateContactWay) -
         };
     }
     let dir = &state.directory;
+    let keeps_cleared = ctx.bugs.contains(&crate::control::Bug::UpdateKeepsClearedLists);
     let new_users = match &req.user {
         Patch::Keep => None,
+        Patch::Clear if keeps_cleared => None,
         Patch::Clear => Some(Vec::new()),
         Patch::Set(users) => Some(users.clone()),
     };
     let new_parties = match (&req.party, contact_type == ContactType::MULTI) {
         (_, false) | (Patch::Keep, true) => None,
+        (Patch::Clear, true) if keeps_cleared => None,
         (Patch::Clear, true) => Some(Vec::new()),
         (Patch::Set(parties), true) => Some(parties.clone()),
     };

@@ -101,9 +101,15 @@ pub(crate) fn get_group_chat(state: &CorpState, req: &GetGroupChat) -> Result<Ge
             notice: Some(String::new()),
             member_list,
             admin_list: Some(Vec::new()),
-            member_version: Some(format!("{:032x}", chat.members.len())),
+            member_version: Some(member_version(chat.members.len())),
         },
     })
+}
+
+/// A group's `member_version` with `count` members: it changes whenever the membership does,
+/// and the join callback's LastMemVer / CurMemVer use the same numbering.
+pub(crate) fn member_version(count: usize) -> String {
+    format!("{count:032x}")
 }
 
 /// The display name the mock gives a customer: stable, derived from the id.

@@ -48,6 +48,8 @@ pub(crate) type Outcome<R> = Result<(R, Vec<Event>), ApiError>;
 pub(crate) struct Ctx<'a> {
     pub now: i64,
     pub app: &'a App,
+    /// Rules broken on purpose (tests of test suites only; empty otherwise).
+    pub bugs: &'a [crate::control::Bug],
     /// Base of the `qr_code` and `pic_url` URLs handed out.
     pub public_url: &'a str,
 }

@@ -3,6 +3,9 @@
 
 mod admin;
 mod inprocess;
+mod qr;
+mod ui;
+mod verify;
 mod wecom;
 
 use std::net::IpAddr;
@@ -68,6 +71,13 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
         }
         return json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec());
     }
+    if let Some(picture) = qr::serve(&state, req.method(), &path) {
+        return picture;
+    }
+    if path == ui::PATH {
+        // Checks the admin token itself: a browser opening a link can only bring it in the query.
+        return ui::page(&state, &req, &query);
+    }
     let is_admin = path == "/__admin" || path.starts_with("/__admin/");
     let api = Api::from_path(&path);
     if !is_admin && api.is_none() {
@@ -92,6 +102,9 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     if is_admin && method != hyper::Method::GET && state.journal_failed() {
         // Corp lifecycle changes have no errcode path of their own: refuse them here.
         return admin::error_response(&crate::durability::Unavailable.into());
+    }
+    if is_admin && let Some(response) = verify::route(&state, &method, &path).await {
+        return response;
     }
     let (response, lsn) = crate::durability::track(|| match api {
         Some(api) => wecom::handle(&state, api, &query, &body, from_ip),

@@ -51,7 +51,7 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8]) -> Result<Vec<u8>
         }
         Some(true) => {}
     }
-    let caller = Caller { corp: &corp, agentid, public_url: &state.settings.public_url };
+    let caller = Caller { corp: &corp, agentid, public_url: &state.settings.public_url, bugs: &state.bugs };
     match api {
         Api::GetToken => Err(ApiError::new(ErrCode::API_NOT_FOUND)),
         Api::AddContactWay => caller.write(body, |st, ctx, rng, req: AddContactWay| {
@@ -84,12 +84,13 @@ struct Caller<'a> {
     corp: &'a Corp,
     agentid: u32,
     public_url: &'a str,
+    bugs: &'a [crate::control::Bug],
 }
 
 impl Caller<'_> {
     fn ctx<'s>(&'s self, state: &'s CorpState, now: i64) -> Result<Ctx<'s>, ApiError> {
         let app = state.directory.app(self.agentid).ok_or_else(|| ApiError::new(ErrCode::INVALID_ACCESS_TOKEN))?;
-        Ok(Ctx { now, app, public_url: self.public_url })
+        Ok(Ctx { now, app, public_url: self.public_url, bugs: self.bugs })
     }
 
     fn write<Req: DeserializeOwned, R: Serialize>(

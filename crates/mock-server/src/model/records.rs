@@ -152,7 +152,7 @@ pub struct Message {
     pub from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conclusions: Option<Conclusions>,
-    /// Why a temp chat ended: `closed` or `expired`.
+    /// Why a temp chat ended (`closed` or `expired`), or why a callback delivery failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// A callback's event, HTTP status and attempts.

@@ -2,13 +2,17 @@
 
 mod admin;
 mod binary;
+mod callbacks;
 mod contact_way;
 mod crash;
+mod dashboard;
 mod durability;
 mod errcodes;
 mod join_way;
 mod list;
 mod quotas;
+mod readback;
+mod receiver;
 mod soak;
 mod support;
 mod temp;

@@ -1,0 +1,98 @@
+//! The pictures behind `qr_code` and `pic_url`, and the dashboard at `/__admin/ui` (its
+//! behaviour in a browser is tested by `ui-tests/`, in headless Chromium).
+
+use serde_json::json;
+use wecom_mock::MockServer;
+use wecom_mock::control::ScanRequest;
+use wecom_mock::fixtures::DEFAULT_CORPID;
+
+use crate::support::Wecom;
+
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+async fn get(http: &reqwest::Client, url: &str) -> (u16, String, Vec<u8>) {
+    let response = http.get(url).send().await.expect("reaches the mock");
+    let status = response.status().as_u16();
+    let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    (status, kind, response.bytes().await.expect("a body").to_vec())
+}
+
+#[tokio::test]
+async fn the_qr_code_urls_handed_out_serve_png_qr_codes() {
+    let wecom = Wecom::start().await;
+    let contact = wecom.ok(wecom_types::Api::AddContactWay, json!({"type":1,"scene":2,"user":["zhangsan"]})).await;
+    let join_id = wecom.add_join(json!({"scene":2,"chat_id_list":["wrmockchat0001"]})).await;
+    // add_join_way answers the id only; the URL comes with get_join_way.
+    let join = wecom.ok(wecom_types::Api::GetJoinWay, json!({"config_id": join_id})).await["join_way"].clone();
+    for answer in [&contact, &join] {
+        let url = answer["qr_code"].as_str().expect("a qr_code URL");
+        let (status, kind, body) = get(&wecom.http, url).await;
+        assert_eq!((status, kind.as_str()), (200, "image/png"), "{url}");
+        assert!(body.starts_with(PNG_SIGNATURE), "{url}");
+    }
+}
+
+#[tokio::test]
+async fn only_live_qr_configs_have_a_picture() {
+    let wecom = Wecom::start().await;
+    let mini = wecom.add(json!({"type":1,"scene":1,"user":["zhangsan"]})).await;
+    let deleted = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"]})).await;
+    wecom.ok(wecom_types::Api::DelContactWay, json!({"config_id": deleted})).await;
+    for id in [mini.as_str(), deleted.as_str(), "0123456789abcdef0123456789abcdef", "not-an-id"] {
+        let (status, _, _) = get(&wecom.http, &format!("{}/qr/{id}", wecom.mock.uri())).await;
+        assert_eq!(status, 404, "{id}");
+    }
+}
+
+#[tokio::test]
+async fn media_urls_serve_a_placeholder_picture() {
+    let wecom = Wecom::start().await;
+    let (status, kind, body) = get(&wecom.http, &format!("{}/media/MEDIA_ID_1", wecom.mock.uri())).await;
+    assert_eq!((status, kind.as_str()), (200, "image/png"));
+    assert!(body.starts_with(PNG_SIGNATURE));
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_configs_states_customers_and_escapes_what_it_shows() {
+    let wecom = Wecom::start().await;
+    let id = wecom.add(json!({"type":1,"scene":2,"user":["wangwu"],"state":"<b>bold</b>"})).await;
+    let scanned = wecom
+        .mock
+        .scan(&ScanRequest { corpid: DEFAULT_CORPID.into(), config_id: id.clone(), ..Default::default() })
+        .expect("scan");
+    let (status, kind, body) = get(&wecom.http, &format!("{}/__admin/ui", wecom.mock.uri())).await;
+    let page = String::from_utf8(body).expect("UTF-8");
+    assert_eq!((status, kind.as_str()), (200, "text/html; charset=utf-8"));
+    for expected in [
+        DEFAULT_CORPID,
+        id.as_str(),
+        &format!("src=\"/qr/{id}\""),
+        scanned.external_userid.as_str(),
+        "&lt;b&gt;bold&lt;/b&gt;",
+        "data-action=\"scan\"",
+    ] {
+        assert!(page.contains(expected), "the page lacks {expected}");
+    }
+    assert!(!page.contains("<b>bold</b>"), "a state is text, never markup");
+}
+
+#[tokio::test]
+async fn with_an_admin_token_the_dashboard_takes_it_from_the_query_or_the_header() {
+    let mock = MockServer::builder().admin_token("s3cret").start().await;
+    let http = reqwest::Client::new();
+    let page = format!("{}/__admin/ui", mock.uri());
+    let cases = [
+        (http.get(&page), 401),
+        (http.get(format!("{page}?token=wrong")), 401),
+        (http.get(format!("{page}?token=s3cret")), 200),
+        (http.get(format!("{page}?fragment=1")).bearer_auth("s3cret"), 200),
+        // The query token opens the page only, not the rest of the control surface.
+        (http.get(format!("{}/__admin/corps?token=s3cret", mock.uri())), 401),
+    ];
+    for (request, expected) in cases {
+        let response = request.send().await.expect("reaches the mock");
+        assert_eq!(response.status().as_u16(), expected, "{:?}", response.url().path());
+    }
+    let page = http.get(format!("{page}?token=s3cret")).send().await.expect("page").text().await.expect("text");
+    assert!(!page.contains("s3cret"), "the token is never written into the page");
+}
