@@ -63,8 +63,16 @@
 //! ## What it is not
 //!
 //! It covers these twelve APIs only (call others with [`Client::access_token`] and your own
-//! HTTP code), holds no state besides the token cache, does not decrypt callbacks, and is not a
-//! server: for tests, point it at `wecom-mock`.
+//! HTTP code), holds no state besides the token cache, and is not a server: for tests, point it
+//! at `wecom-mock`.
+//!
+//! ## Callbacks
+//!
+//! Your callback handler receives the events with the state (`add_external_contact` carries the
+//! Contact Me config's `state`); [`callback::verify_and_decrypt`] checks the `msg_signature`
+//! and decrypts them, and [`callback::CallbackCrypto::verify_url`] answers the URL check WeCom
+//! makes when the callback URL is saved. `wecom-mock` sends both, so a handler can be tested
+//! offline.
 //!
 //! ## Features
 //!
@@ -84,5 +92,36 @@ pub use client::Client;
 pub use error::{Delivery, Error};
 pub use helpers::CreatedJoinWay;
 pub use retry::RetryPolicy;
+
+/// Callback encryption (`wecom-crypto`): verify, decrypt, answer the URL check.
+///
+/// ```
+/// use wecom_client::callback::{CallbackCrypto, verify_and_decrypt};
+///
+/// # fn main() -> Result<(), wecom_client::callback::Error> {
+/// // The app's Token and EncodingAESKey, and the corpid.
+/// let crypto = CallbackCrypto::new("T0ken", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "wwmock0000000001")?;
+/// # let sent = crypto.encrypt_message("<xml><State><![CDATA[spring]]></State></xml>", "1750000000", "7")?;
+/// # let (msg_signature, timestamp, nonce, encrypt) = (sent.msg_signature, sent.timestamp, sent.nonce, sent.encrypt);
+/// // From the query string and the posted XML's <Encrypt>:
+/// let event = verify_and_decrypt(&crypto, &msg_signature, &timestamp, &nonce, &encrypt)?;
+/// assert_eq!(wecom_client::callback::xml_text(&event, "State").as_deref(), Some("spring"));
+/// # Ok(()) }
+/// ```
+pub mod callback {
+    pub use wecom_crypto::*;
+
+    /// Checks a callback's `msg_signature` and decrypts its `Encrypt` text (the same as
+    /// [`CallbackCrypto::verify_and_decrypt`]): the event's XML.
+    pub fn verify_and_decrypt(
+        crypto: &CallbackCrypto,
+        msg_signature: &str,
+        timestamp: &str,
+        nonce: &str,
+        encrypt: &str,
+    ) -> Result<String, Error> {
+        crypto.verify_and_decrypt(msg_signature, timestamp, nonce, encrypt)
+    }
+}
 /// The types this client speaks, re-exported so that one dependency is enough.
 pub use wecom_types as types;
