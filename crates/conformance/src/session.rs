@@ -548,7 +548,7 @@ pub async fn check_sequence(
 /// For reports: a setup and sequence as one pasteable regression test body.
 pub fn regression(setup: &Setup, ops: &[Op], mismatch: &Mismatch) -> String {
     format!(
-        "{mismatch}\nregression test:\n    let setup = {setup:?};\n    let mut s = Seq::default();\n{}    check(setup, s);\n",
+        "{mismatch}\nregression test (needs a running mock `mock` with the control surface):\n    let setup = {setup:?};\n    let mut s = Seq::default();\n{}    if let Err(m) = wecom_conformance::check_against(&mock.uri(), setup, &s).await {{ panic!(\"{{m}}\") }}\n",
         Seq { ops: ops.to_vec() }.to_string().lines().map(|l| format!("    {l}\n")).collect::<String>()
     )
 }

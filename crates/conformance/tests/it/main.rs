@@ -1,6 +1,10 @@
-//! The conformance suite against an in-process `wecom-mock`.
+//! The conformance suite against an in-process `wecom-mock` (and one run of the binary against
+//! a `wecom-mock` process).
 
+mod binary;
 mod bugs;
 mod cases;
+mod concurrency;
 mod machine;
+mod regressions;
 mod support;
