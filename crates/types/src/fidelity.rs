@@ -187,6 +187,9 @@ fidelity_table! {
     /// The URL verification's `echostr` encrypts a random decimal number (as in the official
     /// example); the answer must be exactly that text, without quotes or a newline.
     CALLBACK_ECHOSTR: &str = "random decimal u64; exact answer", spec "§7";
+    /// The callback goes to the app that created the config (when it has a callback URL),
+    /// not to every app of the corp.
+    CALLBACK_RECEIVER: &str = "the app that created the config", spec "§7";
     /// Callback URLs must be `http://`: the mock has no TLS client.
     CALLBACK_URL_SCHEME: &str = "http", spec "mock-server.md";
     /// The picture at a config's `qr_code` URL is a PNG QR code encoding that same URL (the
