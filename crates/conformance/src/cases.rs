@@ -193,7 +193,10 @@ impl Env {
         let control = target.has_control().await;
         let healthy = target.is_healthy().await;
         let faults = control
-            && target.admin_get::<Value>("/__admin/faults").await.map_or_else(|e| e.status != 404 && e.status != 0, |_| true);
+            && target
+                .admin_get::<Value>("/__admin/faults")
+                .await
+                .map_or_else(|e| e.status != 404 && e.status != 0, |_| true);
         Env {
             target,
             corpid: corpid.to_owned(),
@@ -261,7 +264,12 @@ fn str_field(v: &Value, key: &str) -> String {
 }
 
 /// Runs a `given` step: returns `$ID` and `$EXT`.
-async fn given(target: &Target, corp: &CaseCorp, step: &str, cleanup: &mut Cleanup) -> Result<(String, String), String> {
+async fn given(
+    target: &Target,
+    corp: &CaseCorp,
+    step: &str,
+    cleanup: &mut Cleanup,
+) -> Result<(String, String), String> {
     let token = token(target, corp, 0).await?;
     let single = json!({"type": 1, "scene": 2, "user": [corp.user]});
     let temp = json!({"type": 1, "scene": 2, "user": [corp.user], "is_temp": true, "expires_in": 60});
@@ -296,7 +304,8 @@ async fn given(target: &Target, corp: &CaseCorp, step: &str, cleanup: &mut Clean
             Ok((str_field(&a, "config_id"), String::new()))
         }
         "join_way" => {
-            let a = post(target, Api::AddJoinWay, &token, json!({"scene": 2, "chat_id_list": [corp.chat]}), cleanup).await?;
+            let a = post(target, Api::AddJoinWay, &token, json!({"scene": 2, "chat_id_list": [corp.chat]}), cleanup)
+                .await?;
             Ok((str_field(&a, "config_id"), String::new()))
         }
         "full_join_way" => {
@@ -321,8 +330,12 @@ pub async fn run_case(env: &Env, case: &Case, serial: usize) -> CaseResult {
         Some("faults") if !env.faults => {
             Verdict::Skip("needs fault injection (POST /__admin/faults), which the target does not have".to_owned())
         }
-        Some("rate_limits") if !env.control => Verdict::Skip("needs the control surface to enable rate limits".to_owned()),
-        Some("mock") if !env.mock => Verdict::Skip("checks an answer of the mock's own (not a WeCom behaviour)".to_owned()),
+        Some("rate_limits") if !env.control => {
+            Verdict::Skip("needs the control surface to enable rate limits".to_owned())
+        }
+        Some("mock") if !env.mock => {
+            Verdict::Skip("checks an answer of the mock's own (not a WeCom behaviour)".to_owned())
+        }
         _ if case.needs_control() && !env.control => Verdict::Skip(
             "needs the control surface (/__admin: a corp of its own, the clock or a simulated customer)".to_owned(),
         ),
@@ -406,7 +419,9 @@ async fn exercise(env: &Env, case: &Case, corp: &CaseCorp, cleanup: &mut Cleanup
         ("$129", "t".repeat(129)),
     ];
     let body = match (&case.raw, &case.body) {
-        (Some(raw), _) if raw == "$HUGE" => format!("{{\"remark\":\"{}\"}}", "x".repeat(wecom_mock::MAX_BODY_BYTES + 1)),
+        (Some(raw), _) if raw == "$HUGE" => {
+            format!("{{\"remark\":\"{}\"}}", "x".repeat(wecom_mock::MAX_BODY_BYTES + 1))
+        }
         (Some(raw), _) => substitute(raw, &vars),
         (None, Some(body)) => substitute(&body.to_string(), &vars),
         (None, None) => "{}".to_owned(),
@@ -429,8 +444,12 @@ async fn exercise(env: &Env, case: &Case, corp: &CaseCorp, cleanup: &mut Cleanup
         let outcome = target.admin_send::<_, Value>(reqwest::Method::POST, &format!("/__admin/{admin}"), &body).await;
         return Ok(match outcome {
             Ok(v) => Verdict::Fail(format!("expected HTTP {} {:?}, got success {v}", case.expect, case.error)),
-            Err(e) if i32::from(e.status) == case.expect && (case.error.is_none() || case.error == e.error) => Verdict::Pass,
-            Err(e) => Verdict::Fail(format!("expected HTTP {} {:?}, got {} {:?}", case.expect, case.error, e.status, e.error)),
+            Err(e) if i32::from(e.status) == case.expect && (case.error.is_none() || case.error == e.error) => {
+                Verdict::Pass
+            }
+            Err(e) => {
+                Verdict::Fail(format!("expected HTTP {} {:?}, got {} {:?}", case.expect, case.error, e.status, e.error))
+            }
         });
     }
     let api = Api::ALL.into_iter().find(|a| a.short_name() == case.api);

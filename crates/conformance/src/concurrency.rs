@@ -36,7 +36,12 @@ fn single(user: &str, state: String) -> AddContactWay {
 /// `clients` clients each add `per_client` configs at once into a corp whose quota is `quota`:
 /// exactly `min(quota, attempts)` succeed, every other add is 41045, no id is handed out twice,
 /// and the dump agrees.
-pub async fn unique_ids_and_exact_quota(target: &Target, clients: usize, per_client: usize, quota: u32) -> Result<(), String> {
+pub async fn unique_ids_and_exact_quota(
+    target: &Target,
+    clients: usize,
+    per_client: usize,
+    quota: u32,
+) -> Result<(), String> {
     let setup = Setup { quota, ..Setup::default() };
     let (corpid, all) = corp(target, "quota", &setup, clients).await?;
     let mut tasks = JoinSet::new();
@@ -83,7 +88,12 @@ pub async fn unique_ids_and_exact_quota(target: &Target, clients: usize, per_cli
 /// own value for both, while `readers` clients read it: every read sees remark == state (never a
 /// mix of two writes), and the final config is one writer's last write. Each writer also owns a
 /// config of its own, whose final value must be its last write (no update is lost).
-pub async fn no_lost_or_torn_updates(target: &Target, writers: usize, readers: usize, rounds: usize) -> Result<(), String> {
+pub async fn no_lost_or_torn_updates(
+    target: &Target,
+    writers: usize,
+    readers: usize,
+    rounds: usize,
+) -> Result<(), String> {
     let (corpid, all) = corp(target, "update", &Setup::default(), writers + readers).await?;
     let first = all.first().ok_or("no client")?.clone();
     let shared = first.add_contact_way(&single("zhangsan", "w0-0".into())).await.map_err(|e| e.to_string())?.config_id;
@@ -92,11 +102,14 @@ pub async fn no_lost_or_torn_updates(target: &Target, writers: usize, readers: u
         .await
         .map_err(|e| e.to_string())?;
     let shared = Arc::new(shared);
-    let mut tasks: JoinSet<Result<(Option<(String, String)>, Vec<String>), String>> = JoinSet::new();
+    // A writer reports its own config and last value; a reader reports the torn reads it saw.
+    type Report = Result<(Option<(String, String)>, Vec<String>), String>;
+    let mut tasks: JoinSet<Report> = JoinSet::new();
     for (w, client) in all.iter().take(writers).cloned().enumerate() {
         let shared = Arc::clone(&shared);
         tasks.spawn(async move {
-            let own = client.add_contact_way(&single("lisi", format!("own{w}"))).await.map_err(|e| e.to_string())?.config_id;
+            let own =
+                client.add_contact_way(&single("lisi", format!("own{w}"))).await.map_err(|e| e.to_string())?.config_id;
             let mut last = String::new();
             for r in 0..rounds {
                 let value = format!("w{w}-{r}");
@@ -112,7 +125,7 @@ pub async fn no_lost_or_torn_updates(target: &Target, writers: usize, readers: u
             Ok((Some((own, last)), Vec::new()))
         });
     }
-    for client in all.iter().skip(writers).cloned() {
+    for client in all.into_iter().skip(writers) {
         let shared = Arc::clone(&shared);
         tasks.spawn(async move {
             let mut torn = Vec::new();
@@ -140,12 +153,18 @@ pub async fn no_lost_or_torn_updates(target: &Target, writers: usize, readers: u
     let last_writes: BTreeSet<String> = (0..writers).map(|w| format!("w{w}-{}", rounds - 1)).collect();
     let remark = final_shared.remark.clone().unwrap_or_default();
     if final_shared.remark != final_shared.state || !last_writes.contains(&remark) {
-        problems.push(format!("the shared config ended as remark {:?} / state {:?}", final_shared.remark, final_shared.state));
+        problems.push(format!(
+            "the shared config ended as remark {:?} / state {:?}",
+            final_shared.remark, final_shared.state
+        ));
     }
     for (id, last) in &owns {
         let way = first.get_contact_way(id).await.map_err(|e| e.to_string())?;
         if way.remark.as_deref() != Some(last.as_str()) || way.state.as_deref() != Some(last.as_str()) {
-            problems.push(format!("a writer's own config lost its last update {last:?}: {:?} / {:?}", way.remark, way.state));
+            problems.push(format!(
+                "a writer's own config lost its last update {last:?}: {:?} / {:?}",
+                way.remark, way.state
+            ));
         }
         if way.user.as_deref() != Some(&["lisi".to_owned()][..]) {
             problems.push(format!("an update that did not mention members changed them: {:?}", way.user));
@@ -158,7 +177,12 @@ pub async fn no_lost_or_torn_updates(target: &Target, writers: usize, readers: u
 /// While `churners` clients add and delete configs, `walkers` clients walk every page with a
 /// small page size: each config that exists for the whole walk appears exactly once in every
 /// walk, and no walk repeats an id.
-pub async fn list_walks_are_consistent(target: &Target, stable: usize, churners: usize, walkers: usize) -> Result<(), String> {
+pub async fn list_walks_are_consistent(
+    target: &Target,
+    stable: usize,
+    churners: usize,
+    walkers: usize,
+) -> Result<(), String> {
     let (corpid, all) = corp(target, "walk", &Setup::default(), churners + walkers + 1).await?;
     let setup_client = all.first().ok_or("no client")?.clone();
     let mut stable_ids = BTreeSet::new();
@@ -170,7 +194,8 @@ pub async fn list_walks_are_consistent(target: &Target, stable: usize, churners:
     for (c, client) in all.iter().skip(1).take(churners).cloned().enumerate() {
         tasks.spawn(async move {
             for i in 0..stable {
-                let id = client.add_contact_way(&single("lisi", format!("t{c}-{i}"))).await.map_err(|e| e.to_string())?;
+                let id =
+                    client.add_contact_way(&single("lisi", format!("t{c}-{i}"))).await.map_err(|e| e.to_string())?;
                 if i % 2 == 0 {
                     client.del_contact_way(&id.config_id).await.map_err(|e| e.to_string())?;
                 }
@@ -178,7 +203,7 @@ pub async fn list_walks_are_consistent(target: &Target, stable: usize, churners:
             Ok(None)
         });
     }
-    for client in all.iter().skip(1 + churners).cloned() {
+    for client in all.into_iter().skip(1 + churners) {
         tasks.spawn(async move {
             let filter = ListContactWay { limit: Some(3), ..Default::default() };
             client.list_contact_ways(filter).try_collect::<Vec<String>>().await.map(Some).map_err(|e| e.to_string())

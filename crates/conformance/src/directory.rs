@@ -151,9 +151,10 @@ impl Directory {
             None => true,
             Some((depts, members)) => {
                 members.iter().any(|m| m == userid)
-                    || self.members.get(userid).is_some_and(|m| {
-                        m.departments.iter().any(|&d| depts.iter().any(|&v| self.is_within(d, v)))
-                    })
+                    || self
+                        .members
+                        .get(userid)
+                        .is_some_and(|m| m.departments.iter().any(|&d| depts.iter().any(|&v| self.is_within(d, v))))
             }
         }
     }

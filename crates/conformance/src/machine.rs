@@ -13,11 +13,11 @@ use proptest::prelude::*;
 use proptest::strategy::{BoxedStrategy, Union};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
+use wecom_types::Patch;
 use wecom_types::api::*;
 use wecom_types::limits::{
     ACCESS_TOKEN_LIFETIME_SECS, DAY_SECS, LIST_CUTOFF_UNIX, MAX_TEMP_EXPIRES_SECS, next_beijing_midnight,
 };
-use wecom_types::Patch;
 
 use crate::model::Model;
 use crate::op::{CursorRef, Op, Ref};
@@ -190,22 +190,33 @@ impl GenState {
     }
 
     fn add_contact_way(&self) -> BoxedStrategy<Op> {
-        let single = (self.users(), prop_oneof![Just(Scene::QR_CODE), Just(Scene::MINI_PROGRAM)]).prop_map(|(user, scene)| {
-            AddContactWay { contact_type: Some(ContactType::SINGLE), scene: Some(scene), user: Some(user), ..Default::default() }
-        });
-        let multi = (self.users(), self.parties(), prop_oneof![Just(Scene::QR_CODE), Just(Scene::MINI_PROGRAM)]).prop_map(
-            |(user, party, scene)| AddContactWay {
+        let single =
+            (self.users(), prop_oneof![Just(Scene::QR_CODE), Just(Scene::MINI_PROGRAM)]).prop_map(|(user, scene)| {
+                AddContactWay {
+                    contact_type: Some(ContactType::SINGLE),
+                    scene: Some(scene),
+                    user: Some(user),
+                    ..Default::default()
+                }
+            });
+        let multi = (self.users(), self.parties(), prop_oneof![Just(Scene::QR_CODE), Just(Scene::MINI_PROGRAM)])
+            .prop_map(|(user, party, scene)| AddContactWay {
                 contact_type: Some(ContactType::MULTI),
                 scene: Some(scene),
                 user: (!user.is_empty()).then_some(user),
                 party: Some(party),
                 ..Default::default()
-            },
-        );
-        let temp = (self.good_user(), seconds(), seconds(), proptest::option::of(conclusions()), prop_oneof![
-            3 => Just(None),
-            1 => Just(Some("union-a".to_owned()))
-        ])
+            });
+        let temp = (
+            self.good_user(),
+            seconds(),
+            seconds(),
+            proptest::option::of(conclusions()),
+            prop_oneof![
+                3 => Just(None),
+                1 => Just(Some("union-a".to_owned()))
+            ],
+        )
             .prop_map(|(user, expires_in, chat_expires_in, conclusions, unionid)| AddContactWay {
                 is_temp: Some(true),
                 expires_in: Some(expires_in),
@@ -215,10 +226,24 @@ impl GenState {
                 ..AddContactWay::single(user, Scene::QR_CODE)
             });
         let broken = prop_oneof![
-            Just(AddContactWay { scene: Some(Scene::QR_CODE), user: Some(vec!["zhangsan".into()]), ..Default::default() }),
-            Just(AddContactWay { contact_type: Some(ContactType::SINGLE), user: Some(vec!["zhangsan".into()]), ..Default::default() }),
-            Just(AddContactWay { contact_type: Some(ContactType(3)), ..AddContactWay::single("zhangsan", Scene::QR_CODE) }),
-            Just(AddContactWay { contact_type: Some(ContactType(0)), ..AddContactWay::single("zhangsan", Scene::QR_CODE) }),
+            Just(AddContactWay {
+                scene: Some(Scene::QR_CODE),
+                user: Some(vec!["zhangsan".into()]),
+                ..Default::default()
+            }),
+            Just(AddContactWay {
+                contact_type: Some(ContactType::SINGLE),
+                user: Some(vec!["zhangsan".into()]),
+                ..Default::default()
+            }),
+            Just(AddContactWay {
+                contact_type: Some(ContactType(3)),
+                ..AddContactWay::single("zhangsan", Scene::QR_CODE)
+            }),
+            Just(AddContactWay {
+                contact_type: Some(ContactType(0)),
+                ..AddContactWay::single("zhangsan", Scene::QR_CODE)
+            }),
             Just(AddContactWay { scene: Some(Scene(3)), ..AddContactWay::single("zhangsan", Scene::QR_CODE) }),
             Just(AddContactWay { is_temp: Some(true), ..AddContactWay::multi(["zhangsan"], [], Scene::QR_CODE) }),
         ];
@@ -259,7 +284,11 @@ impl GenState {
         );
         (self.app(), self.cw_ref(), fields)
             .prop_map(
-                |(app, id, (remark, skip_verify, style, state, user, party, expires_in, chat_expires_in, unionid, conclusions))| {
+                |(
+                    app,
+                    id,
+                    (remark, skip_verify, style, state, user, party, expires_in, chat_expires_in, unionid, conclusions),
+                )| {
                     let req = UpdateContactWay {
                         config_id: None,
                         remark,
@@ -306,7 +335,8 @@ impl GenState {
             1 => Just((Some(LIST_CUTOFF_UNIX - DAY_SECS), Some(now))),
             1 => Just((None, Some(now - DAY_SECS))),
         ];
-        let userid = prop_oneof![6 => Just(None), 1 => Just(Some("zhangsan".to_owned())), 1 => Just(Some("ghost".to_owned()))];
+        let userid =
+            prop_oneof![6 => Just(None), 1 => Just(Some("zhangsan".to_owned())), 1 => Just(Some("ghost".to_owned()))];
         let skip = prop_oneof![6 => Just(None), 1 => Just(Some(true)), 1 => Just(Some(false))];
         (limit, window, userid, skip)
             .prop_map(|(limit, (start_time, end_time), userid, skip_verify)| ListContactWay {
@@ -387,7 +417,8 @@ impl GenState {
 
     fn clock(&self) -> BoxedStrategy<Op> {
         let now = self.model.now;
-        let mut edges: Vec<i64> = vec![1, 60, ACCESS_TOKEN_LIFETIME_SECS - 1, ACCESS_TOKEN_LIFETIME_SECS, DAY_SECS, 7 * DAY_SECS];
+        let mut edges: Vec<i64> =
+            vec![1, 60, ACCESS_TOKEN_LIFETIME_SECS - 1, ACCESS_TOKEN_LIFETIME_SECS, DAY_SECS, 7 * DAY_SECS];
         let midnight = next_beijing_midnight(now) - now;
         edges.extend([midnight - 1, midnight]);
         for rel in self.model.customers.values() {
@@ -410,7 +441,8 @@ impl GenState {
 
     fn scan(&self) -> BoxedStrategy<Op> {
         let userid = prop_oneof![6 => Just(None), 1 => self.any_user().prop_map(Some)];
-        let unionid = prop_oneof![4 => Just(None), 1 => Just(Some("union-a".to_owned())), 1 => Just(Some("union-b".to_owned()))];
+        let unionid =
+            prop_oneof![4 => Just(None), 1 => Just(Some("union-a".to_owned())), 1 => Just(Some("union-b".to_owned()))];
         (self.cw_ref(), proptest::sample::select(CUSTOMERS.to_vec()), unionid, userid)
             .prop_map(|(id, ext, unionid, userid)| Op::Scan { id, external_userid: ext.to_owned(), unionid, userid })
             .boxed()
@@ -422,7 +454,8 @@ impl GenState {
     }
 
     fn close(&self) -> BoxedStrategy<Op> {
-        let mut pairs: Vec<(String, String)> = self.model.customers.keys().map(|(e, u)| (u.clone(), e.clone())).collect();
+        let mut pairs: Vec<(String, String)> =
+            self.model.customers.keys().map(|(e, u)| (u.clone(), e.clone())).collect();
         pairs.push(("zhangsan".to_owned(), CUSTOMERS[0].to_owned()));
         let odd = prop_oneof![
             Just(("zhangsan".to_owned(), "bad".to_owned())),
@@ -445,7 +478,10 @@ impl GenState {
             ),
             bare("list_contact_way", r#"{"start_time":0,"end_time":0,"cursor":"","limit":0}"#),
             // The trap of C4: an SDK that sends every field wipes members.
-            with_cw("update_contact_way", r#"{"config_id":"$ID","remark":"sdk","style":0,"state":"","user":null,"party":null}"#),
+            with_cw(
+                "update_contact_way",
+                r#"{"config_id":"$ID","remark":"sdk","style":0,"state":"","user":null,"party":null}"#,
+            ),
             with_cw("update_contact_way", r#"{"config_id":"$ID","user":[],"party":[2]}"#),
             // Wrong JSON types and broken bodies: the server's own 40058.
             bare("add_contact_way", r#"{"type":"1","scene":2,"user":["zhangsan"]}"#),
@@ -454,15 +490,24 @@ impl GenState {
             bare("add_contact_way", "[]"),
             with_cw("get_contact_way", r#"{"config_id":123}"#),
             // Rules the client would refuse, answered by the server instead.
-            bare("add_contact_way", r#"{"type":1,"scene":2,"user":["zhangsan"],"remark":"1234567890123456789012345678901"}"#),
+            bare(
+                "add_contact_way",
+                r#"{"type":1,"scene":2,"user":["zhangsan"],"remark":"1234567890123456789012345678901"}"#,
+            ),
             bare("add_contact_way", r#"{"type":1,"scene":2,"user":["zhangsan","lisi"]}"#),
             bare("add_contact_way", r#"{"scene":2,"user":["zhangsan"]}"#),
             bare("list_contact_way", r#"{"limit":1001}"#),
             bare("list_contact_way", r#"{"start_time":1750000000,"end_time":1749999999}"#),
             with_cw("update_contact_way", r#"{"config_id":"$ID","state":"1234567890123456789012345678901"}"#),
             bare("close_temp_chat", r#"{"userid":"zhangsan","external_userid":"wm!"}"#),
-            bare("add_join_way", r#"{"scene":2,"chat_id_list":["wrmockchat0001","wrmockchat0002","wrmockchat0003","wrmockchat0004","wrmockchat0005","wrmockchat0006"]}"#),
-            bare("add_join_way", r#"{"scene":2,"chat_id_list":["wrmockchat0001"],"remark":"1234567890123456789012345678901234"}"#),
+            bare(
+                "add_join_way",
+                r#"{"scene":2,"chat_id_list":["wrmockchat0001","wrmockchat0002","wrmockchat0003","wrmockchat0004","wrmockchat0005","wrmockchat0006"]}"#,
+            ),
+            bare(
+                "add_join_way",
+                r#"{"scene":2,"chat_id_list":["wrmockchat0001"],"remark":"1234567890123456789012345678901234"}"#,
+            ),
             bare("update_join_way", r#"{"config_id":"0000000000000000000000000000dead","scene":2}"#),
         ];
         let cw = self.cw_ref();
@@ -496,15 +541,17 @@ impl ReferenceStateMachine for Machine {
             prop_oneof![4 => Just(false), 1 => Just(true)],
             prop_oneof![3 => Just(T0), 1 => Just(next_beijing_midnight(T0) - 30)],
         )
-            .prop_map(|(medical, quota, temp_daily, expired_token_errcode, group_limit, big_department, start)| Setup {
-                medical,
-                quota,
-                temp_daily,
-                expired_token_errcode,
-                group_limit,
-                big_department,
-                start,
-            });
+            .prop_map(
+                |(medical, quota, temp_daily, expired_token_errcode, group_limit, big_department, start)| Setup {
+                    medical,
+                    quota,
+                    temp_daily,
+                    expired_token_errcode,
+                    group_limit,
+                    big_department,
+                    start,
+                },
+            );
         setup
             .prop_map(|setup| {
                 let model = Model::new(setup.directory("wwgenerated"), setup.start);

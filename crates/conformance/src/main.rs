@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use wecom_conformance::cases::{Env, ERRCODE_CASES, Verdict, parse_cases, run_cases};
+use wecom_conformance::cases::{ERRCODE_CASES, Env, Verdict, parse_cases, run_cases};
 use wecom_conformance::report::Report;
 use wecom_conformance::target::Target;
 use wecom_conformance::{concurrency, machine};
@@ -92,7 +92,13 @@ fn main() -> ExitCode {
         }
     };
     let about = "every answer and the final state agree with the reference model";
-    report.push("sequences", format!("{} generated sequences", args.sequences), about, verdict, started.elapsed().as_secs_f64());
+    report.push(
+        "sequences",
+        format!("{} generated sequences", args.sequences),
+        about,
+        verdict,
+        started.elapsed().as_secs_f64(),
+    );
 
     type Property<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + 'a>>;
     let properties: Vec<(&str, &str, Property<'_>)> = vec![

@@ -16,9 +16,9 @@ use wecom_types::api::*;
 use wecom_types::limits::{
     ACCESS_TOKEN_LIFETIME_SECS, DEFAULT_LIST_LIMIT, DEFAULT_LIST_WINDOW_SECS, DEFAULT_TEMP_CHAT_EXPIRES_SECS,
     DEFAULT_TEMP_QR_EXPIRES_SECS, LIST_CUTOFF_UNIX, MAX_CHATS_PER_JOIN_WAY, MAX_CONCLUSION_LINK_DESC_BYTES,
-    MAX_CONCLUSION_LINK_TITLE_BYTES, MAX_CONCLUSION_MINIPROGRAM_TITLE_BYTES, MAX_CONCLUSION_TEXT_BYTES,
-    MAX_LIST_LIMIT, MAX_MEMBERS_PER_CONTACT_WAY, MAX_REMARK_CHARS, MAX_ROOM_BASE_NAME_CHARS, MAX_STATE_CHARS,
-    MAX_TEMP_EXPIRES_SECS, beijing_day,
+    MAX_CONCLUSION_LINK_TITLE_BYTES, MAX_CONCLUSION_MINIPROGRAM_TITLE_BYTES, MAX_CONCLUSION_TEXT_BYTES, MAX_LIST_LIMIT,
+    MAX_MEMBERS_PER_CONTACT_WAY, MAX_REMARK_CHARS, MAX_ROOM_BASE_NAME_CHARS, MAX_STATE_CHARS, MAX_TEMP_EXPIRES_SECS,
+    beijing_day,
 };
 use wecom_types::{ErrCode, Patch};
 
@@ -1076,7 +1076,8 @@ impl Model {
             return Err(AdminRefusal { status: 409, error: None });
         }
         if cw.is_exclusive
-            && let Some(m) = members.iter().find(|m| self.customers.contains_key(&(external_userid.to_owned(), (*m).clone())))
+            && let Some(m) =
+                members.iter().find(|m| self.customers.contains_key(&(external_userid.to_owned(), (*m).clone())))
         {
             return Ok(m.clone());
         }
@@ -1093,7 +1094,9 @@ impl Model {
     ) -> Result<Scanned, AdminRefusal> {
         let member = self.scan_target(config_id, external_userid, unionid, userid)?;
         let key = (external_userid.to_owned(), member.clone());
-        let Some(cw) = self.contact_ways.get_mut(config_id) else { return Err(AdminRefusal { status: 404, error: None }) };
+        let Some(cw) = self.contact_ways.get_mut(config_id) else {
+            return Err(AdminRefusal { status: 404, error: None });
+        };
         if !cw.is_temp {
             if let Some(rel) = self.customers.get(&key) {
                 // "A non-temp scan by a customer who already follows that member returns the
@@ -1137,7 +1140,11 @@ impl Model {
     /// Whether a join through `config_id` would create a group.
     pub fn join_creates(&self, config_id: &str) -> Option<bool> {
         let jw = self.join_ways.get(config_id)?;
-        Some(jw.chat_id_list.iter().all(|c| self.groups.get(c).is_none_or(|g| g.members.len() >= g.member_limit as usize)))
+        Some(
+            jw.chat_id_list
+                .iter()
+                .all(|c| self.groups.get(c).is_none_or(|g| g.members.len() >= g.member_limit as usize)),
+        )
     }
 
     /// `POST /__admin/join`; `new_chat_id` names a group created for this join.
@@ -1166,10 +1173,8 @@ impl Model {
         let name = format!("{}{}", jw.room_base_name, jw.room_base_id + jw.rooms_created);
         let mut members = vec![(owner.clone(), None)];
         members.push(member);
-        self.groups.insert(
-            new_chat_id.to_owned(),
-            Group { name, owner, member_limit: limit, customer_group: true, members },
-        );
+        self.groups
+            .insert(new_chat_id.to_owned(), Group { name, owner, member_limit: limit, customer_group: true, members });
         if let Some(stored) = self.join_ways.get_mut(config_id) {
             stored.rooms_created += 1;
             stored.chat_id_list.push(new_chat_id.to_owned());

@@ -12,8 +12,11 @@
 //! let mut s = Seq::default();
 //! s.add_contact_way(0, json!({"type": 1, "scene": 2, "user": ["zhangsan"]}));
 //! s.update_contact_way(0, cw(0), json!({"user": []}));
-//! assert_eq!(s.to_string(), "s.add_contact_way(0, json!({\"scene\":2,\"type\":1,\"user\":[\"zhangsan\"]}));\n\
-//!                            s.update_contact_way(0, cw(0), json!({\"user\":[]}));\n");
+//! assert_eq!(
+//!     s.to_string(),
+//!     "s.add_contact_way(0, json!({\"type\":1,\"scene\":2,\"user\":[\"zhangsan\"]}));\n\
+//!      s.update_contact_way(0, cw(0), json!({\"user\":[]}));\n"
+//! );
 //! ```
 
 use std::fmt;

@@ -28,7 +28,14 @@ pub struct Report {
 
 impl Report {
     /// Adds a check.
-    pub fn push(&mut self, suite: &str, name: impl Into<String>, about: impl Into<String>, verdict: Verdict, seconds: f64) {
+    pub fn push(
+        &mut self,
+        suite: &str,
+        name: impl Into<String>,
+        about: impl Into<String>,
+        verdict: Verdict,
+        seconds: f64,
+    ) {
         self.entries.push(Entry { suite: suite.to_owned(), name: name.into(), about: about.into(), verdict, seconds });
     }
 

@@ -182,12 +182,18 @@ impl<'t> Session<'t> {
             if let Some(&(_, serial)) = self.bindings.tokens.last() {
                 match self.token_strings.get(&serial) {
                     Some(known) if known != token => {
-                        return Err(self.mismatch(Some(index), "gettoken handed out a new token within the old one's validity".into()));
+                        return Err(self.mismatch(
+                            Some(index),
+                            "gettoken handed out a new token within the old one's validity".into(),
+                        ));
                     }
                     Some(_) => {}
                     None => {
                         if self.token_strings.values().any(|t| t == token) {
-                            return Err(self.mismatch(Some(index), "gettoken handed out an old token where a new one was due".into()));
+                            return Err(self.mismatch(
+                                Some(index),
+                                "gettoken handed out an old token where a new one was due".into(),
+                            ));
                         }
                         self.token_strings.insert(serial, token.clone());
                     }
@@ -273,7 +279,8 @@ impl<'t> Session<'t> {
                 Err(e) => error_answer(&e),
             },
             Op::Scan { id, external_userid, unionid, userid } => {
-                let mut body = json!({"corpid": self.corpid, "config_id": b.resolve(id), "external_userid": external_userid});
+                let mut body =
+                    json!({"corpid": self.corpid, "config_id": b.resolve(id), "external_userid": external_userid});
                 if let Some(u) = unionid {
                     body["unionid"] = json!(u);
                 }
@@ -291,7 +298,8 @@ impl<'t> Session<'t> {
                 }
             }
             Op::Join { id, external_userid } => {
-                let body = json!({"corpid": self.corpid, "config_id": b.resolve(id), "external_userid": external_userid});
+                let body =
+                    json!({"corpid": self.corpid, "config_id": b.resolve(id), "external_userid": external_userid});
                 match self.target.join(&body).await {
                     Ok(j) => {
                         if j.created_chat {
@@ -366,8 +374,11 @@ impl<'t> Session<'t> {
                 v
             })
             .collect();
-        let join_ways: Vec<Value> =
-            m.join_ways.iter().map(|(id, jw)| serde_json::to_value(view_join_way(id, jw)).unwrap_or(Value::Null)).collect();
+        let join_ways: Vec<Value> = m
+            .join_ways
+            .iter()
+            .map(|(id, jw)| serde_json::to_value(view_join_way(id, jw)).unwrap_or(Value::Null))
+            .collect();
         let customers: Vec<Value> = m
             .customers
             .iter()
@@ -522,9 +533,11 @@ pub async fn check_sequence(
     ops: &[Op],
     seen: Option<&AtomicUsize>,
 ) -> Result<(), Mismatch> {
-    let mut session = Session::start(target, setup, corpid)
-        .await
-        .map_err(|detail| Mismatch { at: None, detail, sequence: String::new() })?;
+    let mut session = Session::start(target, setup, corpid).await.map_err(|detail| Mismatch {
+        at: None,
+        detail,
+        sequence: String::new(),
+    })?;
     let result = async {
         for op in ops {
             if let Some(seen) = seen {

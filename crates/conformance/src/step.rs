@@ -157,7 +157,11 @@ fn refused(r: crate::model::Refusal) -> Answer {
 }
 
 /// Before a typed call the client fetches a token unless it refuses the request itself.
-fn client_call<T>(model: &mut Model, app: usize, mut run: impl FnMut(&mut Model) -> crate::model::Outcome<T>) -> crate::model::Outcome<T> {
+fn client_call<T>(
+    model: &mut Model,
+    app: usize,
+    mut run: impl FnMut(&mut Model) -> crate::model::Outcome<T>,
+) -> crate::model::Outcome<T> {
     // The token is fetched before the server sees the request; a request the client refuses
     // never fetches one. The model only knows afterwards whether its refusal is pure, so it
     // runs the call on a copy first.
@@ -247,13 +251,15 @@ pub fn step(model: &mut Model, b: &mut Bindings, op: &Op, fresh: &Fresh) -> Answ
                 Err(r) => refused(r),
             }
         }
-        Op::AddJoinWay { app, req } => match client_call(model, *app, |m| m.add_join_way(*app, req, &fresh.config_id)) {
-            Ok(()) => {
-                b.jw.push(fresh.config_id.clone());
-                Answer::Ok
+        Op::AddJoinWay { app, req } => {
+            match client_call(model, *app, |m| m.add_join_way(*app, req, &fresh.config_id)) {
+                Ok(()) => {
+                    b.jw.push(fresh.config_id.clone());
+                    Answer::Ok
+                }
+                Err(r) => refused(r),
             }
-            Err(r) => refused(r),
-        },
+        }
         Op::GetJoinWay { app, id } => {
             let req = GetJoinWay::new(b.resolve(id));
             match client_call(model, *app, |m| m.get_join_way(*app, &req)) {

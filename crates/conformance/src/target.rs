@@ -171,7 +171,9 @@ impl Target {
 
     /// Removes a corp.
     pub async fn delete_corp(&self, corpid: &str) -> Result<(), AdminFailure> {
-        self.admin_send::<_, Value>(reqwest::Method::DELETE, &format!("/__admin/corps/{corpid}"), &json!({})).await.map(drop)
+        self.admin_send::<_, Value>(reqwest::Method::DELETE, &format!("/__admin/corps/{corpid}"), &json!({}))
+            .await
+            .map(drop)
     }
 
     /// Sets or advances one corp's clock.

@@ -19,5 +19,8 @@ fn generated_sequences_agree_with_the_model() {
             eprintln!("{n:6} {k}");
         }
     }
-    eprintln!("{cases} sequences, {} ops", wecom_conformance::machine::OPS_RUN.load(std::sync::atomic::Ordering::Relaxed));
+    eprintln!(
+        "{cases} sequences, {} ops",
+        wecom_conformance::machine::OPS_RUN.load(std::sync::atomic::Ordering::Relaxed)
+    );
 }

@@ -46,7 +46,10 @@ async fn round_robin_moves_only_when_a_scan_adds_someone() {
 #[tokio::test]
 async fn a_running_temp_chat_keeps_its_conclusions_when_its_config_is_deleted() {
     let mut s = Seq::default();
-    s.add_contact_way(0, json!({"type":1,"scene":2,"user":["wangwu"],"is_temp":true,"conclusions":{"text":{"content":"bye"}}}));
+    s.add_contact_way(
+        0,
+        json!({"type":1,"scene":2,"user":["wangwu"],"is_temp":true,"conclusions":{"text":{"content":"bye"}}}),
+    );
     s.scan(cw(0), "wocustomer0003", None, None);
     s.del_contact_way(0, cw(0));
     s.close_temp_chat(0, "wangwu", "wocustomer0003");
