@@ -184,6 +184,11 @@ fn render_contact_ways(out: &mut String, st: &CorpState, now: i64, corpid: &str)
     let dir = &st.directory;
     let mut ways: Vec<_> = st.contact_ways.values().collect();
     ways.sort_by_key(|w| std::cmp::Reverse((w.create_time, w.id)));
+    // One pass over the customers, not one per config shown.
+    let mut customers_of: std::collections::HashMap<u128, usize> = std::collections::HashMap::new();
+    for id in st.customers.values().filter_map(|r| r.config_id) {
+        *customers_of.entry(id).or_default() += 1;
+    }
     let _ = write!(out, "<h3>Contact Me configs ({})</h3><div class=\"cards\">", ways.len());
     if ways.is_empty() {
         out.push_str("<p class=\"empty\">None yet: <code>externalcontact/add_contact_way</code> creates one.</p>");
@@ -192,7 +197,7 @@ fn render_contact_ways(out: &mut String, st: &CorpState, now: i64, corpid: &str)
         let id = format_config_id(way.id);
         let members: Vec<String> = way.users.iter().map(|m| esc(dir.userid(*m))).collect();
         let parties: Vec<String> = way.parties.iter().map(u32::to_string).collect();
-        let customers = st.customers.values().filter(|r| r.config_id == Some(way.id)).count();
+        let customers = customers_of.get(&way.id).copied().unwrap_or_default();
         let qr = if way.scene == Scene::QR_CODE.0 {
             format!("<img class=\"qr\" src=\"/qr/{id}\" alt=\"QR code of {id}\" width=\"132\" height=\"132\">")
         } else {
