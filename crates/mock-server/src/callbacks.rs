@@ -3,8 +3,9 @@
 //! URL-verification handshake WeCom performs when a callback URL is saved.
 //!
 //! What to send is decided inside the write, from the state and the change's events
-//! ([`notices`], pure); the sending happens after the write has returned, in a spawned task, so
-//! no corp lock is held while the network is waited on. Each delivery ends as one
+//! ([`notices`], pure); the sending happens after the write has returned (and, with a data dir,
+//! once the journal has the change), in a spawned task, so no corp lock is held while the
+//! network is waited on. Each delivery ends as one
 //! `MessageRecorded` event, written like any other change, with its HTTP status and attempts.
 
 use std::sync::Arc;
@@ -186,9 +187,16 @@ pub(crate) fn send(corp: &Arc<Corp>, notices: Vec<Notice>) {
         return;
     }
     let corp = Arc::clone(corp);
+    let settled = corp.settled();
     match tokio::runtime::Handle::try_current() {
         Ok(runtime) => {
             runtime.spawn(async move {
+                if settled.await.is_err() {
+                    // The change may not survive a restart: announcing it could tell the
+                    // receiver about a customer the mock then forgets.
+                    tracing::warn!("callbacks not sent: the journal failed before the change was durable");
+                    return;
+                }
                 for notice in notices {
                     let message = deliver(&notice).await;
                     record(&corp, message);

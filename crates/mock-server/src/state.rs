@@ -112,6 +112,19 @@ impl Corp {
         if self.commit(&mut state, events).is_ok() { n } else { 0 }
     }
 
+    /// Resolves once every change made to this corp so far meets the fsync policy (at once in
+    /// memory): what is announced about a change, such as a callback, must not get ahead of
+    /// the journal. `Err` when the journal failed first.
+    pub(crate) fn settled(&self) -> impl std::future::Future<Output = Result<(), Unavailable>> + Send + 'static {
+        let pending = self.journal.as_ref().map(|journal| (Arc::clone(journal), journal.last_lsn()));
+        async move {
+            match pending {
+                Some((journal, lsn)) => journal.wait(lsn).await,
+                None => Ok(()),
+            }
+        }
+    }
+
     /// A fresh config id, unique in this corp.
     pub(crate) fn new_config_id(state: &CorpState, rng: &mut StdRng) -> ConfigId {
         loop {
@@ -289,7 +302,12 @@ impl MockState {
         let old: Vec<Arc<Corp>> = if clear {
             self.corps.iter().map(|c| Arc::clone(c.value())).collect()
         } else {
-            removed.iter().copied().chain(put.iter().map(|s| s.corpid.as_str())).filter_map(|id| self.corp(id)).collect()
+            removed
+                .iter()
+                .copied()
+                .chain(put.iter().map(|s| s.corpid.as_str()))
+                .filter_map(|id| self.corp(id))
+                .collect()
         };
         let retire = |flag: bool| {
             for corp in &old {

@@ -161,6 +161,11 @@ impl Journal {
         Ok(closed)
     }
 
+    /// The LSN of the last record enqueued: waiting for it covers every change made so far.
+    pub(crate) fn last_lsn(&self) -> u64 {
+        self.shared.queue.lock().last_lsn
+    }
+
     /// The seq the next record will get (snapshots store it so seqs never go back).
     pub(crate) fn next_seq(&self) -> u64 {
         self.shared.next_seq.load(Ordering::Relaxed)

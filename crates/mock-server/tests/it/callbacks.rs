@@ -285,3 +285,50 @@ async fn callback_settings_that_cannot_work_are_refused_when_loaded() {
         assert!(body["message"].as_str().is_some_and(|m| m.contains(mentions)), "{body}");
     }
 }
+
+#[tokio::test]
+async fn with_a_data_dir_callbacks_follow_the_journal_and_their_records_survive_a_restart() {
+    let dir = crate::durability::TempDir::new("callbacks");
+    let mut receiver = Receiver::start(like_a_handler).await;
+    let fixtures = Fixtures { corps: vec![corp_with_callback(&receiver.url)] };
+    let data_dir = || wecom_mock::DataDir::new(dir.path());
+    let mock = wecom_mock::MockServer::builder().fixtures(fixtures.clone()).seed(3).data_dir(data_dir()).start().await;
+    let http = reqwest::Client::new();
+    let token: serde_json::Value = http
+        .get(format!("{}/cgi-bin/gettoken?corpid={DEFAULT_CORPID}&corpsecret={}", mock.uri(), mock.secret()))
+        .send()
+        .await
+        .expect("gettoken")
+        .json()
+        .await
+        .expect("json");
+    let url = format!(
+        "{}/cgi-bin/externalcontact/add_contact_way?access_token={}",
+        mock.uri(),
+        token["access_token"].as_str().expect("a token")
+    );
+    let body = json!({"type":1,"scene":2,"user":["zhangsan"],"state":"durable"});
+    let added: serde_json::Value =
+        http.post(url).body(body.to_string()).send().await.expect("add").json().await.expect("json");
+    let id = added["config_id"].as_str().expect("an id");
+    let scanned = mock.scan(&scan(id)).expect("scan");
+
+    assert_eq!(field(&receiver.next().await.open(), "State"), "durable");
+    for _ in 0..1000 {
+        if mock.messages(Some(DEFAULT_CORPID)).expect("messages").iter().any(|m| m.message.status == Some(200)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    mock.shutdown().await;
+
+    let again = wecom_mock::MockServer::builder().fixtures(fixtures).data_dir(data_dir()).start().await;
+    let dump = again.dump(DEFAULT_CORPID).expect("recovered");
+    assert!(dump.customers.iter().any(|c| c.external_userid == scanned.external_userid && c.state == "durable"));
+    let messages = again.messages(Some(DEFAULT_CORPID)).expect("messages");
+    assert!(
+        messages.iter().any(|m| m.message.event.as_deref() == Some("change_external_contact/add_external_contact")
+            && m.message.status == Some(200)),
+        "the delivery record was journaled: {messages:?}"
+    );
+}
