@@ -139,6 +139,10 @@ pub struct Relationship {
     /// the customer added the member (a used temp config cannot be edited any more, and
     /// deleting it does not take back what the running chat will send).
     pub conclusions: Option<Conclusions>,
+    /// When the member added the customer.
+    pub created_at: i64,
+    /// How: 1 by a QR code (scene 2), 0 otherwise (§7).
+    pub add_way: i32,
 }
 
 /// A group chat and who is in it.
@@ -152,8 +156,27 @@ pub struct Group {
     pub member_limit: u32,
     /// A customer group.
     pub customer_group: bool,
-    /// Members, the owner included: (id, state of the join way used, if any).
-    pub members: Vec<(String, Option<String>)>,
+    /// Members, the owner included, in join order.
+    pub members: Vec<GroupMemberRec>,
+}
+
+/// One member of a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMemberRec {
+    /// A member's userid or a customer's external_userid.
+    pub userid: String,
+    /// A customer who joined through a Join Group config (type 2, join_scene 3).
+    pub external: bool,
+    /// When a customer joined (the owner's time is the corp's creation, not modelled).
+    pub join_time: i64,
+    /// The state of the Join Group config used (customers only).
+    pub state: Option<String>,
+}
+
+impl GroupMemberRec {
+    fn owner(userid: &str) -> GroupMemberRec {
+        GroupMemberRec { userid: userid.to_owned(), external: false, join_time: 0, state: None }
+    }
 }
 
 /// A closing message sent when a temp chat ended.
@@ -373,7 +396,7 @@ impl Model {
             .chats
             .iter()
             .map(|(id, chat)| {
-                let members = if chat.owner.is_empty() { vec![] } else { vec![(chat.owner.clone(), None)] };
+                let members = if chat.owner.is_empty() { vec![] } else { vec![GroupMemberRec::owner(&chat.owner)] };
                 let group = Group {
                     name: chat.name.clone(),
                     owner: chat.owner.clone(),
@@ -486,6 +509,11 @@ impl Model {
             return self.dir.expired_token_errcode;
         }
         ErrCode::INVALID_ACCESS_TOKEN
+    }
+
+    /// Whether the clock was moved back before the latest token was issued.
+    pub fn clock_before_latest_token(&self) -> bool {
+        self.tokens.iter().any(|t| t.issued_at > self.now)
     }
 
     /// 48002 for an app without customer-contact permission (order of checks, step 4).
@@ -1109,6 +1137,8 @@ impl Model {
                 temp: false,
                 chat_expires_at: None,
                 conclusions: None,
+                created_at: self.now,
+                add_way: if cw.scene == 2 { 1 } else { 0 },
             };
             let state = rel.state.clone();
             self.customers.insert(key.clone(), rel);
@@ -1131,6 +1161,8 @@ impl Model {
             temp: true,
             chat_expires_at: Some(self.now + cw.chat_expires_in),
             conclusions: cw.conclusions.clone(),
+            created_at: self.now,
+            add_way: if cw.scene == 2 { 1 } else { 0 },
         };
         let state = rel.state.clone();
         self.customers.insert(key.clone(), rel);
@@ -1155,7 +1187,12 @@ impl Model {
             .iter()
             .find(|c| self.groups.get(*c).is_some_and(|g| g.members.len() < g.member_limit as usize))
             .cloned();
-        let member = (external_userid.to_owned(), Some(jw.state.clone()));
+        let member = GroupMemberRec {
+            userid: external_userid.to_owned(),
+            external: true,
+            join_time: self.now,
+            state: Some(jw.state.clone()),
+        };
         if let Some(chat_id) = open {
             if let Some(g) = self.groups.get_mut(&chat_id) {
                 g.members.push(member);
@@ -1171,7 +1208,7 @@ impl Model {
         let first = jw.chat_id_list.first().and_then(|c| self.groups.get(c)).cloned();
         let (owner, limit) = first.map(|g| (g.owner, g.member_limit)).unwrap_or_default();
         let name = format!("{}{}", jw.room_base_name, jw.room_base_id + jw.rooms_created);
-        let mut members = vec![(owner.clone(), None)];
+        let mut members = vec![GroupMemberRec::owner(&owner)];
         members.push(member);
         self.groups
             .insert(new_chat_id.to_owned(), Group { name, owner, member_limit: limit, customer_group: true, members });
@@ -1183,6 +1220,63 @@ impl Model {
             }
         }
         Ok(Joined { chat_id: new_chat_id.to_owned(), state: jw.state, created_chat: true })
+    }
+
+    /// `externalcontact/get`: the members who follow a customer, sorted by userid.
+    pub fn get_external_contact(&self, app: usize, req: &GetExternalContact) -> Outcome<Vec<FollowUser>> {
+        self.permission(app)?;
+        let ext =
+            req.external_userid.as_deref().filter(|s| !s.is_empty()).ok_or(pure(ErrCode::EXTERNAL_USERID_MISSING))?;
+        if !is_external_userid(ext) {
+            return Err(pure(ErrCode::INVALID_EXTERNAL_USERID));
+        }
+        let follows: Vec<FollowUser> = self
+            .customers
+            .iter()
+            .filter(|((e, _), _)| e == ext)
+            .map(|((_, user), rel)| FollowUser {
+                userid: user.clone(),
+                createtime: rel.created_at,
+                add_way: rel.add_way,
+                state: (!rel.state.is_empty()).then(|| rel.state.clone()),
+                ..Default::default()
+            })
+            .collect();
+        if follows.is_empty() {
+            return Err(stateful(ErrCode::NOT_EXTERNAL_CONTACT));
+        }
+        Ok(follows)
+    }
+
+    /// `externalcontact/groupchat/get`.
+    pub fn get_group_chat(&self, app: usize, req: &GetGroupChat) -> Outcome<GroupChat> {
+        self.permission(app)?;
+        let chat_id = req.chat_id.as_deref().unwrap_or_default();
+        if !is_chat_id(chat_id) {
+            return Err(pure(ErrCode::INVALID_CHAT_ID));
+        }
+        let group = self.groups.get(chat_id).ok_or(stateful(ErrCode::CHAT_ID_NOT_FOUND))?;
+        if !group.customer_group {
+            return Err(stateful(ErrCode::NOT_CUSTOMER_GROUP));
+        }
+        Ok(GroupChat {
+            chat_id: chat_id.to_owned(),
+            name: group.name.clone(),
+            owner: group.owner.clone(),
+            member_list: group
+                .members
+                .iter()
+                .map(|m| GroupMember {
+                    userid: m.userid.clone(),
+                    member_type: if m.external { 2 } else { 1 },
+                    join_time: m.join_time,
+                    join_scene: if m.external { 3 } else { 0 },
+                    state: m.state.clone().filter(|s| !s.is_empty()),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
     }
 
     /// Temp configs created on the current Beijing day.

@@ -172,6 +172,40 @@ pub enum Op {
         /// The config.
         id: Ref,
     },
+    /// `externalcontact/get` through the client.
+    GetExternalContact {
+        /// Calling app.
+        app: usize,
+        /// The customer.
+        external_userid: String,
+    },
+    /// `externalcontact/groupchat/get` through the client.
+    GetGroupChat {
+        /// Calling app.
+        app: usize,
+        /// The group.
+        chat_id: String,
+    },
+    /// C2 then C4 through the client's read-merge-write `update_contact_way_merged`, setting
+    /// the remark (members are sent back as they were read).
+    MergedUpdateContactWay {
+        /// Calling app.
+        app: usize,
+        /// The config.
+        id: Ref,
+        /// The new remark (`None` removes it).
+        remark: Option<String>,
+    },
+    /// J2 then J3 through the client's `update_join_way_merged`, setting the remark (the rest
+    /// of the config is kept).
+    MergedUpdateJoinWay {
+        /// Calling app.
+        app: usize,
+        /// The config.
+        id: Ref,
+        /// The new remark.
+        remark: Option<String>,
+    },
     /// `POST /__admin/scan`.
     Scan {
         /// The config.
@@ -252,6 +286,16 @@ impl fmt::Display for Op {
                 write!(f, "update_join_way({app}, {id:?}, json!({}))", json_of(&req))
             }
             Op::DelJoinWay { app, id } => write!(f, "del_join_way({app}, {id:?})"),
+            Op::GetExternalContact { app, external_userid } => {
+                write!(f, "get_external_contact({app}, {external_userid:?})")
+            }
+            Op::GetGroupChat { app, chat_id } => write!(f, "get_group_chat({app}, {chat_id:?})"),
+            Op::MergedUpdateContactWay { app, id, remark } => {
+                write!(f, "update_contact_way_merged({app}, {id:?}, {:?})", remark.as_deref())
+            }
+            Op::MergedUpdateJoinWay { app, id, remark } => {
+                write!(f, "update_join_way_merged({app}, {id:?}, {:?})", remark.as_deref())
+            }
             Op::Scan { id, external_userid, unionid, userid } => {
                 write!(f, "scan({id:?}, {external_userid:?}, {unionid:?}, {userid:?})")
             }
@@ -337,6 +381,22 @@ impl Seq {
     /// J4.
     pub fn del_join_way(&mut self, app: usize, id: Ref) -> &mut Self {
         self.push(Op::DelJoinWay { app, id })
+    }
+    /// A customer's detail.
+    pub fn get_external_contact(&mut self, app: usize, external_userid: &str) -> &mut Self {
+        self.push(Op::GetExternalContact { app, external_userid: external_userid.to_owned() })
+    }
+    /// A group's detail.
+    pub fn get_group_chat(&mut self, app: usize, chat_id: &str) -> &mut Self {
+        self.push(Op::GetGroupChat { app, chat_id: chat_id.to_owned() })
+    }
+    /// The client's merged Contact Me update, changing the remark.
+    pub fn update_contact_way_merged(&mut self, app: usize, id: Ref, remark: Option<&str>) -> &mut Self {
+        self.push(Op::MergedUpdateContactWay { app, id, remark: remark.map(str::to_owned) })
+    }
+    /// The client's merged Join Group update, changing the remark.
+    pub fn update_join_way_merged(&mut self, app: usize, id: Ref, remark: Option<&str>) -> &mut Self {
+        self.push(Op::MergedUpdateJoinWay { app, id, remark: remark.map(str::to_owned) })
     }
     /// A customer scans.
     pub fn scan(&mut self, id: Ref, external_userid: &str, unionid: Option<&str>, userid: Option<&str>) -> &mut Self {

@@ -97,6 +97,49 @@ pub fn normalize_way(mut way: ContactWay) -> ContactWay {
     way
 }
 
+/// Keeps what the model predicts of a customer's detail: who follows them, when, how and with
+/// which state, sorted by userid.
+pub fn normalize_follows(follows: Vec<FollowUser>) -> Vec<FollowUser> {
+    let mut out: Vec<FollowUser> = follows
+        .into_iter()
+        .map(|f| FollowUser {
+            userid: f.userid,
+            createtime: f.createtime,
+            add_way: f.add_way,
+            state: f.state.filter(|s| !s.is_empty()),
+            ..Default::default()
+        })
+        .collect();
+    out.sort_by(|a, b| a.userid.cmp(&b.userid));
+    out
+}
+
+/// Keeps what the model predicts of a group's detail (members in order; a corp member's join
+/// time and scene are the fixture's, which the model does not know).
+pub fn normalize_group(group: GroupChat) -> GroupChat {
+    GroupChat {
+        chat_id: group.chat_id,
+        name: group.name,
+        owner: group.owner,
+        member_list: group
+            .member_list
+            .into_iter()
+            .map(|m| {
+                let external = m.member_type == 2;
+                GroupMember {
+                    userid: m.userid,
+                    member_type: m.member_type,
+                    join_time: if external { m.join_time } else { 0 },
+                    join_scene: if external { m.join_scene } else { 0 },
+                    state: m.state.filter(|s| !s.is_empty()),
+                    ..Default::default()
+                }
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
 /// The same for Join Group.
 pub fn normalize_join_way(mut way: JoinWay) -> JoinWay {
     for v in [&mut way.remark, &mut way.state, &mut way.room_base_name] {
@@ -278,6 +321,35 @@ impl<'t> Session<'t> {
                 Ok(()) => Answer::Ok,
                 Err(e) => error_answer(&e),
             },
+            Op::GetExternalContact { app, external_userid } => {
+                match self.client(*app).get_external_contact(external_userid).await {
+                    Ok(detail) if &detail.external_contact.external_userid != external_userid => Answer::Broken(
+                        format!("asked for {external_userid}, got {}", detail.external_contact.external_userid),
+                    ),
+                    Ok(detail) => Answer::Contact(normalize_follows(detail.follow_user)),
+                    Err(e) => error_answer(&e),
+                }
+            }
+            Op::GetGroupChat { app, chat_id } => {
+                match self.client(*app).get_group_chat(&GetGroupChat::new(chat_id.as_str())).await {
+                    Ok(group) => Answer::Group(Box::new(normalize_group(group))),
+                    Err(e) => error_answer(&e),
+                }
+            }
+            Op::MergedUpdateContactWay { app, id, remark } => {
+                let remark = remark.clone();
+                match self.client(*app).update_contact_way_merged(&b.resolve(id), |w| w.remark = remark).await {
+                    Ok(_) => Answer::Ok,
+                    Err(e) => error_answer(&e),
+                }
+            }
+            Op::MergedUpdateJoinWay { app, id, remark } => {
+                let remark = remark.clone();
+                match self.client(*app).update_join_way_merged(&b.resolve(id), |w| w.remark = remark).await {
+                    Ok(_) => Answer::Ok,
+                    Err(e) => error_answer(&e),
+                }
+            }
             Op::Scan { id, external_userid, unionid, userid } => {
                 let mut body =
                     json!({"corpid": self.corpid, "config_id": b.resolve(id), "external_userid": external_userid});
@@ -423,6 +495,24 @@ impl<'t> Session<'t> {
         Value::Array(messages)
     }
 
+    /// Compares the state dump (after every op: a refused request must not change anything,
+    /// and a change must be exactly the one the model made).
+    pub async fn check_dump(&self, at: Option<usize>) -> Result<(), Mismatch> {
+        let mut observed = self
+            .target
+            .dump(&self.corpid)
+            .await
+            .map_err(|e| self.mismatch(at, format!("cannot read the dump: {e:?}")))?;
+        let mut expected = self.expected_dump();
+        normalize_value(&mut observed);
+        normalize_value(&mut expected);
+        if observed != expected {
+            let detail = format!("the state after the op differs:\n{}", diff("dump", &expected, &observed));
+            return Err(self.mismatch(at, detail));
+        }
+        Ok(())
+    }
+
     /// Compares the whole state: the dump and the closing messages.
     pub async fn check_state(&self) -> Result<(), Mismatch> {
         let mut observed = self
@@ -550,6 +640,7 @@ pub async fn check_sequence(
                 continue;
             }
             session.run(op).await?;
+            session.check_dump(Some(session.done.len() - 1)).await?;
         }
         session.check_state().await
     }

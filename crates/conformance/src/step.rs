@@ -1,8 +1,8 @@
 //! One op applied to the model: the answer it predicts, in the same shape the harness gives the
 //! server's answer, so the two can be compared with `==`.
 
-use wecom_types::ErrCode;
 use wecom_types::api::*;
+use wecom_types::{ErrCode, Patch};
 
 use crate::model::{Joined, Model, Scanned};
 use crate::op::{CursorRef, Op, Ref};
@@ -55,6 +55,10 @@ pub enum Answer {
     },
     /// A raw call: its errcode only.
     Code(ErrCode),
+    /// A customer's detail: who follows them (userid, createtime, add_way, state), by userid.
+    Contact(Vec<FollowUser>),
+    /// A group's detail (chat_id, name, owner, members with type, join scene, time and state).
+    Group(Box<GroupChat>),
     /// Something no model answer looks like (a transport error, an undecodable answer).
     Broken(String),
 }
@@ -118,6 +122,8 @@ impl Bindings {
             | Op::UpdateContactWay { id, .. }
             | Op::DelContactWay { id, .. }
             | Op::GetJoinWay { id, .. }
+            | Op::MergedUpdateContactWay { id, .. }
+            | Op::MergedUpdateJoinWay { id, .. }
             | Op::UpdateJoinWay { id, .. }
             | Op::DelJoinWay { id, .. }
             | Op::Scan { id, .. }
@@ -277,6 +283,57 @@ pub fn step(model: &mut Model, b: &mut Bindings, op: &Op, fresh: &Fresh) -> Answ
         Op::DelJoinWay { app, id } => {
             let req = DelJoinWay::new(b.resolve(id));
             match client_call(model, *app, |m| m.del_join_way(*app, &req)) {
+                Ok(()) => Answer::Ok,
+                Err(r) => refused(r),
+            }
+        }
+        Op::GetExternalContact { app, external_userid } => {
+            let req = GetExternalContact::new(external_userid.as_str());
+            match client_call(model, *app, |m| m.get_external_contact(*app, &req)) {
+                Ok(follows) => Answer::Contact(follows),
+                Err(r) => refused(r),
+            }
+        }
+        Op::GetGroupChat { app, chat_id } => {
+            let req = GetGroupChat::new(chat_id.as_str());
+            match client_call(model, *app, |m| m.get_group_chat(*app, &req)) {
+                Ok(group) => Answer::Group(Box::new(group)),
+                Err(r) => refused(r),
+            }
+        }
+        Op::MergedUpdateContactWay { app, id, remark } => {
+            let id = b.resolve(id);
+            // Read, change the remark, send the whole member lists back plus the change: two
+            // calls, each checked by the client on its own.
+            let merged = client_call(model, *app, |m| m.get_contact_way(*app, &GetContactWay::new(id.as_str())))
+                .and_then(|current| {
+                    let remark = match (&current.remark, remark) {
+                        (a, b) if a == b => Patch::Keep,
+                        (_, None) => Patch::Clear,
+                        (_, Some(r)) => Patch::Set(r.clone()),
+                    };
+                    let req = UpdateContactWay {
+                        remark,
+                        user: Patch::Set(current.user.clone().unwrap_or_default()),
+                        party: Patch::Set(current.party.clone().unwrap_or_default()),
+                        ..UpdateContactWay::new(id.as_str())
+                    };
+                    client_call(model, *app, |m| m.update_contact_way(*app, &req))
+                });
+            match merged {
+                Ok(()) => Answer::Ok,
+                Err(r) => refused(r),
+            }
+        }
+        Op::MergedUpdateJoinWay { app, id, remark } => {
+            let id = b.resolve(id);
+            let merged =
+                client_call(model, *app, |m| m.get_join_way(*app, &GetJoinWay::new(id.as_str()))).and_then(|current| {
+                    let mut req = current.to_update();
+                    req.remark = remark.clone();
+                    client_call(model, *app, |m| m.update_join_way(*app, &req))
+                });
+            match merged {
                 Ok(()) => Answer::Ok,
                 Err(r) => refused(r),
             }
