@@ -30,36 +30,68 @@ impl Drop for Running {
     }
 }
 
-#[test]
-fn the_binary_passes_every_case_against_a_running_mock() {
+/// Starts the `wecom-mock` binary on a free port with `args`; returns it and its address.
+fn start_mock(args: &[&str]) -> (Running, String) {
     let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
     let listen = format!("127.0.0.1:{port}");
-    let _mock = Running(
+    let mock = Running(
         Command::new(mock_binary())
             .args(["--listen", &listen])
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("wecom-mock starts"),
     );
     // Wait until it accepts connections (bounded: the binary starts in milliseconds).
-    let up = (0..200).any(|_| {
+    let up = (0..400).any(|_| {
         std::thread::sleep(Duration::from_millis(25));
         std::net::TcpStream::connect(&listen).is_ok()
     });
     assert!(up, "wecom-mock did not start listening on {listen}");
-    let junit = std::env::temp_dir().join(format!("wecom-conformance-{port}.xml"));
+    (mock, listen)
+}
+
+/// Runs `wecom-conformance` against `listen` with `extra` arguments: exit success and stdout.
+fn conformance(listen: &str, extra: &[&str]) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_wecom-conformance"))
         .args(["--base-url", &format!("http://{listen}"), "--corpid", "wwmock0000000001", "--secret", "mock-secret"])
-        .args(["--sequences", "40", "--junit"])
-        .arg(&junit)
+        .args(extra)
         .output()
         .expect("wecom-conformance runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    eprintln!("{stdout}");
-    assert!(output.status.success(), "the report has failures:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    eprintln!("{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), stdout)
+}
+
+#[test]
+fn the_binary_passes_every_case_against_a_running_mock() {
+    let (_mock, listen) = start_mock(&[]);
+    let junit = std::env::temp_dir().join(format!("wecom-conformance-{}.xml", listen.replace([':', '.'], "-")));
+    let junit_arg = junit.to_string_lossy().into_owned();
+    let (ok, stdout) = conformance(&listen, &["--sequences", "40", "--junit", &junit_arg]);
+    assert!(ok, "the report has failures:\n{stdout}");
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
     let xml = std::fs::read_to_string(&junit).expect("the JUnit report was written");
     let _ = std::fs::remove_file(&junit);
     assert!(xml.contains("<testsuites name=\"wecom-conformance\"") && xml.contains("failures=\"0\""), "{xml}");
+}
+
+#[test]
+fn without_the_control_surface_only_safe_cases_run_and_nothing_is_left_behind() {
+    // A mock whose control surface wants a token the run does not have looks like any other
+    // server: only the cases that need nothing but the WeCom paths run, in the given corp.
+    let (_mock, listen) = start_mock(&["--admin-token", "only-the-test-knows"]);
+    let (ok, stdout) = conformance(&listen, &[]);
+    assert!(ok, "the report has failures:\n{stdout}");
+    assert!(stdout.contains("control surface: no"), "{stdout}");
+    assert!(stdout.contains("skip") && stdout.contains(" passed, 0 failed"), "{stdout}");
+    // Every config the run created in the corp was deleted again.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let target = wecom_conformance::target::Target::new(format!("http://{listen}"))
+        .with_admin_token(Some("only-the-test-knows".to_owned()));
+    let dump = rt.block_on(target.dump("wwmock0000000001")).expect("the dump with the token");
+    assert_eq!(dump["contact_ways"], serde_json::json!([]), "left behind: {dump}");
+    assert_eq!(dump["join_ways"], serde_json::json!([]), "left behind: {dump}");
+    assert_eq!(dump["quota"]["contact_ways_used"], 0, "{dump}");
 }
