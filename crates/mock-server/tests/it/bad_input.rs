@@ -230,7 +230,8 @@ fn bad_input_never_breaks_the_mock_and_a_rejected_request_changes_nothing() {
     let result = runner.run(&case(), |case| {
         runtime.block_on(async {
             let before = state(&http, &mock).await;
-            let was_rejected = check(&http, &mock, &token.borrow(), &case).await?;
+            let current = token.borrow().clone();
+            let was_rejected = check(&http, &mock, &current, &case).await?;
             // A second try: after a 413 the pooled connection may be one the server closed.
             let mut healthy = false;
             for _ in 0..2 {
