@@ -6,6 +6,7 @@
 
 pub(crate) mod directory;
 pub(crate) mod records;
+mod table;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -14,6 +15,7 @@ use wecom_types::limits::beijing_day;
 
 pub(crate) use directory::*;
 pub(crate) use records::*;
+pub(crate) use table::ContactWays;
 
 /// How many messages a corp keeps for `/__admin/messages`.
 pub(crate) const MESSAGE_LOG_CAP: usize = 10_000;
@@ -71,7 +73,7 @@ pub(crate) struct CorpState {
     pub corpid: String,
     pub directory: Directory,
     pub clock: Clock,
-    pub contact_ways: HashMap<ConfigId, ContactWayRecord>,
+    pub contact_ways: ContactWays,
     /// Non-temp Contact Me configs by (create_time, id): list walks and cursors.
     pub list_index: BTreeSet<(i64, ConfigId)>,
     pub join_ways: HashMap<ConfigId, JoinWayRecord>,
@@ -95,7 +97,7 @@ impl CorpState {
             corpid,
             directory,
             clock,
-            contact_ways: HashMap::new(),
+            contact_ways: ContactWays::default(),
             list_index: BTreeSet::new(),
             join_ways: HashMap::new(),
             group_chats: group_chats.into_iter().map(|g| (g.chat_id.clone(), g)).collect(),
