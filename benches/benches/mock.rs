@@ -152,6 +152,29 @@ fn in_process(c: &mut Criterion) {
     group.finish();
 }
 
+/// Gets of configs picked at random from a corp of 1000 and from one at the real quota
+/// (500 000): the cost of a lookup in a big table (cache and TLB misses) with nothing else in
+/// the way. Set-up adds the 500 000 in-process (a few seconds).
+fn in_process_scale(c: &mut Criterion) {
+    use rand::seq::SliceRandom;
+    let rt = runtime();
+    let mut group = c.benchmark_group("in_process_scale");
+    for size in [1_000usize, 500_000] {
+        let mock = InProcess::new(&rt);
+        let mut bodies: Vec<String> =
+            (0..size).map(|_| format!(r#"{{"config_id":"{}"}}"#, mock.add_contact_way(&rt, ADD))).collect();
+        bodies.shuffle(&mut rand::rng());
+        let mut next = 0;
+        group.bench_function(format!("get_contact_way_random_of/{size}"), |b| {
+            b.iter(|| {
+                next = (next + 1) % bodies.len();
+                mock.call(&rt, "get_contact_way", &bodies[next])
+            })
+        });
+    }
+    group.finish();
+}
+
 /// `iters` gets spread over `concurrency` tasks; the wall time of all of them.
 fn concurrent<F, Fut>(rt: &Runtime, iters: u64, concurrency: u64, call: F) -> Duration
 where
@@ -259,6 +282,7 @@ fn main() {
         .measurement_time(Duration::from_secs(3))
         .configure_from_args();
     in_process(&mut c);
+    in_process_scale(&mut c);
     round_trips(&mut c);
     c.final_summary();
 }

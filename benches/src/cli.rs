@@ -2,8 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use wecom_benches::load::{self, Mix, Mode, RunOptions, Stop, Target};
@@ -119,24 +118,28 @@ pub(crate) struct StartupArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ScaleArgs {
-    #[command(flatten)]
-    target: TargetArgs,
+    /// The wecom-mock binary (default: next to this one); two are started.
+    #[arg(long)]
+    mock_bin: Option<PathBuf>,
     /// Configs in the full corp (the shared quota is 500 000).
     #[arg(long, default_value_t = 500_000)]
     configs: usize,
-    /// Configs in the "empty" corp (gets need something to get).
+    /// Configs in the nearly empty corp (gets need something to get).
     #[arg(long, default_value_t = 1000)]
     small: usize,
-    /// How long each get measurement runs.
-    #[arg(short = 'd', long, default_value = "5s", value_parser = parse_duration)]
+    /// How long each get round runs.
+    #[arg(short = 'd', long, default_value = "3s", value_parser = parse_duration)]
     duration: Duration,
-    /// Concurrent workers of the get measurements and the fill.
+    /// Get rounds per corp, alternating small and full.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Concurrent workers of the gets and the fill.
     #[arg(short = 'c', long, default_value_t = 64)]
     concurrency: usize,
-    /// Full walks to time.
+    /// Full walks to time per corp.
     #[arg(long, default_value_t = 3)]
     walks: usize,
-    /// `client` or `raw`.
+    /// `raw` or `client`.
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     mode: Mode,
     /// Write the result as JSON to this file.
@@ -237,51 +240,18 @@ async fn shutdown_signal() {
 }
 
 async fn scale(args: ScaleArgs) -> Result<(), String> {
-    let target = args.target.target();
-    let pid = args.target.pid;
-    let memory = || pid.and_then(wecom_benches::sys::process_memory);
-    let measure_gets = |ids: Arc<Vec<String>>| {
-        let options = RunOptions {
-            concurrency: args.concurrency,
-            stop: Stop::After(args.duration),
-            mix: Mix { name: "get-only".to_owned(), weights: vec![(load::Op::Get, 1)] },
-            pool_ids: Some(ids),
-            target_pid: pid,
-            ..RunOptions::new(target.clone(), args.mode)
-        };
-        async move { load::run(&options).await }
+    let options = crate::scale::ScaleOptions {
+        mock_bin: args.mock_bin,
+        configs: args.configs,
+        small: args.small,
+        duration: args.duration,
+        rounds: args.rounds,
+        concurrency: args.concurrency,
+        walks: args.walks,
+        mode: args.mode,
     };
-    let before = memory();
-    eprintln!("scale: creating {} configs (the nearly empty corp)", args.small);
-    let mut ids = load::fill(&target, args.mode, args.small, args.concurrency).await?;
-    let small_memory = memory();
-    let small = measure_gets(Arc::new(ids.clone())).await?;
-    let small_walk = load::walk_once(&target, args.mode).await?;
-
-    let more = args.configs.saturating_sub(args.small);
-    eprintln!("scale: adding {more} configs");
-    let fill_started = Instant::now();
-    ids.extend(load::fill(&target, args.mode, more, args.concurrency).await?);
-    let fill_secs = fill_started.elapsed().as_secs_f64();
-    let full_memory = memory();
-    let full = measure_gets(Arc::new(ids)).await?;
-    let mut walks = Vec::new();
-    for _ in 0..args.walks {
-        walks.push(load::walk_once(&target, args.mode).await?);
-    }
-
-    let result = crate::scale_report::ScaleReport::new(
-        args.configs,
-        args.small,
-        fill_secs,
-        more,
-        [before, small_memory, full_memory],
-        &small,
-        &full,
-        small_walk,
-        &walks,
-    );
-    emit(&result.text(), &result.json(), args.json.as_deref())
+    let report = crate::scale::run(&options).await?;
+    emit(&report.text(), &report.json(), args.json.as_deref())
 }
 
 #[cfg(test)]

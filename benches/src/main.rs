@@ -3,7 +3,7 @@
 //! lists the commands; `docs/PERFORMANCE.md` shows them in use.
 
 mod cli;
-mod scale_report;
+mod scale;
 mod startup;
 
 use std::process::ExitCode;

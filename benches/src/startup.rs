@@ -1,10 +1,11 @@
-//! `wecom-bench startup`: how long `wecom-mock` takes from spawn to a healthy `/healthz`.
+//! Spawning `wecom-mock` and timing it to healthy (`wecom-bench startup`; `scale` uses the same
+//! spawn).
 //!
-//! Each run binds a free loopback port, spawns the binary on it (in memory, default corp), and
-//! polls `GET /healthz` over a fresh connection every 200 µs until it answers 200. The time is
+//! A start binds a free loopback port, spawns the binary on it (in memory, default corp), and
+//! polls `GET /healthz` over a fresh connection every 200 µs until it answers 200. Its time is
 //! from just before the spawn to that answer: process start, fixtures, bind, first request.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -13,34 +14,40 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// Gives up on a start after this long.
 const GIVE_UP: Duration = Duration::from_secs(10);
 
-pub(crate) async fn run(mock_bin: Option<PathBuf>, runs: usize) -> Result<(), String> {
-    let bin = match mock_bin {
+/// A running mock; killed when dropped.
+pub(crate) struct Spawned {
+    child: tokio::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    pub pid: Option<u32>,
+    /// From spawn to healthy.
+    pub ready: Duration,
+}
+
+impl Spawned {
+    pub(crate) async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}
+
+/// The given binary, or `wecom-mock` next to this one.
+pub(crate) fn mock_bin(given: Option<PathBuf>) -> Result<PathBuf, String> {
+    let bin = match given {
         Some(bin) => bin,
         None => {
             std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?.with_file_name("wecom-mock")
         }
     };
-    if !bin.exists() {
-        return Err(format!("{} does not exist (build it: cargo build --release -p wecom-mock)", bin.display()));
+    if bin.exists() {
+        Ok(bin)
+    } else {
+        Err(format!("{} does not exist (build it: cargo build --release -p wecom-mock)", bin.display()))
     }
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs.max(1) {
-        times.push(once(&bin).await?);
-    }
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let median = times[times.len() / 2];
-    println!(
-        "wecom-mock start-up to healthy over {} runs: min {:.1} ms, median {:.1} ms, max {:.1} ms",
-        times.len(),
-        ms(times[0]),
-        ms(median),
-        ms(times[times.len() - 1])
-    );
-    Ok(())
 }
 
-async fn once(bin: &PathBuf) -> Result<Duration, String> {
+/// Starts the mock on a free port and waits until it is healthy.
+pub(crate) async fn spawn(bin: &Path) -> Result<Spawned, String> {
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
         probe.local_addr().map_err(|e| e.to_string())?.port()
@@ -56,18 +63,18 @@ async fn once(bin: &PathBuf) -> Result<Duration, String> {
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
-    let healthy = loop {
+    loop {
         if healthz(&addr).await {
-            break Some(started.elapsed());
+            let ready = started.elapsed();
+            let pid = child.id();
+            return Ok(Spawned { child, url: format!("http://{addr}"), pid, ready });
         }
         if started.elapsed() > GIVE_UP {
-            break None;
+            let _ = child.start_kill();
+            return Err(format!("wecom-mock on {addr} was not healthy within {GIVE_UP:?}"));
         }
         tokio::time::sleep(Duration::from_micros(200)).await;
-    };
-    let _ = child.start_kill();
-    let _ = child.wait().await;
-    healthy.ok_or_else(|| format!("wecom-mock on {addr} was not healthy within {GIVE_UP:?}"))
+    }
 }
 
 async fn healthz(addr: &str) -> bool {
@@ -78,4 +85,29 @@ async fn healthz(addr: &str) -> bool {
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer).await;
     answer.starts_with(b"HTTP/1.1 200") || answer.starts_with(b"HTTP/1.0 200")
+}
+
+/// `wecom-bench startup`.
+pub(crate) async fn run(mock_bin: Option<PathBuf>, runs: usize) -> Result<(), String> {
+    let bin = self::mock_bin(mock_bin)?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let spawned = spawn(&bin).await?;
+        times.push(spawned.ready);
+        spawned.stop().await;
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let (first, last) = (times.first().copied().unwrap_or_default(), times.last().copied().unwrap_or_default());
+    println!(
+        "wecom-mock start-up to healthy over {} runs: min {:.1} ms, median {:.1} ms, max {:.1} ms",
+        times.len(),
+        ms(first),
+        ms(times.get(times.len() / 2).copied().unwrap_or_default()),
+        ms(last)
+    );
+    if let Some([one, five, fifteen]) = wecom_benches::sys::load_average() {
+        println!("load avg {one:.2} {five:.2} {fifteen:.2}");
+    }
+    Ok(())
 }
