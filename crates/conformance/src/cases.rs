@@ -55,7 +55,8 @@ pub struct CorpOverrides {
 }
 
 impl CorpOverrides {
-    fn setup(&self) -> Setup {
+    /// The default [`Setup`] with these overrides.
+    pub fn setup(&self) -> Setup {
         let d = Setup::default();
         Setup {
             medical: self.medical.unwrap_or(d.medical),

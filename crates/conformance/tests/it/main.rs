@@ -6,5 +6,6 @@ mod bugs;
 mod cases;
 mod concurrency;
 mod machine;
+mod model_vs_cases;
 mod regressions;
 mod support;
