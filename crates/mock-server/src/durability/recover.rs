@@ -287,7 +287,7 @@ mod tests {
         apply(set_clock("wwa", 11, 3), &mut out);
         assert_eq!(clock_of(&out, "wwa"), Some((11, Some(3))));
         apply(set_clock("wwnobody", 12, 4), &mut out);
-        assert!(out.corps.get("wwnobody").is_none(), "events of a corp that is gone change nothing");
+        assert!(!out.corps.contains_key("wwnobody"), "events of a corp that is gone change nothing");
         assert_eq!(out.next_seq, 13);
     }
 
@@ -296,7 +296,7 @@ mod tests {
         let mut out = recovered(&[("wwold", 5, 1), ("wwnew", 20, 2), ("wwkept", 30, 3)]);
         let clear = Record::Corps { seq: 15, clear: true, removed: vec![], put: vec![] };
         apply(clear, &mut out);
-        assert!(out.corps.get("wwold").is_none());
+        assert!(!out.corps.contains_key("wwold"));
         assert_eq!(clock_of(&out, "wwnew"), Some((20, Some(2))), "created after the reset: kept");
         let put = Record::Corps { seq: 25, clear: false, removed: vec![], put: vec![CorpImage::of(&corp("wwnew", 7))] };
         apply(put.clone(), &mut out);
@@ -307,7 +307,7 @@ mod tests {
             Record::Corps { seq: 28, clear: false, removed: vec!["wwkept".into(), "wwnew".into()], put: vec![] };
         apply(remove, &mut out);
         assert_eq!(clock_of(&out, "wwkept"), Some((30, Some(3))), "a later incarnation is not removed");
-        assert!(out.corps.get("wwnew").is_none());
+        assert!(!out.corps.contains_key("wwnew"));
     }
 
     #[test]
