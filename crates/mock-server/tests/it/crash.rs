@@ -37,12 +37,17 @@ impl Drop for Binary {
 
 impl Binary {
     pub(crate) fn start(args: &[&str]) -> Binary {
+        Binary::start_with(args, "warn", Stdio::inherit())
+    }
+
+    /// With a log filter and somewhere for the log to go.
+    pub(crate) fn start_with(args: &[&str], rust_log: &str, stderr: Stdio) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("the binary starts");
         let stdout = child.stdout.take().expect("stdout");

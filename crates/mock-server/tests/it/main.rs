@@ -14,6 +14,7 @@ mod list;
 mod quotas;
 mod readback;
 mod receiver;
+mod security;
 mod soak;
 mod support;
 mod temp;
