@@ -30,6 +30,9 @@ pub(crate) enum Command {
     /// Fill a corp with N configs and compare memory, get latency and a full list walk with a
     /// nearly empty corp.
     Scale(ScaleArgs),
+    /// Measure the throughput targets as ratios in one run: the baseline, the mock's gets and
+    /// adds through the raw loop and through wecom-client, interleaved over several rounds.
+    Compare(CompareArgs),
     /// List the op mixes.
     Mixes,
 }
@@ -147,6 +150,25 @@ pub(crate) struct ScaleArgs {
     json: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The wecom-mock binary (default: next to this one).
+    #[arg(long)]
+    mock_bin: Option<PathBuf>,
+    /// Rounds over all cases.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// How long each case runs per round.
+    #[arg(short = 'd', long, default_value = "3s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Concurrent workers (connections) in every case.
+    #[arg(short = 'c', long, default_value_t = 64)]
+    concurrency: usize,
+    /// Write the result as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
 /// `10s`, `500ms`, `2m`, or plain seconds.
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -171,6 +193,16 @@ pub(crate) async fn execute(command: Command) -> Result<(), String> {
         Command::Baseline(args) => baseline(args).await,
         Command::Startup(args) => crate::startup::run(args.mock_bin, args.runs).await,
         Command::Scale(args) => scale(args).await,
+        Command::Compare(args) => {
+            let options = crate::compare::CompareOptions {
+                mock_bin: args.mock_bin,
+                rounds: args.rounds,
+                duration: args.duration,
+                concurrency: args.concurrency,
+            };
+            let report = crate::compare::run(&options).await?;
+            emit(&report.text(), &report.json(), args.json.as_deref())
+        }
         Command::Mixes => {
             for (name, spec, what) in load::PRESETS {
                 println!("{name:<12} {spec:<32} {what}");

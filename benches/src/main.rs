@@ -3,6 +3,7 @@
 //! lists the commands; `docs/PERFORMANCE.md` shows them in use.
 
 mod cli;
+mod compare;
 mod scale;
 mod startup;
 

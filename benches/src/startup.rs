@@ -48,6 +48,11 @@ pub(crate) fn mock_bin(given: Option<PathBuf>) -> Result<PathBuf, String> {
 
 /// Starts the mock on a free port and waits until it is healthy.
 pub(crate) async fn spawn(bin: &Path) -> Result<Spawned, String> {
+    spawn_with(bin, &[]).await
+}
+
+/// Starts `bin ARGS --listen 127.0.0.1:PORT` on a free port and waits until `/healthz` answers.
+pub(crate) async fn spawn_with(bin: &Path, args: &[&str]) -> Result<Spawned, String> {
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
         probe.local_addr().map_err(|e| e.to_string())?.port()
@@ -55,6 +60,7 @@ pub(crate) async fn spawn(bin: &Path) -> Result<Spawned, String> {
     let addr = format!("127.0.0.1:{port}");
     let started = Instant::now();
     let mut child = tokio::process::Command::new(bin)
+        .args(args)
         .arg("--listen")
         .arg(&addr)
         .stdin(Stdio::null())
@@ -71,7 +77,7 @@ pub(crate) async fn spawn(bin: &Path) -> Result<Spawned, String> {
         }
         if started.elapsed() > GIVE_UP {
             let _ = child.start_kill();
-            return Err(format!("wecom-mock on {addr} was not healthy within {GIVE_UP:?}"));
+            return Err(format!("{} on {addr} was not healthy within {GIVE_UP:?}", bin.display()));
         }
         tokio::time::sleep(Duration::from_micros(200)).await;
     }
