@@ -16,7 +16,8 @@ use proptest_state_machine::ReferenceStateMachine;
 use wecom_types::Patch;
 use wecom_types::api::*;
 use wecom_types::limits::{
-    ACCESS_TOKEN_LIFETIME_SECS, DAY_SECS, LIST_CUTOFF_UNIX, MAX_TEMP_EXPIRES_SECS, next_beijing_midnight,
+    ACCESS_TOKEN_LIFETIME_SECS, DAY_SECS, DEFAULT_LIST_WINDOW_SECS, LIST_CUTOFF_UNIX, MAX_TEMP_EXPIRES_SECS,
+    next_beijing_midnight,
 };
 
 use crate::model::Model;
@@ -425,6 +426,11 @@ impl GenState {
             if let Some(at) = rel.chat_expires_at {
                 edges.extend([at - now - 1, at - now]);
             }
+        }
+        // The default list window: the oldest config drops out 90 days after its creation.
+        if let Some(oldest) = self.model.contact_ways.values().map(|c| c.create_time).min() {
+            let out = oldest + DEFAULT_LIST_WINDOW_SECS - now;
+            edges.extend([out, out + 1]);
         }
         for cw in self.model.contact_ways.values().filter(|c| c.is_temp) {
             let end = cw.valid_from + cw.expires_in - now;

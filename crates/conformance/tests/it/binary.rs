@@ -43,8 +43,8 @@ fn start_mock(args: &[&str]) -> (Running, String) {
             .spawn()
             .expect("wecom-mock starts"),
     );
-    // Wait until it accepts connections (bounded: the binary starts in milliseconds).
-    let up = (0..400).any(|_| {
+    // Wait until it accepts connections (bounded at a minute: the binary starts in milliseconds, but CI may be busy).
+    let up = (0..2400).any(|_| {
         std::thread::sleep(Duration::from_millis(25));
         std::net::TcpStream::connect(&listen).is_ok()
     });
