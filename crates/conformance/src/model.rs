@@ -1169,16 +1169,6 @@ impl Model {
         Ok(Scanned { external_userid: key.0, userid: key.1, state, temp: true })
     }
 
-    /// Whether a join through `config_id` would create a group.
-    pub fn join_creates(&self, config_id: &str) -> Option<bool> {
-        let jw = self.join_ways.get(config_id)?;
-        Some(
-            jw.chat_id_list
-                .iter()
-                .all(|c| self.groups.get(c).is_none_or(|g| g.members.len() >= g.member_limit as usize)),
-        )
-    }
-
     /// `POST /__admin/join`; `new_chat_id` names a group created for this join.
     pub fn join(&mut self, config_id: &str, external_userid: &str, new_chat_id: &str) -> Result<Joined, AdminRefusal> {
         let jw = self.join_ways.get(config_id).cloned().ok_or(AdminRefusal { status: 404, error: None })?;
