@@ -74,9 +74,10 @@ pub struct RunOptions {
     /// Existing configs for gets and updates instead of creating a pool (the scale run gets
     /// from every config of a full corp).
     pub pool_ids: Option<Arc<Vec<String>>>,
-    /// Open loop: this many operations per second in total (workers wait for their slot, and
-    /// latency counts from the slot, so a slow server is not hidden). `None`: as fast as
-    /// answers come (closed loop).
+    /// Open loop: this many operations per second in total. Workers wait for their slot; a
+    /// request sent more than 2 ms after its slot (the tool fell behind a slow server) counts
+    /// its latency from the slot, so a slow server is not hidden. `None`: as fast as answers
+    /// come (closed loop).
     pub rate: Option<f64>,
     /// A progress line on stderr once a second.
     pub progress: bool,
@@ -105,6 +106,9 @@ impl RunOptions {
         }
     }
 }
+
+/// How late a timer may wake before an open-loop request counts from its slot.
+const TIMER_SLACK: Duration = Duration::from_millis(2);
 
 /// What the workers share.
 struct Shared {
@@ -232,7 +236,10 @@ async fn worker(shared: Arc<Shared>, seed: u64) -> Stats {
         let start = match shared.interval {
             Some(interval) => {
                 tokio::time::sleep_until(slot.into()).await;
-                let start = slot;
+                let now = Instant::now();
+                // Tokio's timer wakes up to a millisecond late; only a worker that fell behind
+                // by more than that has its wait counted (so a slow server is not hidden).
+                let start = if now.duration_since(slot) > TIMER_SLACK { slot } else { now };
                 slot += interval;
                 start
             }
