@@ -23,8 +23,12 @@
 //!
 //! or run the `wecom-mock` binary (`cargo run -p wecom-mock`), which serves the same code.
 //!
-//! What it is not: it does not depend on `wecom-client`, it keeps no state outside memory (yet),
-//! and it only models the APIs of this project.
+//! State lives in memory unless a data dir is given ([`MockServerBuilder::data_dir`], or
+//! `--data-dir` for the binary): then every change is journaled before it is answered and
+//! survives a restart (see `docs/RELIABILITY.md`).
+//!
+//! What it is not: it does not depend on `wecom-client`, and it only models the APIs of this
+//! project.
 
 mod callbacks;
 mod domain;
