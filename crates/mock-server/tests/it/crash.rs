@@ -100,6 +100,38 @@ struct Ledger {
     unanswered_adds: usize,
     acknowledged: usize,
     unexpected: Vec<String>,
+    /// Corps put and deleted over the control surface: (last acknowledged "exists", op in flight).
+    corps: HashMap<String, (bool, bool)>,
+}
+
+/// Puts and deletes a few corps while the configs are being changed.
+async fn lifecycle(http: Arc<Http>, ledger: Arc<Mutex<Ledger>>, seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    for i in 0..10_000u32 {
+        let corpid = format!("wwcrash{}", rng.random_range(0..4));
+        let put = rng.random_bool(0.6);
+        ledger.lock().expect("ledger").corps.entry(corpid.clone()).or_insert((false, false)).1 = true;
+        let path = format!("/__admin/corps/{corpid}");
+        let answer = if put {
+            let body = json!({"corpid": corpid, "name": format!("v{i}")}).to_string();
+            http.client.put(format!("{}{path}", http.base)).body(body).send().await
+        } else {
+            http.client.delete(format!("{}{path}", http.base)).send().await
+        };
+        let Ok(answer) = answer else { return };
+        let status = answer.status().as_u16();
+        let mut ledger = ledger.lock().expect("ledger");
+        let entry = ledger.corps.entry(corpid).or_insert((false, false));
+        match (put, status) {
+            (true, 200) => *entry = (true, false),
+            (false, 204 | 404) => *entry = (false, false),
+            _ => {
+                ledger.unexpected.push(format!("{} {path}: {status}", if put { "PUT" } else { "DELETE" }));
+                continue;
+            }
+        }
+        ledger.acknowledged += 1;
+    }
 }
 
 async fn worker(http: Arc<Http>, token: String, ledger: Arc<Mutex<Ledger>>, seed: u64) {
@@ -168,6 +200,7 @@ async fn trial(seed: u64, fsync: &str) -> (usize, usize) {
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let workers: Vec<_> = (0..16)
         .map(|w| tokio::spawn(worker(Arc::clone(&http), token.clone(), Arc::clone(&ledger), seed * 100 + w)))
+        .chain([tokio::spawn(lifecycle(Arc::clone(&http), Arc::clone(&ledger), seed))])
         .collect();
     let kill_after = StdRng::seed_from_u64(seed).random_range(300..1200);
     tokio::time::sleep(Duration::from_millis(kill_after)).await;
@@ -207,6 +240,14 @@ async fn trial(seed: u64, fsync: &str) -> (usize, usize) {
         Some(present.len() as u64),
         "seed {seed}: the quota count matches the configs (no half-applied change)"
     );
+    let (_, corps) = binary.http.admin(Method::GET, "/__admin/corps", None).await;
+    let listed: Vec<&str> =
+        corps["corps"].as_array().expect("corps").iter().filter_map(|c| c["corpid"].as_str()).collect();
+    for (corpid, (exists, in_flight)) in &ledger.corps {
+        if !in_flight {
+            assert_eq!(listed.contains(&corpid.as_str()), *exists, "seed {seed}: corp {corpid} (acknowledged)");
+        }
+    }
     assert!(binary.terminate().success());
     (ledger.acknowledged, ledger.configs.len())
 }
