@@ -13,7 +13,11 @@ use crate::model::*;
 
 /// The `qr_code` URL of a config: the mock serves the picture there.
 pub(crate) fn qr_code_url(public_url: &str, id: ConfigId) -> String {
-    format!("{public_url}/qr/{}", format_config_id(id))
+    let mut url = String::with_capacity(public_url.len() + 36);
+    url.push_str(public_url);
+    url.push_str("/qr/");
+    push_config_id(&mut url, id);
+    url
 }
 
 /// The read-back URL of an uploaded image.

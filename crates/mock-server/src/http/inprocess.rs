@@ -58,3 +58,17 @@ async fn answer(response: hyper::Response<super::Body>) -> (u16, Bytes) {
     };
     (status, body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::query_pairs;
+
+    #[test]
+    fn plain_queries_split_as_form_urlencoded_does() {
+        for query in ["", "access_token=abc-_DEF", "a=1&b=&c&&d=x=y", "=v&k=", "corpid=ww1&corpsecret=s%20x+y"] {
+            let expected: Vec<(String, String)> =
+                form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+            assert_eq!(query_pairs(query), expected, "{query}");
+        }
+    }
+}
