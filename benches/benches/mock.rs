@@ -16,10 +16,12 @@ use wecom_mock::{MockServer, MockState, Settings};
 
 const CORPID: &str = "wwmock0000000001";
 
-/// The default corp with room for every add a bench makes (the real quota is 500 000).
+/// The default corp with room for every add a bench makes (the real quotas are 500 000 configs
+/// and 100 000 temp configs a day).
 fn fixtures() -> Fixtures {
     let mut corp = CorpFixture::default_corp();
     corp.quotas.contact_ways = u32::MAX;
+    corp.quotas.temp_daily = u32::MAX;
     Fixtures { corps: vec![corp] }
 }
 
