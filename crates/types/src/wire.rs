@@ -132,6 +132,15 @@ pub fn decode_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> 
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(DecodeError { field: None, expected: None, detail: "the body is not a JSON object".to_owned() });
     }
+    // Most bodies are valid: decode them without tracking the path, which allocates the name of
+    // every key and made decoding an add several times slower (docs/PERFORMANCE.md). Only a
+    // failed body is decoded again to name its field.
+    let mut fast = serde_json::Deserializer::from_slice(bytes);
+    if let Ok(value) = T::deserialize(&mut fast)
+        && fast.end().is_ok()
+    {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         let path = err.path().to_string();
