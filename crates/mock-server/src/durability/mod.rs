@@ -186,9 +186,10 @@ impl Store {
                         if journal.has_failed() {
                             continue;
                         }
-                        match compact(&journal, &parts) {
-                            Ok(()) => {}
-                            Err(err) => tracing::warn!(%err, "compaction failed; the journal keeps everything"),
+                        if let Err(err) = compact(&journal, &parts)
+                            && journal.usable().is_ok()
+                        {
+                            tracing::warn!(%err, "compaction failed; the journal keeps everything");
                         }
                     }
                 })
@@ -200,11 +201,14 @@ impl Store {
         Ok(Store { journal, compactor: Mutex::new(Some((tx, handle))) })
     }
 
-    /// Lets a compaction in progress finish, then writes and fsyncs the journal and stops it.
+    /// Writes and fsyncs the journal and stops it, then waits for the compactor: a compaction
+    /// in progress either finishes its snapshot or fails to rotate the closed journal, and
+    /// both leave a data dir that recovers to the same state.
     pub(crate) fn close(&self) {
         if let Some((tx, handle)) = self.compactor.lock().take() {
             drop(tx);
             self.journal.close();
+            // The writer held the last other sender: the compactor's loop ends now.
             let _ = handle.join();
         }
         self.journal.close();
