@@ -143,6 +143,9 @@ struct TokenEntry {
     agentid: u32,
     expires_at: i64,
     epoch: u64,
+    /// A newer token of the same app was issued: this one answers "expired" whatever the
+    /// clock says (a virtual clock moved back must not bring it back to life).
+    superseded: bool,
 }
 
 /// The corps and tokens of one server.
@@ -413,12 +416,15 @@ impl MockState {
         let lifetime = wecom_types::limits::ACCESS_TOKEN_LIFETIME_SECS;
         self.tokens.insert(
             token.clone(),
-            TokenEntry { corpid: Arc::from(corpid), agentid, expires_at: now + lifetime, epoch },
+            TokenEntry { corpid: Arc::from(corpid), agentid, expires_at: now + lifetime, epoch, superseded: false },
         );
         let previous = issued.insert(agentid, (token.clone(), None));
         if let Some((before, older)) = previous {
             if let Some(older) = older {
                 self.tokens.remove(&older);
+            }
+            if let Some(mut entry) = self.tokens.get_mut(&before) {
+                entry.superseded = true;
             }
             if let Some(slot) = issued.get_mut(&agentid) {
                 slot.1 = Some(before);
@@ -441,7 +447,7 @@ impl MockState {
             let state = corp.state.read();
             (state.now(), state.directory.expired_token_errcode)
         };
-        if now >= entry.expires_at {
+        if entry.superseded || now >= entry.expires_at {
             return Err(ApiError::new(expired_code));
         }
         Ok((corp, entry.agentid))

@@ -133,7 +133,8 @@ fidelity_table! {
     EMPTY_ARRAY_IS_EMPTY_OBJECT: bool = true, spec "§1";
     /// A Join Group remark over 30 characters is truncated to 30, not rejected (doc 99547).
     JOIN_WAY_REMARK_TRUNCATED: bool = true, spec "J1";
-    /// A member or department listed twice counts once; the first position is kept.
+    /// For type 2, a member or department listed twice counts once and the first position is
+    /// kept; type 1 must list exactly one entry, so `["a","a"]` is 40058.
     DUPLICATE_MEMBERS_COLLAPSED: bool = true, spec "C1";
     /// A department in `party` (and in an app's visible range) includes its sub-departments
     /// when members are expanded and counted.

@@ -66,3 +66,27 @@ async fn a_list_page_that_ends_on_the_last_config_has_an_empty_cursor() {
     s.list_contact_way(0, json!({"limit":2}), None);
     check(Setup::default(), s).await;
 }
+
+#[tokio::test]
+async fn a_days_temp_count_stands_when_the_clock_moves_back_to_that_day() {
+    let midnight = wecom_types::limits::next_beijing_midnight(wecom_conformance::setup::T0);
+    let mut s = Seq::default();
+    s.set_clock(midnight - 30);
+    s.add_contact_way(0, json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true}));
+    s.advance_clock(60);
+    s.add_contact_way(0, json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true}));
+    s.set_clock(midnight - 30);
+    s.add_contact_way(0, json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true}));
+    check(Setup::default(), s).await;
+}
+
+#[tokio::test]
+async fn a_replaced_token_answers_expired_after_the_clock_moves_back() {
+    let mut s = Seq::default();
+    s.get_token(0);
+    s.advance_clock(7200);
+    s.list_contact_way(0, json!({}), None);
+    s.set_clock(wecom_conformance::setup::T0 + 100);
+    s.call_with_token(0);
+    check(Setup::default(), s).await;
+}

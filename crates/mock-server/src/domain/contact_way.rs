@@ -154,7 +154,8 @@ pub(crate) fn view(state: &CorpState, record: &ContactWayRecord, public_url: &st
         state: Some(record.state.to_string()),
         qr_code: (record.scene == Scene::QR_CODE.0).then(|| qr_code_url(public_url, record.id)),
         user: Some(record.users.iter().map(|u| dir.userid(*u).to_owned()).collect()),
-        party: Some(record.parties.to_vec()),
+        // party is only effective for type 2: ignored fields are not returned (spec C2).
+        party: (record.contact_type == ContactType::MULTI.0).then(|| record.parties.to_vec()),
         is_temp: Some(record.is_temp()),
         expires_in: temp.map(|t| t.expires_in),
         chat_expires_in: temp.map(|t| t.chat_expires_in),

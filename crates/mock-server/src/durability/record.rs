@@ -56,8 +56,14 @@ pub(crate) struct CorpImage {
     pub customers: Vec<(String, String, Relationship)>,
     pub temp_chats: Vec<(i64, String, String)>,
     pub shared_used: u32,
-    pub temp_day: i64,
-    pub temp_day_count: u32,
+    /// Temp configs created per Beijing day.
+    #[serde(default)]
+    pub temp_days: Vec<(i64, u32)>,
+    /// Older snapshots kept only the current day's count; read, never written.
+    #[serde(default, skip_serializing)]
+    pub temp_day: Option<i64>,
+    #[serde(default, skip_serializing)]
+    pub temp_day_count: Option<u32>,
     pub messages: VecDeque<Message>,
 }
 
@@ -79,8 +85,9 @@ impl CorpImage {
             customers: state.customers.iter().map(|((e, u), r)| (e.clone(), u.clone(), r.clone())).collect(),
             temp_chats: state.temp_chats.iter().cloned().collect(),
             shared_used: state.shared_used,
-            temp_day: state.temp_day,
-            temp_day_count: state.temp_day_count,
+            temp_days: state.temp_days.iter().map(|(day, count)| (*day, *count)).collect(),
+            temp_day: None,
+            temp_day_count: None,
             messages: state.messages.clone(),
         }
     }
@@ -96,8 +103,10 @@ impl CorpImage {
         state.customers = self.customers.into_iter().map(|(e, u, r)| ((e, u), r)).collect();
         state.temp_chats = self.temp_chats.into_iter().collect();
         state.shared_used = self.shared_used;
-        state.temp_day = self.temp_day;
-        state.temp_day_count = self.temp_day_count;
+        state.temp_days = self.temp_days.into_iter().collect();
+        if let (Some(day), Some(count)) = (self.temp_day, self.temp_day_count) {
+            state.temp_days.entry(day).or_insert(count);
+        }
         state.messages = self.messages;
         state
     }

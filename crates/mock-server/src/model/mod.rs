@@ -84,9 +84,9 @@ pub(crate) struct CorpState {
     pub temp_chats: BTreeSet<(i64, String, String)>,
     /// Non-temp Contact Me plus Join Group configs: the shared quota's use.
     pub shared_used: u32,
-    /// The Beijing day `temp_day_count` counts.
-    pub temp_day: i64,
-    pub temp_day_count: u32,
+    /// Temp configs created per Beijing day (days since the epoch in UTC+8). Every day is
+    /// kept, so moving the virtual clock back to a day finds that day's count again.
+    pub temp_days: BTreeMap<i64, u32>,
     pub messages: VecDeque<Message>,
 }
 
@@ -104,8 +104,7 @@ impl CorpState {
             customers: BTreeMap::new(),
             temp_chats: BTreeSet::new(),
             shared_used: 0,
-            temp_day: 0,
-            temp_day_count: 0,
+            temp_days: BTreeMap::new(),
             messages: VecDeque::new(),
         }
     }
@@ -116,7 +115,7 @@ impl CorpState {
 
     /// Temp configs created on the Beijing day of `now`.
     pub(crate) fn temp_used_on(&self, now: i64) -> u32 {
-        if beijing_day(now) == self.temp_day { self.temp_day_count } else { 0 }
+        self.temp_days.get(&beijing_day(now)).copied().unwrap_or(0)
     }
 
     /// The earliest instant at which a temp chat ends.
@@ -143,12 +142,7 @@ impl CorpState {
         match event {
             Event::ContactWayCreated { record } => {
                 if record.is_temp() {
-                    let day = beijing_day(record.create_time);
-                    if day != self.temp_day {
-                        self.temp_day = day;
-                        self.temp_day_count = 0;
-                    }
-                    self.temp_day_count += 1;
+                    *self.temp_days.entry(beijing_day(record.create_time)).or_insert(0) += 1;
                 } else {
                     self.shared_used += 1;
                     self.list_index.insert((record.create_time, record.id));

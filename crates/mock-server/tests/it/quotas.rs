@@ -90,3 +90,17 @@ async fn the_temp_quota_resets_at_beijing_midnight_on_the_virtual_clock() {
     let answer = wecom.call_with(Api::AddContactWay, Some(&token), &temp).await;
     assert_eq!(answer["errcode"], 0, "a new day: {answer}");
 }
+
+#[tokio::test]
+async fn a_days_temp_count_is_kept_when_the_clock_moves_back_to_it() {
+    let wecom = with_quotas(100, 1).await;
+    let temp = json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true});
+    let midnight = next_beijing_midnight(T0);
+    wecom.mock.set_clock(midnight - 30);
+    wecom.add(temp.clone()).await;
+    wecom.mock.set_clock(midnight + 30);
+    wecom.add(temp.clone()).await;
+    wecom.mock.set_clock(midnight - 30);
+    assert_eq!(wecom.mock.quotas(DEFAULT_CORPID).expect("quotas").temp_today.used, 1);
+    assert_eq!(wecom.call(Api::AddContactWay, temp).await["errcode"], 41045, "that day is still full");
+}

@@ -70,3 +70,17 @@ async fn replacing_a_corp_invalidates_its_tokens() {
     wecom.mock.put_corp(&wecom_mock::fixtures::CorpFixture::default_corp()).expect("replace");
     assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 40014);
 }
+
+#[tokio::test]
+async fn a_replaced_token_stays_expired_when_the_clock_moves_back() {
+    let wecom = Wecom::start().await;
+    let first = wecom.token.clone();
+    wecom.mock.advance_clock(7200).expect("clock");
+    let second = wecom.token_for(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    assert_ne!(first, second);
+    wecom.mock.set_clock(super::support::T0 + 100);
+    let answer = wecom.call_with(Api::ListContactWay, Some(&first), &json!({})).await;
+    assert_eq!(answer["errcode"], 42001, "a replaced token does not come back to life");
+    let answer = wecom.call_with(Api::ListContactWay, Some(&second), &json!({})).await;
+    assert_eq!(answer["errcode"], 0);
+}
