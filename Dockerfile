@@ -19,6 +19,8 @@ COPY --from=build /out/wecom-mock /wecom-mock
 COPY --from=build --chown=65534:65534 /out/data /data
 # Inside the container the mock listens on every interface; outside, publish the port you want.
 ENV WECOM_MOCK_LISTEN=0.0.0.0:8080
+# State survives restarts in the /data volume (journal + snapshots, fsync on every change).
+ENV WECOM_MOCK_DATA_DIR=/data
 USER 65534:65534
 EXPOSE 8080
 VOLUME ["/data"]

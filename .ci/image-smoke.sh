@@ -78,6 +78,13 @@ check "gettoken returns a token" "[ \${#TOKEN} -ge 32 ]"
 created=$(curl -fsS "$BASE/cgi-bin/externalcontact/add_contact_way?access_token=$TOKEN" \
   -d '{"type":1,"scene":2,"user":["zhangsan"],"state":"from-the-container"}' || true)
 check "add_contact_way creates a config" "printf '%s' '$created' | grep -q '\"errcode\":0,\"errmsg\":\"ok\",\"config_id\"'"
+config_id=$(printf '%s' "$created" | sed -E 's/.*"config_id":"([^"]+)".*/\1/')
+# A restart (SIGTERM, then start again) keeps the config: the image keeps its state in /data.
+$P restart -t 10 wecom-mock-ci >/dev/null 2>&1
+for _ in $(seq 50); do curl -fsS -m 2 "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+TOKEN=$(curl -fsS "$BASE/cgi-bin/gettoken?corpid=wwmock0000000001&corpsecret=mock-secret" | sed -E 's/.*"access_token":"([^"]+)".*/\1/' || true)
+kept=$(curl -fsS "$BASE/cgi-bin/externalcontact/get_contact_way?access_token=$TOKEN" -d "{\"config_id\":\"$config_id\"}" || true)
+check "the config survives a container restart" "printf '%s' '$kept' | grep -q 'from-the-container'"
 echo "smoke: $((SECONDS-t0))s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
