@@ -81,6 +81,12 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     let is_admin = path == "/__admin" || path.starts_with("/__admin/");
     let api = Api::from_path(&path);
     if !is_admin && api.is_none() {
+        // Read (and drop) the body before answering: answering an unread body makes hyper close
+        // the keep-alive connection, and the client's next request on it would fail.
+        if read_body(req).await.is_err() {
+            let err = ApiError::with_detail(wecom_types::fidelity::BODY_TOO_LARGE, "request body too large");
+            return api_error(&state, StatusCode::PAYLOAD_TOO_LARGE, &err, from_ip);
+        }
         let err = ApiError::with_detail(wecom_types::fidelity::UNKNOWN_PATH, format!("api not found: {path}"));
         return api_error(&state, StatusCode::NOT_FOUND, &err, from_ip);
     }

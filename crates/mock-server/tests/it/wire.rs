@@ -75,3 +75,39 @@ async fn success_answers_start_with_errcode_0_and_ok() {
     let text = response.text().await.expect("body");
     assert!(text.starts_with(r#"{"errcode":0,"errmsg":"ok""#), "{text}");
 }
+
+/// Reads one HTTP/1.1 response with a Content-Length body; returns its status line.
+async fn read_response(stream: &mut tokio::io::BufReader<tokio::net::TcpStream>) -> String {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+    let mut status = String::new();
+    stream.read_line(&mut status).await.expect("status line");
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        stream.read_line(&mut line).await.expect("header");
+        if line == "\r\n" {
+            break;
+        }
+        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().expect("a length");
+        }
+    }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).await.expect("body");
+    status.trim().to_owned()
+}
+
+#[tokio::test]
+async fn a_404_keeps_the_connection_open_for_the_next_request() {
+    use tokio::io::AsyncWriteExt;
+    let wecom = Wecom::start().await;
+    let stream = tokio::net::TcpStream::connect(wecom.mock.address()).await.expect("connect");
+    let mut stream = tokio::io::BufReader::new(stream);
+    // Large enough that it is not already in hyper's read buffer when the answer is ready.
+    let body = format!("{{\"some\":\"{}\"}}", "x".repeat(256 * 1024));
+    let first = format!("POST /cgi-bin/nope HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+    stream.get_mut().write_all(first.as_bytes()).await.expect("write");
+    assert!(read_response(&mut stream).await.contains("404"));
+    stream.get_mut().write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+    assert!(read_response(&mut stream).await.contains("200"), "the same connection serves the next request");
+}
