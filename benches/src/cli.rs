@@ -136,9 +136,12 @@ pub(crate) struct ScaleArgs {
     /// Get rounds per corp, alternating small and full.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
-    /// Concurrent workers of the gets and the fill.
+    /// Concurrent workers of the fill.
     #[arg(short = 'c', long, default_value_t = 64)]
     concurrency: usize,
+    /// Concurrent workers of the get rounds (1: a lookup's own latency, without queueing).
+    #[arg(long, default_value_t = 1)]
+    get_concurrency: usize,
     /// Full walks to time per corp.
     #[arg(long, default_value_t = 3)]
     walks: usize,
@@ -279,6 +282,7 @@ async fn scale(args: ScaleArgs) -> Result<(), String> {
         duration: args.duration,
         rounds: args.rounds,
         concurrency: args.concurrency,
+        get_concurrency: args.get_concurrency,
         walks: args.walks,
         mode: args.mode,
     };

@@ -1,7 +1,7 @@
 //! `wecom-bench compare`: the throughput targets as ratios measured in one run.
 //!
-//! It starts two fresh `wecom-mock` processes (one for gets, one for adds, so the adds do not
-//! change what the gets see) and the bare baseline (`wecom-bench baseline`, a process of its
+//! It starts a fresh `wecom-mock` for the gets, a fresh one for every add run (an empty corp with
+//! the whole quota ahead of it) and the bare baseline (`wecom-bench baseline`, a process of its
 //! own like the mock), then runs the same closed-loop load against each in turn, round after
 //! round, so that a change in the machine's load hits every case alike:
 //!
@@ -89,7 +89,6 @@ fn median_index(values: &[f64]) -> usize {
 pub(crate) async fn run(options: &CompareOptions) -> Result<CompareReport, String> {
     let bin = startup::mock_bin(options.mock_bin.clone())?;
     let gets = startup::spawn(&bin).await?;
-    let adds = startup::spawn(&bin).await?;
     let me = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
     // The baseline's body is the mock's get_contact_way answer for a mock at the gets' URL.
     let baseline = startup::spawn_with(&me, &["baseline", "--public-url", &gets.url]).await?;
@@ -97,9 +96,11 @@ pub(crate) async fn run(options: &CompareOptions) -> Result<CompareReport, Strin
     for round in 0..options.rounds.max(1) {
         for (i, (name, mode, mix)) in CASES.iter().enumerate() {
             eprintln!("compare: round {} of {}, {name}", round + 1, options.rounds.max(1));
-            let server = match (mode, *mix) {
+            // Every add run gets a fresh mock: an empty corp, and the whole quota to fill.
+            let adds = if *mix == "add-only" { Some(startup::spawn(&bin).await?) } else { None };
+            let server = match (mode, &adds) {
                 (Mode::Baseline, _) => &baseline,
-                (_, "add-only") => &adds,
+                (_, Some(adds)) => adds,
                 _ => &gets,
             };
             let run = RunOptions {
@@ -110,10 +111,12 @@ pub(crate) async fn run(options: &CompareOptions) -> Result<CompareReport, Strin
                 ..RunOptions::new(Target::mock(&server.url), *mode)
             };
             runs[i].push(load::run(&run).await?);
+            if let Some(adds) = adds {
+                adds.stop().await;
+            }
         }
     }
     gets.stop().await;
-    adds.stop().await;
     baseline.stop().await;
 
     let cases: Vec<Case> = CASES
@@ -200,6 +203,10 @@ impl CompareReport {
                 ratio.target,
                 if ratio.met { "met" } else { "MISSED" }
             );
+        }
+        if self.cases.iter().any(|c| c.errors > 0) {
+            let _ =
+                writeln!(out, "some requests failed: see the errcodes in the JSON report; the ratios are not valid");
         }
         if let Some([one, five, fifteen]) = self.load_average {
             let _ = writeln!(out, "load avg {one:.2} {five:.2} {fifteen:.2}");

@@ -25,7 +25,10 @@ pub(crate) struct ScaleOptions {
     pub small: usize,
     pub duration: Duration,
     pub rounds: usize,
+    /// Workers of the fill.
     pub concurrency: usize,
+    /// Workers of the get rounds: 1 shows a lookup's own latency, more shows it under load.
+    pub get_concurrency: usize,
     pub walks: usize,
     pub mode: Mode,
 }
@@ -115,7 +118,7 @@ async fn prepare(bin: &std::path::Path, configs: usize, options: &ScaleOptions) 
 
 async fn gets(side: &mut Side, options: &ScaleOptions) -> Result<(), String> {
     let run = RunOptions {
-        concurrency: options.concurrency,
+        concurrency: options.get_concurrency,
         stop: Stop::After(options.duration),
         mix: Mix { name: "get-only".to_owned(), weights: vec![(Op::Get, 1)] },
         pool_ids: Some(Arc::clone(&side.ids)),
