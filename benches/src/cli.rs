@@ -9,7 +9,7 @@ use wecom_benches::load::{self, Mix, Mode, RunOptions, Stop, Target};
 
 /// Load a WeCom server and report throughput, latency percentiles, errcodes and CPU use.
 #[derive(Debug, Parser)]
-#[command(name = "wecom-bench", version, about, long_about = None)]
+#[command(name = "wecom-bench", version, long_about = None)]
 pub(crate) struct Cli {
     /// Runtime worker threads of the tool (default: one per CPU).
     #[arg(long, global = true, env = "WECOM_BENCH_THREADS")]

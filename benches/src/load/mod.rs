@@ -88,7 +88,7 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
-    /// Defaults: 64 workers for 10 s after 1 s of warm-up, `read-heavy`, a pool of 1000.
+    /// Defaults: 64 workers for 10 s after 1 s of warm-up, `get-only`, a pool of 1000.
     pub fn new(target: Target, mode: Mode) -> RunOptions {
         RunOptions {
             target,
