@@ -31,22 +31,33 @@
 //! project.
 
 mod callbacks;
+mod checkpoints;
 mod domain;
 mod dump;
 mod durability;
+mod faults;
 mod http;
+mod hygiene;
+mod metrics;
 mod model;
 mod ops;
+mod ratelimit;
+mod requests;
 mod server;
 mod state;
+mod traffic;
 
 pub mod control;
 pub mod fixtures;
 
 pub use callbacks::VerifyCallbackResponse;
+pub use checkpoints::{CheckpointInfo, CheckpointRequest, MAX_CHECKPOINTS_PER_CORP};
 pub use dump::{ContactWayDump, CorpDump, CustomerDump, GroupChatDump, QuotaDump};
 pub use durability::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, OpenError};
+pub use faults::{FaultAdded, FaultRule, FaultStatus, MAX_FAULT_DELAY_MS};
 pub use http::MAX_BODY_BYTES;
+pub use hygiene::{Finding, HygieneReport, QUICK_RETRY_MS};
 pub use ops::MessageEntry;
+pub use requests::{DEFAULT_JOURNAL_SIZE, MAX_JOURNAL_SIZE, RequestEntry, RequestQuery};
 pub use server::{MockServer, MockServerBuilder, serve};
 pub use state::{MockState, Settings};

@@ -50,6 +50,11 @@ struct Args {
     #[arg(long, env = "WECOM_MOCK_COMPACT_BYTES", default_value_t = DEFAULT_COMPACT_BYTES)]
     compact_bytes: u64,
 
+    /// Recent WeCom calls kept for `GET /__admin/requests` (method, path, corp, errcode, status,
+    /// latency; never a token or a body); 0 turns the request journal off, e.g. for load runs.
+    #[arg(long, env = "WECOM_MOCK_JOURNAL_SIZE", default_value_t = wecom_mock::DEFAULT_JOURNAL_SIZE)]
+    journal_size: usize,
+
     /// Log format on stderr (filter with RUST_LOG, default `info`).
     #[arg(long, env = "WECOM_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -176,6 +181,7 @@ async fn main() -> ExitCode {
         admin_token: args.admin_token.clone(),
         seed: args.seed,
         fixtures,
+        journal_size: Some(args.journal_size),
     };
     let data_dir = args.data_dir.as_ref().map(|path| DataDir {
         fsync: args.fsync,

@@ -121,7 +121,12 @@ impl MockState {
 
     /// `DELETE /__admin/corps/{corpid}`.
     pub fn delete_corp(&self, corpid: &str) -> Result<(), AdminError> {
-        if self.remove_corp(corpid) { Ok(()) } else { Err(AdminError::unknown_corp(corpid)) }
+        if !self.remove_corp(corpid) {
+            return Err(AdminError::unknown_corp(corpid));
+        }
+        // A corp's checkpoints go with it.
+        self.traffic.checkpoints.retain_corps(|id| self.corp(id).is_some());
+        Ok(())
     }
 
     /// `POST /__admin/reset`.
@@ -129,7 +134,11 @@ impl MockState {
         if let Some(id) = corpid {
             self.corp_or_404(id)?;
         }
-        self.load_fixtures(corpid).map_err(AdminError::bad_request)
+        self.load_fixtures(corpid).map_err(AdminError::bad_request)?;
+        // A full reset drops the corps that are not in the fixtures (tenants): their checkpoints
+        // go with them. A corp that is still there keeps its own.
+        self.traffic.checkpoints.retain_corps(|id| self.corp(id).is_some());
+        Ok(())
     }
 
     /// `GET /__admin/messages`, oldest first.

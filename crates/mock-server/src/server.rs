@@ -22,6 +22,18 @@ use crate::state::{MockState, Settings};
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The service's error for a call a `drop` fault applies to.
+#[derive(Debug)]
+struct DroppedByFault;
+
+impl std::fmt::Display for DroppedByFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for DroppedByFault {}
+
 /// Serves `state` on `listener` until `shutdown` resolves, then drains in-flight requests.
 pub async fn serve(listener: TcpListener, state: Arc<MockState>, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
@@ -53,7 +65,14 @@ pub async fn serve(listener: TcpListener, state: Arc<MockState>, shutdown: impl 
                 let state = Arc::clone(&state);
                 let service = service_fn(move |req| {
                     let state = Arc::clone(&state);
-                    async move { Ok::<_, std::convert::Infallible>(crate::http::handle(state, req, remote.ip()).await) }
+                    async move {
+                        let response = crate::http::handle(state, req, remote.ip()).await;
+                        // A `drop` fault: an error makes hyper close the connection unanswered.
+                        if crate::http::is_dropped(&response) {
+                            return Err(DroppedByFault);
+                        }
+                        Ok(response)
+                    }
                 });
                 let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
@@ -102,6 +121,7 @@ pub struct MockServerBuilder {
     seed: Option<u64>,
     admin_token: Option<String>,
     data_dir: Option<crate::DataDir>,
+    journal_size: Option<usize>,
     bugs: Vec<crate::control::Bug>,
 }
 
@@ -132,6 +152,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// Keep this many calls in the request journal (`GET /__admin/requests`); 0 turns it off.
+    /// Default [`DEFAULT_JOURNAL_SIZE`](crate::DEFAULT_JOURNAL_SIZE).
+    pub fn journal_size(mut self, calls: usize) -> Self {
+        self.journal_size = Some(calls);
+        self
+    }
+
     /// Breaks one rule on purpose, so that a test suite can show it notices. Test-only: there is
     /// no flag or admin path for it.
     #[doc(hidden)]
@@ -149,6 +176,7 @@ impl MockServerBuilder {
             admin_token: self.admin_token,
             seed: self.seed,
             fixtures: self.fixtures.unwrap_or_default(),
+            journal_size: self.journal_size,
         };
         let mut state = MockState::open(settings, self.data_dir.as_ref()).map_err(|e| e.to_string())?;
         state.bugs = self.bugs;
@@ -191,6 +219,11 @@ impl MockServer {
     /// The bound address.
     pub fn address(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The server's state, for the helpers defined next to the features they drive.
+    pub(crate) fn state(&self) -> &MockState {
+        &self.state
     }
 
     /// The default corp's id.

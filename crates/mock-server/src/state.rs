@@ -32,6 +32,9 @@ pub struct Settings {
     pub seed: Option<u64>,
     /// The corps to create at start-up and on reset; empty means the default corp.
     pub fixtures: Fixtures,
+    /// Calls kept by the request journal (`GET /__admin/requests`); `None` means
+    /// [`DEFAULT_JOURNAL_SIZE`](crate::DEFAULT_JOURNAL_SIZE), 0 turns it off.
+    pub journal_size: Option<usize>,
 }
 
 /// One corp: its state behind a lock, its id source and its tokens.
@@ -49,6 +52,8 @@ pub(crate) struct Corp {
     /// Replaced or removed: a change that still reaches it is not journaled (it is as if it
     /// happened just before the replacement, which wipes it anyway).
     retired: AtomicBool,
+    /// Rate-limit windows and the hygiene counters; they start over with the corp.
+    pub(crate) traffic: crate::traffic::CorpTraffic,
 }
 
 impl Corp {
@@ -163,6 +168,8 @@ pub struct MockState {
     request_seq: AtomicU64,
     /// Rules broken on purpose, set only by `MockServerBuilder::inject_bug`.
     pub(crate) bugs: Vec<crate::control::Bug>,
+    /// Metrics, faults, the request journal and checkpoints.
+    pub(crate) traffic: crate::traffic::Traffic,
 }
 
 /// Compares secrets without leaking where they differ through timing.
@@ -189,6 +196,7 @@ impl MockState {
     /// A server kept in `data_dir` when given: its state is recovered from there, and the
     /// fixtures are loaded only into an empty data dir (afterwards the data dir is the truth).
     pub fn open(settings: Settings, data_dir: Option<&DataDir>) -> Result<Self, OpenError> {
+        let traffic = crate::traffic::Traffic::new(&settings, data_dir);
         let mut state = MockState {
             settings,
             corps: Arc::new(DashMap::new()),
@@ -198,6 +206,7 @@ impl MockState {
             next_epoch: AtomicU64::new(1),
             request_seq: AtomicU64::new(0),
             bugs: Vec::new(),
+            traffic,
         };
         let Some(options) = data_dir else {
             state.load_fixtures(None).map_err(OpenError::Fixtures)?;
@@ -355,6 +364,7 @@ impl MockState {
             Some(seed) => StdRng::seed_from_u64(seed ^ fnv1a(state.corpid.as_bytes()) ^ seq.rotate_left(32)),
             None => StdRng::from_os_rng(),
         };
+        let traffic = crate::traffic::CorpTraffic::new(&state.corpid);
         let corp = Corp {
             state: RwLock::new(state),
             rng: Mutex::new(rng),
@@ -363,6 +373,7 @@ impl MockState {
             journal: self.store.as_ref().map(|store| Arc::clone(&store.journal)),
             applied_seq: AtomicU64::new(seq),
             retired: AtomicBool::new(false),
+            traffic,
         };
         let corpid = corp.state.read().corpid.clone();
         self.corps.insert(corpid, Arc::new(corp));
@@ -370,6 +381,17 @@ impl MockState {
 
     pub(crate) fn corp(&self, corpid: &str) -> Option<Arc<Corp>> {
         self.corps.get(corpid).map(|c| Arc::clone(&c))
+    }
+
+    /// Replaces a corp's state wholesale (a checkpoint's restore), journaled like a PUT.
+    pub(crate) fn install_state(&self, state: CorpState) -> Result<(), Unavailable> {
+        self.install(false, &[], vec![state]).map(|_| ())
+    }
+
+    /// The corp a token was minted for, valid or not (fault rules limited to a corp, and the
+    /// request journal, name the corp of calls the token check refuses).
+    pub(crate) fn token_corpid(&self, token: &str) -> Option<Arc<str>> {
+        self.tokens.get(token).map(|entry| Arc::clone(&entry.corpid))
     }
 
     pub(crate) fn remove_corp(&self, corpid: &str) -> bool {

@@ -1,6 +1,8 @@
 //! The `/__admin` routes of `mock-server.md`. Errors are HTTP 4xx with
 //! `{"error": "snake_case_code", "message": "..."}`.
 
+mod traffic;
+
 use hyper::body::Incoming;
 use hyper::header::AUTHORIZATION;
 use hyper::{Method, Request, Response, StatusCode};
@@ -76,6 +78,10 @@ fn route(
 ) -> Result<Response<Body>, AdminError> {
     let segments: Vec<&str> = path.trim_start_matches("/__admin").split('/').filter(|s| !s.is_empty()).collect();
     let wrong_method = || AdminError::new(405, "method_not_allowed", format!("{method} is not allowed on {path}"));
+    // Faults, the request journal, checkpoints and hygiene.
+    if let Some(response) = traffic::route(state, method, path, &segments, query, body) {
+        return response;
+    }
     match segments.as_slice() {
         ["reset"] if method == Method::POST => {
             let selector: CorpSelector = decode(body)?;

@@ -40,7 +40,9 @@ impl MockState {
             let err = ApiError::with_detail(wecom_types::fidelity::UNKNOWN_PATH, format!("api not found: {path}"));
             return answer(api_error(self, StatusCode::NOT_FOUND, &err, CALLER)).await;
         };
-        let (response, lsn) = crate::durability::track(|| wecom::handle(self, api, query, body, CALLER));
+        // Rate limits apply; faults, metrics and the request journal are the HTTP path's.
+        let mut notes = crate::traffic::CallNotes::default();
+        let (response, lsn) = crate::durability::track(|| wecom::handle(self, api, query, body, CALLER, &mut notes));
         match self.durable(lsn).await {
             Ok(()) => answer(response).await,
             Err(unavailable) => answer(api_error(self, StatusCode::OK, &unavailable.into(), CALLER)).await,

@@ -4,9 +4,12 @@
 mod admin;
 mod inprocess;
 mod qr;
+mod traffic;
 mod ui;
 mod verify;
 mod wecom;
+
+pub(crate) use traffic::is_dropped;
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -63,8 +66,13 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, ()> {
 
 /// Serves one request.
 pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_ip: IpAddr) -> Response<Body> {
+    let started = std::time::Instant::now();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or_default().to_owned();
+    if path == "/metrics" {
+        // Like /healthz, never behind the admin token: scrapers rarely carry one.
+        return traffic::metrics(&state);
+    }
     if path == "/healthz" {
         if state.journal_failed() {
             return json_response(StatusCode::SERVICE_UNAVAILABLE, br#"{"status":"journal_failed"}"#.to_vec());
@@ -81,14 +89,17 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     let is_admin = path == "/__admin" || path.starts_with("/__admin/");
     let api = Api::from_path(&path);
     if !is_admin && api.is_none() {
+        let method = req.method().clone();
         // Read (and drop) the body before answering: answering an unread body makes hyper close
         // the keep-alive connection, and the client's next request on it would fail.
         if read_body(req).await.is_err() {
             let err = ApiError::with_detail(wecom_types::fidelity::BODY_TOO_LARGE, "request body too large");
-            return api_error(&state, StatusCode::PAYLOAD_TOO_LARGE, &err, from_ip);
+            let response = api_error(&state, StatusCode::PAYLOAD_TOO_LARGE, &err, from_ip);
+            return traffic::unrouted(&state, None, &method, &path, started, err.code, response);
         }
         let err = ApiError::with_detail(wecom_types::fidelity::UNKNOWN_PATH, format!("api not found: {path}"));
-        return api_error(&state, StatusCode::NOT_FOUND, &err, from_ip);
+        let response = api_error(&state, StatusCode::NOT_FOUND, &err, from_ip);
+        return traffic::unrouted(&state, None, &method, &path, started, err.code, response);
     }
     if is_admin && let Err(denied) = admin::authorize(&state, &req) {
         return admin::error_response(&denied);
@@ -103,7 +114,8 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
             ));
         }
         let err = ApiError::with_detail(wecom_types::fidelity::BODY_TOO_LARGE, "request body too large");
-        return api_error(&state, StatusCode::PAYLOAD_TOO_LARGE, &err, from_ip);
+        let response = api_error(&state, StatusCode::PAYLOAD_TOO_LARGE, &err, from_ip);
+        return traffic::unrouted(&state, api, &method, &path, started, err.code, response);
     };
     if is_admin && method != hyper::Method::GET && state.journal_failed() {
         // Corp lifecycle changes have no errcode path of their own: refuse them here.
@@ -112,15 +124,16 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     if is_admin && let Some(response) = verify::route(&state, &method, &path).await {
         return response;
     }
-    let (response, lsn) = crate::durability::track(|| match api {
-        Some(api) => wecom::handle(&state, api, &query, &body, from_ip),
-        None => admin::handle(&state, &method, &path, &query, &body),
-    });
+    if let Some(api) = api {
+        // Faults, token, permission, rate limits, the call, the journal wait, then metrics,
+        // hygiene and the request journal.
+        return traffic::serve(&state, api, &method, &query, &body, from_ip, started).await;
+    }
+    let (response, lsn) = crate::durability::track(|| admin::handle(&state, &method, &path, &query, &body));
     // The change is in memory; it is acknowledged only once the journal has it.
     match state.durable(lsn).await {
         Ok(()) => response,
-        Err(unavailable) if is_admin => admin::error_response(&unavailable.into()),
-        Err(unavailable) => api_error(&state, StatusCode::OK, &unavailable.into(), from_ip),
+        Err(unavailable) => admin::error_response(&unavailable.into()),
     }
 }
 

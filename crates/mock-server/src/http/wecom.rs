@@ -1,6 +1,7 @@
 //! The WeCom paths: token, permission, decoding, then the domain. Every answer is HTTP 200 with
 //! the errcode envelope.
 
+use std::cell::Cell;
 use std::net::IpAddr;
 
 use hyper::{Response, StatusCode};
@@ -13,8 +14,10 @@ use wecom_types::{Api, ErrCode, Validate};
 
 use super::{Body, api_error, json_response, query_pairs, query_value};
 use crate::domain::{ApiError, Ctx, Outcome, contact_way, customer, join_way};
+use crate::hygiene::{Facts, Observe};
 use crate::model::CorpState;
 use crate::state::{Corp, MockState};
+use crate::traffic::CallNotes;
 
 impl From<DecodeError> for ApiError {
     fn from(err: DecodeError) -> Self {
@@ -22,15 +25,26 @@ impl From<DecodeError> for ApiError {
     }
 }
 
-/// Serves one WeCom API call.
-pub(super) fn handle(state: &MockState, api: Api, query: &str, body: &[u8], from_ip: IpAddr) -> Response<Body> {
-    match call(state, api, query, body) {
+/// Serves one WeCom API call; `notes` learns the corp, the app, the errcode and what the call
+/// did (for metrics, rate limits, hygiene and the request journal).
+pub(super) fn handle(
+    state: &MockState,
+    api: Api,
+    query: &str,
+    body: &[u8],
+    from_ip: IpAddr,
+    notes: &mut CallNotes,
+) -> Response<Body> {
+    match call(state, api, query, body, notes) {
         Ok(bytes) => json_response(StatusCode::OK, bytes),
-        Err(err) => api_error(state, StatusCode::OK, &err, from_ip),
+        Err(err) => {
+            notes.errcode = err.code;
+            api_error(state, StatusCode::OK, &err, from_ip)
+        }
     }
 }
 
-fn call(state: &MockState, api: Api, query: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallNotes) -> Result<Vec<u8>, ApiError> {
     let pairs = query_pairs(query);
     if api == Api::GetToken {
         let req: GetToken = decode_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
@@ -40,7 +54,12 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8]) -> Result<Vec<u8>
         return Ok(encode_ok(&GetTokenResponse { access_token, expires_in }));
     }
     let (corp, agentid) = state.authenticate(query_value(&pairs, "access_token"))?;
-    let permitted = corp.state.read().directory.app(agentid).map(|app| app.customer_contact);
+    let corp = &*notes.corp.insert(corp);
+    notes.agentid = Some(agentid);
+    let (permitted, rate_limits) = {
+        let st = corp.state.read();
+        (st.directory.app(agentid).map(|app| app.customer_contact), st.directory.rate_limits.map(|l| (l, st.now())))
+    };
     match permitted {
         None => return Err(ApiError::new(ErrCode::INVALID_ACCESS_TOKEN)),
         Some(false) => {
@@ -51,7 +70,12 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8]) -> Result<Vec<u8>
         }
         Some(true) => {}
     }
-    let caller = Caller { corp: &corp, agentid, public_url: &state.settings.public_url, bugs: &state.bugs };
+    if let Some((limits, now)) = rate_limits {
+        // Step 5: held until the answer is sent (see `http/traffic.rs`).
+        notes.slot = Some(crate::ratelimit::admit(corp, api, &limits, now)?);
+    }
+    let caller =
+        Caller { corp, agentid, public_url: &state.settings.public_url, bugs: &state.bugs, facts: &notes.facts };
     match api {
         Api::GetToken => Err(ApiError::new(ErrCode::API_NOT_FOUND)),
         Api::AddContactWay => caller.write(body, |st, ctx, rng, req: AddContactWay| {
@@ -85,6 +109,8 @@ struct Caller<'a> {
     agentid: u32,
     public_url: &'a str,
     bugs: &'a [crate::control::Bug],
+    /// What the request and answer say about the client's habits (`crate::hygiene`).
+    facts: &'a Cell<Facts>,
 }
 
 impl Caller<'_> {
@@ -93,20 +119,22 @@ impl Caller<'_> {
         Ok(Ctx { now, app, public_url: self.public_url, bugs: self.bugs })
     }
 
-    fn write<Req: DeserializeOwned, R: Serialize>(
+    fn write<Req: DeserializeOwned + Observe, R: Serialize + Observe>(
         &self,
         body: &[u8],
         command: impl FnOnce(&CorpState, &Ctx<'_>, &mut StdRng, Req) -> Outcome<R>,
     ) -> Result<Vec<u8>, ApiError> {
         let req: Req = decode_body(body)?;
+        req.observe(self.facts);
         let reply = self.corp.write(|state, now, rng| {
             let ctx = self.ctx(state, now)?;
             command(state, &ctx, rng, req)
         })?;
+        reply.observe(self.facts);
         Ok(encode_ok(&reply))
     }
 
-    fn read<Req: DeserializeOwned, R: Serialize>(
+    fn read<Req: DeserializeOwned + Observe, R: Serialize + Observe>(
         &self,
         body: &[u8],
         query: impl FnOnce(&CorpState, &Ctx<'_>, Req) -> Result<R, ApiError>,
@@ -115,15 +143,17 @@ impl Caller<'_> {
         self.read_decoded(req, query)
     }
 
-    fn read_decoded<Req, R: Serialize>(
+    fn read_decoded<Req: Observe, R: Serialize + Observe>(
         &self,
         req: Req,
         query: impl FnOnce(&CorpState, &Ctx<'_>, Req) -> Result<R, ApiError>,
     ) -> Result<Vec<u8>, ApiError> {
+        req.observe(self.facts);
         let reply = self.corp.read(|state, now| {
             let ctx = self.ctx(state, now)?;
             query(state, &ctx, req)
         })?;
+        reply.observe(self.facts);
         Ok(encode_ok(&reply))
     }
 }
