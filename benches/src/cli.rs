@@ -11,7 +11,8 @@ use wecom_benches::load::{self, Mix, Mode, RunOptions, Stop, Target};
 #[derive(Debug, Parser)]
 #[command(name = "wecom-bench", version, long_about = None)]
 pub(crate) struct Cli {
-    /// Runtime worker threads of the tool (default: one per CPU).
+    /// Runtime worker threads of the tool (default: half the CPUs, at least one, leaving the
+    /// rest to a server on the same machine).
     #[arg(long, global = true, env = "WECOM_BENCH_THREADS")]
     pub threads: Option<usize>,
 
