@@ -30,6 +30,9 @@ pub(crate) struct Traffic {
     pub checkpoints: Checkpoints,
     /// The origin of the monotonic times hygiene compares.
     started: Instant,
+    /// The wall clock at `started`, unix milliseconds: the request journal's times are derived
+    /// from the monotonic clock, one clock read per call.
+    started_wall_ms: i64,
     next_request_id: AtomicU64,
     data_dir: Option<PathBuf>,
 }
@@ -42,6 +45,9 @@ impl Traffic {
             requests: RequestLog::new(settings.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE)),
             checkpoints: Checkpoints::default(),
             started: Instant::now(),
+            started_wall_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             next_request_id: AtomicU64::new(0),
             data_dir: data_dir.map(|d| d.path.clone()),
         }
@@ -55,6 +61,11 @@ impl Traffic {
     /// Microseconds from the server's start to `at`.
     pub(crate) fn micros(&self, at: Instant) -> u64 {
         u64::try_from(at.saturating_duration_since(self.started).as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// The wall-clock time (unix milliseconds) of an instant given as [`micros`](Self::micros).
+    pub(crate) fn wall_ms(&self, micros: u64) -> i64 {
+        self.started_wall_ms.saturating_add(i64::try_from(micros / 1000).unwrap_or(i64::MAX))
     }
 }
 

@@ -114,7 +114,7 @@ pub(super) fn unrouted(
     if traffic.requests.enabled() {
         traffic.requests.push(Recorded {
             id,
-            at_ms: wall_now_ms(),
+            at_ms: traffic.wall_ms(traffic.micros(answered)),
             method: method.clone(),
             path: api.map_or_else(|| CallPath::other(path), CallPath::Api),
             corpid: None,
@@ -125,13 +125,6 @@ pub(super) fn unrouted(
         });
     }
     response
-}
-
-/// Wall-clock unix milliseconds: the request journal's `at_ms` (the virtual clocks are per corp).
-fn wall_now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn micros(d: Duration) -> u64 {
@@ -153,6 +146,8 @@ fn finish(
     let traffic = &state.traffic;
     let answered = Instant::now();
     let latency = answered - started;
+    // The journal's wall time and hygiene's retry gaps both derive from this one reading.
+    let answered_us = traffic.micros(answered);
     let errcode = status.map(|_| notes.errcode);
     if let Some(code) = errcode {
         traffic.metrics.record(api as usize, code, latency);
@@ -175,14 +170,14 @@ fn finish(
             errcode,
             facts: notes.facts.get(),
             request_id: id,
-            arrived_us: traffic.micros(started),
-            answered_us: traffic.micros(answered),
+            answered_us,
+            latency_us: micros(latency),
         });
     }
     if traffic.requests.enabled() {
         traffic.requests.push(Recorded {
             id,
-            at_ms: wall_now_ms(),
+            at_ms: traffic.wall_ms(answered_us),
             method: method.clone(),
             path: CallPath::Api(api),
             corpid: corp.map(|c| Arc::clone(&c.traffic.corpid)),

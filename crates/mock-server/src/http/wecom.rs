@@ -14,7 +14,7 @@ use wecom_types::{Api, ErrCode, Validate};
 
 use super::{Body, api_error, json_response, query_pairs, query_value};
 use crate::domain::{ApiError, Ctx, Outcome, contact_way, customer, join_way};
-use crate::hygiene::{Facts, Observe};
+use crate::hygiene::{Facts, Observe, Observer};
 use crate::model::CorpState;
 use crate::state::{Corp, MockState};
 use crate::traffic::CallNotes;
@@ -114,6 +114,10 @@ struct Caller<'a> {
 }
 
 impl Caller<'_> {
+    fn observer(&self) -> Observer<'_> {
+        Observer { facts: self.facts, hygiene: &self.corp.traffic.hygiene }
+    }
+
     fn ctx<'s>(&'s self, state: &'s CorpState, now: i64) -> Result<Ctx<'s>, ApiError> {
         let app = state.directory.app(self.agentid).ok_or_else(|| ApiError::new(ErrCode::INVALID_ACCESS_TOKEN))?;
         Ok(Ctx { now, app, public_url: self.public_url, bugs: self.bugs })
@@ -125,12 +129,12 @@ impl Caller<'_> {
         command: impl FnOnce(&CorpState, &Ctx<'_>, &mut StdRng, Req) -> Outcome<R>,
     ) -> Result<Vec<u8>, ApiError> {
         let req: Req = decode_body(body)?;
-        req.observe(self.facts);
+        req.observe(&self.observer());
         let reply = self.corp.write(|state, now, rng| {
             let ctx = self.ctx(state, now)?;
             command(state, &ctx, rng, req)
         })?;
-        reply.observe(self.facts);
+        reply.observe(&self.observer());
         Ok(encode_ok(&reply))
     }
 
@@ -148,12 +152,12 @@ impl Caller<'_> {
         req: Req,
         query: impl FnOnce(&CorpState, &Ctx<'_>, Req) -> Result<R, ApiError>,
     ) -> Result<Vec<u8>, ApiError> {
-        req.observe(self.facts);
+        req.observe(&self.observer());
         let reply = self.corp.read(|state, now| {
             let ctx = self.ctx(state, now)?;
             query(state, &ctx, req)
         })?;
-        reply.observe(self.facts);
+        reply.observe(&self.observer());
         Ok(encode_ok(&reply))
     }
 }
