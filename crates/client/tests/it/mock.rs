@@ -1,5 +1,6 @@
 //! The client against the real mock server: every API end to end, and the behaviours the mock
-//! reproduces faithfully (overwrite updates, token revocation and expiry, quotas, cursors).
+//! reproduces faithfully (overwrite updates, token revocation and expiry, quotas, cursors, and
+//! the transient answers of its faults and rate limits).
 
 use futures_util::TryStreamExt;
 use wecom_client::{Client, Error};
@@ -180,4 +181,82 @@ async fn create_join_way_returns_the_qr_code_and_joins_carry_the_state() {
         .expect("merged update");
     assert_eq!(merged.state.as_deref(), Some("grp-1"), "J3 overwrites everything: the merge keeps the state");
     client.del_join_way(&created.config_id).await.expect("delete");
+}
+
+/// A quick policy for the tests below: real backoff, but milliseconds of it.
+const QUICK: wecom_client::RetryPolicy = wecom_client::RetryPolicy {
+    max_retries: 3,
+    base_delay: std::time::Duration::from_millis(10),
+    max_delay: std::time::Duration::from_millis(40),
+};
+
+#[tokio::test]
+async fn transient_answers_injected_by_the_mock_are_retried_until_the_call_succeeds() {
+    for code in [-1, 45009, 45033] {
+        let mock = MockServer::start().await;
+        mock.add_fault(&wecom_mock::FaultRule::errcode("list_contact_way", code).times(2)).expect("fault");
+        let client = Client::builder(mock.corpid(), mock.secret())
+            .base_url(mock.uri())
+            .retry_policy(QUICK)
+            .build()
+            .expect("client");
+        client.list_contact_way(&ListContactWay::default()).await.unwrap_or_else(|e| panic!("{code}: {e}"));
+        let calls =
+            mock.requests(&wecom_mock::RequestQuery { path: Some("list_contact_way".into()), ..Default::default() });
+        let codes: Vec<Option<i32>> = calls.iter().map(|c| c.errcode).collect();
+        assert_eq!(codes, [Some(code), Some(code), Some(0)], "{code}");
+    }
+}
+
+#[tokio::test]
+async fn a_rate_limited_client_sees_45009_and_recovers_after_backoff_once_the_window_turns() {
+    let mut corp = CorpFixture::default_corp();
+    corp.rate_limits = wecom_mock::fixtures::RateLimitFixture::Custom(wecom_mock::fixtures::RateLimitSettings {
+        per_minute: 1,
+        per_hour: 1_000,
+        concurrent: 32,
+    });
+    let mock = MockServer::builder().fixtures(wecom_mock::fixtures::Fixtures { corps: vec![corp] }).start().await;
+    mock.set_clock(1_750_000_020); // a minute boundary; frozen, so the window turns only when told
+    let patient = wecom_client::RetryPolicy { max_retries: 6, ..wecom_client::RetryPolicy::default() };
+    let client = Client::builder(mock.corpid(), mock.secret())
+        .base_url(mock.uri())
+        .retry_policy(patient)
+        .build()
+        .expect("client");
+    client.list_contact_way(&ListContactWay::default()).await.expect("the minute's one call");
+    // With the clock frozen every retry meets the same full window: the caller gets 45009.
+    let refused = Client::builder(mock.corpid(), mock.secret())
+        .base_url(mock.uri())
+        .retry_policy(QUICK)
+        .build()
+        .expect("client")
+        .list_contact_way(&ListContactWay::default())
+        .await
+        .expect_err("the window is full");
+    assert_eq!(refused.code(), Some(ErrCode::API_FREQ_OUT_OF_LIMIT));
+    assert!(refused.is_retryable());
+    // Now the window turns while the patient client is backing off: as soon as the mock has
+    // refused it once, the clock moves to the next minute, and a later retry gets through.
+    let refusals = || mock.requests(&wecom_mock::RequestQuery { errcode: Some(45009), ..Default::default() }).len();
+    let before = refusals();
+    let turn = async {
+        // Bounded, so a client that never got refused fails the test instead of hanging it.
+        for _ in 0..2_000 {
+            if refusals() > before {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        mock.advance_clock(60).expect("clock");
+    };
+    let all = ListContactWay::default();
+    let (page, ()) = tokio::join!(client.list_contact_way(&all), turn);
+    page.expect("recovered after backoff");
+    let last = mock.requests(&wecom_mock::RequestQuery {
+        path: Some("list_contact_way".into()),
+        limit: Some(1),
+        ..Default::default()
+    });
+    assert_eq!(last[0].errcode, Some(0));
 }
