@@ -11,7 +11,9 @@
 //! | `get_raw` / `get_client` | raw / client | mock | get-only |
 //! | `add_raw` / `add_client` | raw / client | mock | add-only |
 //!
-//! The ratios use the median throughput of each case over the rounds.
+//! The ratios use the median throughput of each case over the rounds; beside them, the ratio
+//! of the best rounds, which on a machine whose other work comes in bursts is the one least
+//! disturbed by it.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -40,6 +42,8 @@ pub(crate) struct Case {
     /// Throughput of each round, req/s.
     rps: Vec<f64>,
     median_rps: f64,
+    /// The best round: the one least disturbed by the machine's other work.
+    best_rps: f64,
     /// Latency of the median round.
     p50_us: f64,
     p99_us: f64,
@@ -52,11 +56,12 @@ pub(crate) struct Case {
     reports: Vec<Report>,
 }
 
-/// A target with what it was measured to be.
+/// A target with what it was measured to be: the ratio of the medians, and of the best rounds.
 #[derive(Debug, Serialize)]
 pub(crate) struct Ratio {
     name: &'static str,
     measured: f64,
+    best_rounds: f64,
     target: f64,
     met: bool,
 }
@@ -130,6 +135,7 @@ pub(crate) async fn run(options: &CompareOptions) -> Result<CompareReport, Strin
                 mode: *mode,
                 mix,
                 median_rps: mid.throughput_rps,
+                best_rps: rps.iter().copied().fold(0.0, f64::max),
                 p50_us: mid.latency.p50_us,
                 p99_us: mid.latency.p99_us,
                 tool_us_per_request: mid.cpu.tool_us_per_request,
@@ -141,16 +147,18 @@ pub(crate) async fn run(options: &CompareOptions) -> Result<CompareReport, Strin
             }
         })
         .collect();
-    let rps = |name: &str| cases.iter().find(|c| c.name == name).map_or(0.0, |c| c.median_rps);
-    let ratio = |name: &'static str, a: f64, b: f64, target: f64| {
-        let measured = if b > 0.0 { a / b } else { 0.0 };
-        Ratio { name, measured, target, met: measured >= target }
+    let case = |name: &str| cases.iter().find(|c| c.name == name).map_or((0.0, 0.0), |c| (c.median_rps, c.best_rps));
+    let divide = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    let ratio = |name: &'static str, a: &str, b: &str, target: f64| {
+        let ((a_median, a_best), (b_median, b_best)) = (case(a), case(b));
+        let measured = divide(a_median, b_median);
+        Ratio { name, measured, best_rounds: divide(a_best, b_best), target, met: measured >= target }
     };
     let ratios = vec![
-        ratio("mock get_contact_way / baseline", rps("get_raw"), rps("baseline"), 0.8),
-        ratio("mock add_contact_way / baseline", rps("add_raw"), rps("baseline"), 0.6),
-        ratio("client / raw reqwest, get", rps("get_client"), rps("get_raw"), 0.9),
-        ratio("client / raw reqwest, add", rps("add_client"), rps("add_raw"), 0.9),
+        ratio("mock get_contact_way / baseline", "get_raw", "baseline", 0.8),
+        ratio("mock add_contact_way / baseline", "add_raw", "baseline", 0.6),
+        ratio("client / raw reqwest, get", "get_client", "get_raw", 0.9),
+        ratio("client / raw reqwest, add", "add_client", "add_raw", 0.9),
     ];
     Ok(CompareReport {
         concurrency: options.concurrency,
@@ -197,11 +205,12 @@ impl CompareReport {
         for ratio in &self.ratios {
             let _ = writeln!(
                 out,
-                "{:<34} {:.2} (target ≥ {:.1}) {}",
+                "{:<34} {:.2} (target ≥ {:.1}) {:<6}  best rounds {:.2}",
                 ratio.name,
                 ratio.measured,
                 ratio.target,
-                if ratio.met { "met" } else { "MISSED" }
+                if ratio.met { "met" } else { "MISSED" },
+                ratio.best_rounds
             );
         }
         if self.cases.iter().any(|c| c.errors > 0) {
