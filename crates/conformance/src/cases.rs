@@ -15,7 +15,7 @@
 //! | `app` | the app index of a created corp (1: no customer contact, 2: sees department 2 only) |
 //! | `corp` | run in a fresh corp made through the control surface, with these [`Setup`] overrides |
 //! | `given` | a set-up step that makes `$ID` / `$EXT`: `contact_way`, `deleted_contact_way`, `temp_way`, `temp_used`, `temp_expired`, `relationship`, `join_way`, `full_join_way` |
-//! | `needs` | `mock` (the mock's own answers), `faults` or `rate_limits` |
+//! | `needs` | `mock` (the mock's own answers), `faults` (the runner injects the expected errcode for one call with `POST /__admin/faults`) or `rate_limits` (the case's corp gets tiny limits and a frozen clock; for 45033 a delay fault keeps one call in flight) |
 //!
 //! Placeholders: `$CORPID`, `$SECRET`, `$USER`, `$USER2` (usable members), `$CHAT` (a customer
 //! group), `$ID`, `$EXT`, `$HUGE` (a body over 1 MiB), `$129` (129 bytes of text).
@@ -357,6 +357,13 @@ async fn run_checked(env: &Env, case: &Case, serial: usize) -> Verdict {
             if let Err(e) = target.put_corp(&fixture).await {
                 return Verdict::Fail(format!("cannot create the case's corp: {e:?}"));
             }
+            // Rate limits count in windows of the corp's clock: a frozen clock keeps the case's
+            // calls in one minute.
+            if case.needs.as_deref() == Some("rate_limits")
+                && let Err(e) = target.clock(&corpid, json!({"set": RATE_LIMIT_INSTANT})).await
+            {
+                return Verdict::Fail(format!("cannot freeze the case corp's clock: {e:?}"));
+            }
             CaseCorp {
                 corpid,
                 secrets: fixture.apps.iter().map(|a| a.secret.clone()).collect(),
@@ -392,6 +399,22 @@ async fn run_checked(env: &Env, case: &Case, serial: usize) -> Verdict {
         }
     }
     verdict
+}
+
+/// A minute boundary (60 × 29 166 667) where rate-limit cases freeze their corp's clock.
+const RATE_LIMIT_INSTANT: i64 = 1_750_000_020;
+
+/// The fault a case needs, when the target has `/__admin/faults`: the expected errcode for the
+/// next call (`needs: faults`), or a delay that keeps one of the concurrent calls of a 45033
+/// case in flight (otherwise they rarely overlap). Limited to the case's corp.
+fn fault_for(case: &Case, api: Api, corpid: &str) -> Option<Value> {
+    match case.needs.as_deref() {
+        Some("faults") => Some(json!({"path": api.path(), "errcode": case.expect, "times": 1, "corpid": corpid})),
+        Some("rate_limits") if case.expect == ErrCode::API_CONCURRENT_OUT_OF_LIMIT.0 => {
+            Some(json!({"path": api.path(), "delay_ms": 300, "times": 1, "corpid": corpid}))
+        }
+        _ => None,
+    }
 }
 
 fn rate_limit_fixture(expect: i32) -> wecom_mock::fixtures::RateLimitFixture {
@@ -468,6 +491,14 @@ async fn exercise(env: &Env, case: &Case, corp: &CaseCorp, cleanup: &mut Cleanup
         }
         _ => Some(token(target, corp, app).await?),
     };
+    if env.faults
+        && let Some(rule) = api.and_then(|api| fault_for(case, api, &corp.corpid))
+    {
+        target
+            .admin_send::<_, Value>(reqwest::Method::POST, "/__admin/faults", &rule)
+            .await
+            .map_err(|e| format!("cannot add the case's fault: {e:?}"))?;
+    }
     let (status, answer) = match api {
         Some(api) => {
             let repeats = if case.needs.as_deref() == Some("rate_limits") { 3 } else { 1 };
