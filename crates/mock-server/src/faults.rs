@@ -8,7 +8,9 @@
 //! server with the same rules meet exactly the same faults: a failed run can be replayed.
 //!
 //! Faults are checked at step 2 of the order of checks (`errcodes.md`): after the body size and
-//! the path, before the token. With no rule set, the check is one atomic load.
+//! the path, before the token. With no rule set, the check is one atomic load. What each kind
+//! does is in the fidelity table: `FAULT_ERRCODE_ENVELOPE`, `FAULT_DELAY_SERVES_FIRST`,
+//! `FAULT_DROP_BEFORE_SERVING`, `FAULT_DRAWS`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -45,7 +47,8 @@ pub const MAX_FAULT_DELAY_MS: u64 = 60_000;
 /// `--seed`, or random, and returned by the POST so the run can be replayed); both together: by
 /// chance, at most N times; neither: every matching call until the rule is deleted. `corpid`
 /// limits the rule to calls of one corp (the corp of gettoken's `corpid`, or of the call's
-/// token, valid or not), so teams sharing a server do not meet each other's faults.
+/// token: one the mock knows, even expired), so teams sharing a server do not meet each
+/// other's faults.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRule {

@@ -5,7 +5,9 @@
 //! envelope, errmsg in the real shape, token lifecycle, quotas, member checks, one-time temp QR
 //! codes, the 2021-07-10 list cutoff and stable cursors. Around it, a control surface
 //! (`/__admin/…`) lets tests move the virtual clock, simulate customers scanning and joining,
-//! and read a deterministic state dump.
+//! and read a deterministic state dump; operators get `/metrics`, injected faults
+//! ([`FaultRule`]), per-corp rate limits, the request journal ([`RequestQuery`]), checkpoints
+//! and a hygiene report of each corp's client ([`HygieneReport`]), see `docs/OPERATIONS.md`.
 //!
 //! Use it from Rust tests:
 //!

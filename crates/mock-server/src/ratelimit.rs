@@ -9,6 +9,9 @@
 //! neither limit, so a client that backs off gets through as soon as the window turns. A call is
 //! in flight from this check until its answer is sent (an injected delay included). `gettoken`
 //! is not limited. Each window is one atomic word per API: no lock, nothing allocated.
+//!
+//! These choices are rows of the fidelity table: `RATE_LIMIT_WINDOWS`,
+//! `RATE_LIMIT_REFUSED_CALLS_COUNT`, `RATE_LIMIT_SCOPE`, `RATE_LIMIT_IN_FLIGHT`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};

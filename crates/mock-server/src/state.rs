@@ -388,7 +388,7 @@ impl MockState {
         self.install(false, &[], vec![state]).map(|_| ())
     }
 
-    /// The corp a token was minted for, valid or not (fault rules limited to a corp, and the
+    /// The corp a token was minted for, even expired (fault rules limited to a corp, and the
     /// request journal, name the corp of calls the token check refuses).
     pub(crate) fn token_corpid(&self, token: &str) -> Option<Arc<str>> {
         self.tokens.get(token).map(|entry| Arc::clone(&entry.corpid))

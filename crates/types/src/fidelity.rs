@@ -124,6 +124,33 @@ fidelity_table! {
     RATE_LIMIT_PER_HOUR: u32 = 150_000, spec "mock-server.md";
     /// Rate limits when enabled: calls of one API in flight at once per corp (45033).
     RATE_LIMIT_CONCURRENT: u32 = 32, spec "mock-server.md";
+    /// The frequency limits count calls in fixed windows aligned to the minute and the hour of
+    /// unix time on the corp's virtual clock (the real service's windows are not documented): a
+    /// frozen clock stays in its window, and moving it past the boundary starts a new one.
+    RATE_LIMIT_WINDOWS: &str = "fixed minute and hour of the virtual clock", spec "mock-server.md";
+    /// A call answered 45009 or 45033 counts against neither limit, so a client that backs off
+    /// gets through as soon as the window turns.
+    RATE_LIMIT_REFUSED_CALLS_COUNT: bool = false, spec "mock-server.md";
+    /// The limits are per corp and API, shared by the corp's apps; gettoken is not limited (the
+    /// real gettoken has limits of its own, not modelled).
+    RATE_LIMIT_SCOPE: &str = "per corp and API; gettoken not limited", spec "mock-server.md";
+    /// A call is in flight (45033) from the rate-limit check until its answer is sent, a journal
+    /// wait and an injected delay included; the concurrency limit is checked before the
+    /// frequency limits.
+    RATE_LIMIT_IN_FLIGHT: &str = "from the rate-limit check until the answer is sent", spec "mock-server.md";
+    /// An injected errcode (`/__admin/faults`) is answered as the real service answers errors:
+    /// HTTP 200, errmsg with phrase, hint, from ip and more-info link; the call has no effect.
+    FAULT_ERRCODE_ENVELOPE: &str = "HTTP 200, the real errmsg shape, no effect", spec "mock-server.md";
+    /// A `delay_ms` fault serves the call at once (it takes effect) and sends its answer late, as
+    /// a slow real server does: a client that gives up first cannot tell whether it happened.
+    FAULT_DELAY_SERVES_FIRST: bool = true, spec "mock-server.md";
+    /// A `drop` fault closes the connection without an answer before the call is served:
+    /// nothing changes.
+    FAULT_DROP_BEFORE_SERVING: bool = true, spec "mock-server.md";
+    /// Fault rules are tried in the order they were added and the first that matches and fires
+    /// applies; a rule with a probability draws once per matching call from its own generator
+    /// seeded by `seed`, so the same calls made one after the other meet the same faults.
+    FAULT_DRAWS: &str = "n-th matching call, n-th draw of the rule's seeded generator", spec "mock-server.md";
     /// The mock's answer for an unknown path: HTTP 404 with errcode 404.
     UNKNOWN_PATH: ErrCode = ErrCode::API_NOT_FOUND, spec "errcodes.md";
     /// The mock's answer for a body over the size limit: HTTP 413 with errcode 40058.

@@ -35,7 +35,7 @@ pub(crate) fn is_dropped(response: &Response<Body>) -> bool {
 }
 
 /// The corp a call names before its token is checked: gettoken's `corpid`, or the corp of the
-/// token (valid or not). Only asked when a fault rule is limited to a corp, or when a refused
+/// token (one the mock knows, even expired). Only asked when a fault rule is limited to a corp, or when a refused
 /// call has to be attributed.
 fn corp_of_call(state: &MockState, api: Api, query: &str) -> Option<Arc<str>> {
     let pairs = query_pairs(query);
