@@ -27,6 +27,10 @@ use crate::control::AdminError;
 /// delay would hold a container's stop for the whole drain timeout.
 pub const MAX_FAULT_DELAY_MS: u64 = 60_000;
 
+/// The most rules a server holds (spent ones included, until deleted): every call of a matching
+/// path walks them.
+pub const MAX_FAULT_RULES: usize = 1_000;
+
 /// `POST /__admin/faults`: one fault rule.
 ///
 /// `path` is an API path (`/cgi-bin/externalcontact/add_contact_way`), an API's short name
@@ -275,6 +279,13 @@ impl Faults {
             return Err(AdminError::bad_request("`probability` is between 0 and 1"));
         }
         let mut rules = self.rules.lock();
+        if rules.entries.len() >= MAX_FAULT_RULES {
+            return Err(AdminError::new(
+                409,
+                "too_many_faults",
+                format!("{MAX_FAULT_RULES} fault rules are set: delete some (DELETE /__admin/faults)"),
+            ));
+        }
         rules.next_id += 1;
         let id = rules.next_id;
         let seed = rule.seed.unwrap_or_else(|| match self.server_seed {
@@ -358,11 +369,16 @@ impl Faults {
             .collect()
     }
 
-    /// Removes every rule.
-    pub(crate) fn clear(&self) {
+    /// Removes every rule, or only the rules limited to `corpid` (so a team sharing the server
+    /// clears its own).
+    pub(crate) fn clear(&self, corpid: Option<&str>) {
         let mut rules = self.rules.lock();
-        rules.entries.clear();
-        self.active.store(0, Ordering::Release);
+        match corpid {
+            None => rules.entries.clear(),
+            Some(corpid) => rules.entries.retain(|e| e.corpid.as_deref() != Some(corpid)),
+        }
+        let active = rules.entries.iter().filter(|e| e.active()).count();
+        self.active.store(active, Ordering::Release);
     }
 
     /// Removes one rule; `false` when there is none with that id.
@@ -462,6 +478,17 @@ mod tests {
     }
 
     #[test]
+    fn the_number_of_rules_is_bounded() {
+        let faults = Faults::new(Some(1));
+        for _ in 0..MAX_FAULT_RULES {
+            faults.add(FaultRule::errcode("*", -1).times(1)).expect("valid");
+        }
+        assert_eq!(faults.add(FaultRule::errcode("*", -1)).map_err(|e| e.status), Err(409));
+        faults.clear(None);
+        assert!(faults.add(FaultRule::errcode("*", -1)).is_ok());
+    }
+
+    #[test]
     fn rules_are_removed_one_by_one_or_all_at_once() {
         let faults = Faults::new(Some(1));
         let first = faults.add(FaultRule::errcode("*", -1)).expect("valid");
@@ -469,7 +496,10 @@ mod tests {
         assert!(faults.remove(&first.id));
         assert!(!faults.remove(&first.id));
         assert_eq!(faults.draw(Api::GetToken, || None).map(|a| a.action), Some(Action::Errcode(ErrCode(45009))));
-        faults.clear();
+        faults.add(FaultRule::errcode("*", -1).for_corp("wwa")).expect("valid");
+        faults.clear(Some("wwa"));
+        assert_eq!(faults.list().len(), 1, "only the corp's rule went");
+        faults.clear(None);
         assert_eq!((faults.active(), faults.draw(Api::GetToken, || None)), (0, None));
     }
 }

@@ -56,7 +56,7 @@ pub use callbacks::VerifyCallbackResponse;
 pub use checkpoints::{CheckpointInfo, CheckpointRequest, MAX_CHECKPOINTS_PER_CORP};
 pub use dump::{ContactWayDump, CorpDump, CustomerDump, GroupChatDump, QuotaDump};
 pub use durability::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, OpenError};
-pub use faults::{FaultAdded, FaultRule, FaultStatus, MAX_FAULT_DELAY_MS};
+pub use faults::{FaultAdded, FaultRule, FaultStatus, MAX_FAULT_DELAY_MS, MAX_FAULT_RULES};
 pub use http::MAX_BODY_BYTES;
 pub use hygiene::{Finding, HygieneReport, QUICK_RETRY_MS};
 pub use ops::MessageEntry;

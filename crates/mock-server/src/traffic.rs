@@ -224,9 +224,9 @@ impl MockState {
         self.traffic.faults.list()
     }
 
-    /// `DELETE /__admin/faults`.
-    pub fn clear_faults(&self) {
-        self.traffic.faults.clear();
+    /// `DELETE /__admin/faults`: every rule, or (`?corpid=`) the rules limited to one corp.
+    pub fn clear_faults(&self, corpid: Option<&str>) {
+        self.traffic.faults.clear(corpid);
     }
 
     /// `DELETE /__admin/faults/{id}`.
@@ -263,7 +263,7 @@ impl crate::MockServer {
 
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
-        self.state().clear_faults();
+        self.state().clear_faults(None);
     }
 
     /// The request journal (see `GET /__admin/requests`).

@@ -141,6 +141,12 @@ async fn a_rule_for_one_corp_leaves_the_other_tenants_alone() {
     assert_eq!(gettoken["errcode"], -1, "gettoken of that corp too");
     assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 0, "the default corp is untouched");
     assert_eq!(wecom.token_for(DEFAULT_CORPID, wecom_mock::fixtures::DEFAULT_SECRET).await, wecom.token);
+    // A team clears its own rules only.
+    add_fault(&wecom, json!({"path": "get_contact_way", "errcode": -1})).await;
+    assert_eq!(wecom.admin(Method::DELETE, &format!("/__admin/faults?corpid={corpid}"), None).await.0, 204);
+    assert_eq!(wecom.call_with(Api::ListContactWay, Some(&token), &json!({})).await["errcode"], 0);
+    let (_, left) = wecom.admin(Method::GET, "/__admin/faults", None).await;
+    assert_eq!(left["faults"].as_array().map(Vec::len), Some(1), "the rule of no corp stays: {left}");
 }
 
 #[tokio::test]

@@ -36,7 +36,8 @@ pub(super) fn route(
         ["faults"] if method == Method::POST => decode::<FaultRule>(body).and_then(|rule| ok(&state.add_fault(&rule)?)),
         ["faults"] if method == Method::GET => ok(&serde_json::json!({ "faults": state.faults() })),
         ["faults"] if method == Method::DELETE => {
-            state.clear_faults();
+            let pairs = query_pairs(query);
+            state.clear_faults(query_value(&pairs, "corpid").filter(|v| !v.is_empty()));
             Ok(no_content())
         }
         ["faults", id] if method == Method::DELETE => state.remove_fault(id).map(|()| no_content()),
