@@ -219,7 +219,7 @@ impl MockState {
             lifecycle: Arc::clone(&state.lifecycle),
         };
         let compact_now = recovered.segments > 0;
-        state.store = Some(Store::new(options, recovered.next_segment, recovered.next_seq, parts, compact_now)?);
+        state.store = Some(Store::new(options, recovered.next_segment, recovered.next_seq, parts)?);
         if recovered.fresh {
             state.load_fixtures(None).map_err(OpenError::Fixtures)?;
         } else {
@@ -232,6 +232,11 @@ impl MockState {
             for (_, (seq, corp)) in recovered.corps {
                 state.insert_corp(corp, seq);
             }
+        }
+        // Only now: a compaction started before the recovered corps are in place would write a
+        // snapshot without them and delete the segments that hold them.
+        if compact_now && let Some(store) = &state.store {
+            store.compact_soon();
         }
         Ok(state)
     }

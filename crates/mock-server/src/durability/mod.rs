@@ -164,7 +164,6 @@ impl Store {
         segment: u64,
         next_seq: u64,
         parts: CompactorParts,
-        compact_now: bool,
     ) -> Result<Store, OpenError> {
         let (tx, rx) = mpsc::channel();
         let writer = journal::WriterOptions {
@@ -195,10 +194,15 @@ impl Store {
                 })
                 .map_err(|source| OpenError::Io { path: options.path.clone(), source })?
         };
-        if compact_now {
+        Ok(Store { journal, compactor: Mutex::new(Some((tx, handle))) })
+    }
+
+    /// Asks the background compactor for a snapshot now (after recovery has put every corp in
+    /// place: the snapshot copies the corps it finds).
+    pub(crate) fn compact_soon(&self) {
+        if let Some((tx, _)) = self.compactor.lock().as_ref() {
             let _ = tx.send(());
         }
-        Ok(Store { journal, compactor: Mutex::new(Some((tx, handle))) })
     }
 
     /// Writes and fsyncs the journal and stops it, then waits for the compactor: a compaction

@@ -305,3 +305,20 @@ fn a_data_dir_of_a_newer_format_is_refused_with_a_clear_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("newer wecom-mock") && stderr.contains("v99"), "{stderr}");
 }
+
+/// Every start with journal segments compacts them into a snapshot in the background; that
+/// compaction once could run before the recovered corps were in place, write an empty
+/// snapshot and delete the segments. Several quick restarts in a row give it every chance.
+#[tokio::test]
+async fn repeated_restarts_never_lose_the_state_to_the_start_up_compaction() {
+    let dir = TempDir::new("restarts");
+    let (mock, http) = start(data_dir(&dir), Fixtures::default()).await;
+    make_history(&http).await;
+    let before = http.state().await;
+    mock.shutdown().await;
+    for restart in 0..5 {
+        let (mock, http) = start(data_dir(&dir), Fixtures::default()).await;
+        assert_eq!(http.state().await, before, "restart {restart}");
+        mock.shutdown().await;
+    }
+}
