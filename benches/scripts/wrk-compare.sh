@@ -35,7 +35,8 @@ printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "appli
 printf 'wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"\n' "'$add'" >"$tmp/add.lua"
 path=/cgi-bin/externalcontact
 for round in $(seq "$rounds"); do
-  rps "$tmp/get.lua" "http://127.0.0.1:18190$path/get_contact_way?access_token=x" >>"$tmp/baseline"
+  # The same request line as the mock gets (the same token): the baseline parses as much.
+  rps "$tmp/get.lua" "http://127.0.0.1:18190$path/get_contact_way?access_token=$get_token" >>"$tmp/baseline"
   rps "$tmp/get.lua" "http://127.0.0.1:18180$path/get_contact_way?access_token=$get_token" >>"$tmp/get"
   port=$((18200 + round))
   start "add$round" $port "$bin/wecom-mock" --listen 127.0.0.1:$port

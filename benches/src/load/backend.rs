@@ -106,7 +106,10 @@ impl Backend {
                 raw.token = raw.fetch_token(corpid, secret).await?;
                 Ok(Backend::Raw(raw))
             }
-            Mode::Baseline => Ok(Backend::Raw(Raw { http, base, token: "baseline".to_owned(), baseline: true })),
+            // A token as long as the mock's, so both servers parse the same request line.
+            Mode::Baseline => {
+                Ok(Backend::Raw(Raw { http, base, token: "b".repeat(BASELINE_TOKEN_LEN), baseline: true }))
+            }
         }
     }
 
@@ -152,6 +155,9 @@ pub(crate) struct Raw {
     /// Every call goes to the baseline as a `get_contact_way`.
     baseline: bool,
 }
+
+/// The length of the mock's access tokens, which the baseline mode's stand-in token copies.
+const BASELINE_TOKEN_LEN: usize = 64;
 
 /// The config id the baseline mode sends (the baseline does not read it).
 const BASELINE_CONFIG_ID: &str = "0123456789abcdef0123456789abcdef";

@@ -153,6 +153,35 @@ struct TokenEntry {
     superseded: bool,
 }
 
+/// Hashes a token by its first bytes: every stored token comes from the OS CSPRNG, so its
+/// bytes are already uniform, and a crafted key can be looked up but never stored (no flooding).
+/// Cheaper than SipHash on the path of every call.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct TokenHash;
+
+impl std::hash::BuildHasher for TokenHash {
+    type Hasher = TokenHasher;
+    fn build_hasher(&self) -> TokenHasher {
+        TokenHasher(0)
+    }
+}
+
+/// See [`TokenHash`].
+pub(crate) struct TokenHasher(u64);
+
+impl std::hash::Hasher for TokenHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut head = [0u8; 8];
+        let n = bytes.len().min(8);
+        head[..n].copy_from_slice(&bytes[..n]);
+        // Mixed with the length so that short keys sharing a prefix still spread.
+        self.0 = (self.0 ^ u64::from_le_bytes(head) ^ bytes.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The corps and tokens of one server.
 pub struct MockState {
     /// The settings it was started with.
@@ -163,7 +192,7 @@ pub struct MockState {
     lifecycle: Arc<Mutex<()>>,
     /// The journal and compactor with a data dir.
     store: Option<Store>,
-    tokens: DashMap<String, TokenEntry>,
+    tokens: DashMap<String, TokenEntry, TokenHash>,
     next_epoch: AtomicU64,
     request_seq: AtomicU64,
     /// Rules broken on purpose, set only by `MockServerBuilder::inject_bug`.
@@ -202,7 +231,7 @@ impl MockState {
             corps: Arc::new(DashMap::new()),
             lifecycle: Arc::new(Mutex::new(())),
             store: None,
-            tokens: DashMap::new(),
+            tokens: DashMap::default(),
             next_epoch: AtomicU64::new(1),
             request_seq: AtomicU64::new(0),
             bugs: Vec::new(),

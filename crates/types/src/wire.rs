@@ -35,13 +35,15 @@ pub struct ErrorBody {
     pub field_info: Option<Vec<serde_json::Value>>,
 }
 
+/// The start of every successful answer.
+const OK_HEAD: &[u8] = br#"{"errcode":0,"errmsg":"ok""#;
+
 /// Writes `{"errcode":0,"errmsg":"ok",...payload}` without an intermediate value.
 ///
 /// The payload must serialise as a JSON object (every response type does).
 pub fn encode_ok<T: Serialize>(payload: &T) -> Vec<u8> {
-    const HEAD: &[u8] = br#"{"errcode":0,"errmsg":"ok""#;
     let mut out = Vec::with_capacity(256);
-    out.extend_from_slice(HEAD);
+    out.extend_from_slice(OK_HEAD);
     // Serialising our own response types to a Vec cannot fail; if a foreign payload ever
     // does, the answer degrades to the bare envelope rather than a panic.
     let body = serde_json::to_vec(payload).unwrap_or_default();
@@ -54,6 +56,20 @@ pub fn encode_ok<T: Serialize>(payload: &T) -> Vec<u8> {
         }
         _ => {}
     }
+    out.push(b'}');
+    out
+}
+
+/// Writes `{"errcode":0,"errmsg":"ok","<field>":<value>}` around a value that is already
+/// encoded JSON: the same bytes as [`encode_ok`] of a payload with that one field, for servers
+/// that keep answers encoded.
+pub fn encode_ok_field(field: &str, value_json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(OK_HEAD.len() + field.len() + value_json.len() + 8);
+    out.extend_from_slice(OK_HEAD);
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(field.as_bytes());
+    out.extend_from_slice(b"\":");
+    out.extend_from_slice(value_json);
     out.push(b'}');
     out
 }
@@ -184,6 +200,15 @@ mod tests {
         let body = encode_ok(&AddContactWayResponse { config_id: "abc".into(), qr_code: None });
         assert_eq!(body, br#"{"errcode":0,"errmsg":"ok","config_id":"abc"}"#);
         assert_eq!(encode_ok(&Empty {}), br#"{"errcode":0,"errmsg":"ok"}"#);
+    }
+
+    #[test]
+    fn encode_ok_field_writes_the_same_bytes_as_encode_ok() {
+        let payload = crate::api::GetJoinWayResponse {
+            join_way: crate::api::JoinWay { config_id: "c".into(), state: Some("s".into()), ..Default::default() },
+        };
+        let value = serde_json::to_vec(&payload.join_way).expect("encodes");
+        assert_eq!(encode_ok_field("join_way", &value), encode_ok(&payload));
     }
 
     #[test]

@@ -113,6 +113,7 @@ pub(crate) fn add(
         mark_source: req.mark_source.unwrap_or(true),
         temp,
         next_member: 0,
+        view: Default::default(),
     };
     let reply = AddContactWayResponse {
         config_id: format_config_id(id),
@@ -166,11 +167,15 @@ pub(crate) fn view(state: &CorpState, record: &ContactWayRecord, public_url: &st
     }
 }
 
-/// C2.
-pub(crate) fn get(state: &CorpState, ctx: &Ctx<'_>, req: &GetContactWay) -> Result<GetContactWayResponse, ApiError> {
+/// C2, as the answer's bytes: the record's view is encoded once per version of the record
+/// (the same bytes as encoding [`get`]'s answer).
+pub(crate) fn get_encoded(state: &CorpState, ctx: &Ctx<'_>, req: &GetContactWay) -> Result<bytes::Bytes, ApiError> {
     req.validate()?;
     let record = find(state, req.config_id.as_deref())?;
-    Ok(GetContactWayResponse { contact_way: view(state, record, ctx.public_url) })
+    Ok(record.view.get_or_encode(|| {
+        let view = serde_json::to_vec(&view(state, record, ctx.public_url)).unwrap_or_default();
+        wecom_types::wire::encode_ok_field("contact_way", &view)
+    }))
 }
 
 /// The opaque list cursor: the (create_time, id) key of the last config returned.

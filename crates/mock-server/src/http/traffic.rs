@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use hyper::{Method, Response, StatusCode};
 use wecom_types::{Api, ErrCode};
 
-use super::{Body, api_error, query_pairs, query_value, wecom};
+use super::{Body, api_error, query_param, wecom};
 use crate::domain::ApiError;
 use crate::faults::Action;
 use crate::hygiene::{Call, asks_for_backoff};
@@ -38,11 +38,10 @@ pub(crate) fn is_dropped(response: &Response<Body>) -> bool {
 /// token (one the mock knows, even expired). Only asked when a fault rule is limited to a corp, or when a refused
 /// call has to be attributed.
 fn corp_of_call(state: &MockState, api: Api, query: &str) -> Option<Arc<str>> {
-    let pairs = query_pairs(query);
     if api == Api::GetToken {
-        return query_value(&pairs, "corpid").filter(|id| !id.is_empty()).map(Arc::from);
+        return query_param(query, "corpid").filter(|id| !id.is_empty()).map(|id| Arc::from(&*id));
     }
-    query_value(&pairs, "access_token").and_then(|token| state.token_corpid(token))
+    query_param(query, "access_token").and_then(|token| state.token_corpid(&token))
 }
 
 /// Serves one call of `api` (the path is known and the body read).

@@ -26,10 +26,22 @@ pub(crate) fn push_config_id(out: &mut String, id: ConfigId) {
 
 /// Parses a wire config id; anything we did not hand out is `None` (an unknown id).
 pub(crate) fn parse_config_id(text: &str) -> Option<ConfigId> {
-    if text.len() != 32 || !text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    // By hand: every read parses one, and `from_str_radix` plus a separate shape check cost
+    // more than the lookup it leads to.
+    let bytes = text.as_bytes();
+    if bytes.len() != 32 {
         return None;
     }
-    u128::from_str_radix(text, 16).ok()
+    let mut id: ConfigId = 0;
+    for &b in bytes {
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'a'..=b'f' => b - b'a' + 10,
+            _ => return None,
+        };
+        id = (id << 4) | ConfigId::from(digit);
+    }
+    Some(id)
 }
 
 /// A Contact Me config.
@@ -52,6 +64,43 @@ pub(crate) struct ContactWayRecord {
     pub temp: Option<Box<TempSettings>>,
     /// Position of the next round-robin scan in the expanded member list.
     pub next_member: u32,
+    /// The encoded `get_contact_way` answer of this version of the record, made on the first
+    /// read. Every change stores a new record (cloned, so empty here): it is never stale.
+    #[serde(skip)]
+    pub view: ViewCache,
+}
+
+/// A lazily encoded answer that a clone does not copy (a clone is the start of a change).
+/// Shared bytes: an answer hands out a reference, not a copy.
+#[derive(Default)]
+pub(crate) struct ViewCache(std::sync::OnceLock<bytes::Bytes>);
+
+impl ViewCache {
+    /// The encoded answer, encoding it with `encode` the first time.
+    pub(crate) fn get_or_encode(&self, encode: impl FnOnce() -> Vec<u8>) -> bytes::Bytes {
+        self.0.get_or_init(|| bytes::Bytes::from(encode())).clone()
+    }
+}
+
+impl Clone for ViewCache {
+    fn clone(&self) -> Self {
+        ViewCache::default()
+    }
+}
+
+/// A cache is not part of a record's value.
+impl PartialEq for ViewCache {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ViewCache {}
+
+impl std::fmt::Debug for ViewCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() { "ViewCache(encoded)" } else { "ViewCache(empty)" })
+    }
 }
 
 /// The temp-chat part of a Contact Me config.

@@ -125,6 +125,7 @@ mod tests {
             mark_source: true,
             temp: None,
             next_member: 0,
+            view: Default::default(),
         }
     }
 

@@ -175,3 +175,23 @@ async fn the_customer_detail_carries_the_state_of_the_config_used() {
     assert_eq!(follow["add_way"], 1);
     assert_eq!(follow["createtime"], T0);
 }
+
+#[tokio::test]
+async fn a_read_after_each_change_shows_that_change() {
+    // Reads are answered from an encoding kept per version of a config: none may be stale.
+    let wecom = Wecom::start().await;
+    let id = wecom.add(json!({"type":2,"scene":2,"user":["zhangsan"],"state":"v0"})).await;
+    assert_eq!(wecom.get(&id).await["state"], "v0");
+    assert_eq!(wecom.get(&id).await["state"], "v0", "a second read of the same version");
+    for (n, state) in ["v1", "v2", ""].into_iter().enumerate() {
+        let users = &["zhangsan", "lisi"][..=n % 2];
+        wecom.ok(Api::UpdateContactWay, json!({"config_id": id, "state": state, "user": users})).await;
+        let config = wecom.get(&id).await;
+        assert_eq!(config["state"], state);
+        assert_eq!(config["user"].as_array().map(Vec::len), Some(n % 2 + 1));
+    }
+    wecom.mock.scan(&scan(&id)).expect("scan");
+    assert_eq!(wecom.get(&id).await["user"].as_array().map(Vec::len), Some(1), "a scan changes nothing visible");
+    wecom.ok(Api::DelContactWay, json!({"config_id": id})).await;
+    assert_eq!(wecom.call(Api::GetContactWay, json!({"config_id": id})).await["errcode"], 41044);
+}

@@ -111,3 +111,25 @@ async fn a_404_keeps_the_connection_open_for_the_next_request() {
     stream.get_mut().write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
     assert!(read_response(&mut stream).await.contains("200"), "the same connection serves the next request");
 }
+
+#[tokio::test]
+async fn a_chunked_body_in_several_frames_is_read_whole() {
+    use tokio::io::AsyncWriteExt;
+    let wecom = Wecom::start().await;
+    let stream = tokio::net::TcpStream::connect(wecom.mock.address()).await.expect("connect");
+    let mut stream = tokio::io::BufReader::new(stream);
+    let path = format!("{}?access_token={}", Api::AddContactWay.path(), wecom.token);
+    let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+    stream.get_mut().write_all(head.as_bytes()).await.expect("write");
+    for part in [r#"{"type":1,"scene":2,"#, r#""user":["zhangsan"],"state":"chunked"}"#] {
+        let chunk = format!("{:x}\r\n{part}\r\n", part.len());
+        stream.get_mut().write_all(chunk.as_bytes()).await.expect("write");
+        stream.get_mut().flush().await.expect("flush");
+        tokio::task::yield_now().await;
+    }
+    stream.get_mut().write_all(b"0\r\n\r\n").await.expect("write");
+    assert!(read_response(&mut stream).await.contains("200"));
+    let dump = wecom.mock.dump(wecom.mock.corpid()).expect("dump");
+    assert_eq!(dump.contact_ways.len(), 1, "the two chunks made one request");
+    assert_eq!(dump.contact_ways[0].contact_way.state.as_deref(), Some("chunked"));
+}
