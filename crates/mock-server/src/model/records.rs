@@ -75,10 +75,40 @@ pub(crate) struct ContactWayRecord {
 #[derive(Default)]
 pub(crate) struct ViewCache(std::sync::OnceLock<bytes::Bytes>);
 
+/// At most this many bytes of encoded answers are kept, over every corp of the process: a
+/// corp read end to end must not double its memory (500 000 answers are about 190 MB).
+/// Beyond it answers are encoded on every read, as before there was a cache.
+pub(crate) const MAX_CACHED_ANSWER_BYTES: usize = 64 << 20;
+
+/// Bytes held by every [`ViewCache`] of the process.
+static CACHED_ANSWER_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 impl ViewCache {
-    /// The encoded answer, encoding it with `encode` the first time.
+    /// The encoded answer, encoding it with `encode` the first time (and every time while the
+    /// process's cache is full).
     pub(crate) fn get_or_encode(&self, encode: impl FnOnce() -> Vec<u8>) -> bytes::Bytes {
-        self.0.get_or_init(|| bytes::Bytes::from(encode())).clone()
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Some(bytes) = self.0.get() {
+            return bytes.clone();
+        }
+        let bytes = bytes::Bytes::from(encode());
+        let size = bytes.len();
+        let reserved = CACHED_ANSWER_BYTES
+            .fetch_update(Relaxed, Relaxed, |held| held.checked_add(size).filter(|n| *n <= MAX_CACHED_ANSWER_BYTES))
+            .is_ok();
+        if reserved && self.0.set(bytes.clone()).is_err() {
+            // Another reader filled it first: give the reservation back.
+            CACHED_ANSWER_BYTES.fetch_sub(size, Relaxed);
+        }
+        bytes
+    }
+}
+
+impl Drop for ViewCache {
+    fn drop(&mut self) {
+        if let Some(bytes) = self.0.get() {
+            CACHED_ANSWER_BYTES.fetch_sub(bytes.len(), std::sync::atomic::Ordering::Relaxed);
+        }
     }
 }
 
@@ -235,6 +265,41 @@ pub enum MessageKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `true` when the cache answered without encoding again.
+    fn cached(cache: &ViewCache) -> bool {
+        let mut encoded_again = false;
+        cache.get_or_encode(|| {
+            encoded_again = true;
+            Vec::new()
+        });
+        !encoded_again
+    }
+
+    #[test]
+    fn an_answer_is_encoded_once_and_a_clone_starts_empty() {
+        let cache = ViewCache::default();
+        let first = cache.get_or_encode(|| b"{}".to_vec());
+        assert!(cached(&cache));
+        assert_eq!(cache.get_or_encode(Vec::new), first);
+        assert!(!cached(&cache.clone()), "a clone is the start of a change");
+    }
+
+    #[test]
+    fn the_cache_stops_at_its_byte_budget_and_frees_it_on_drop() {
+        const ANSWER: usize = 1 << 20;
+        let caches: Vec<ViewCache> = (0..MAX_CACHED_ANSWER_BYTES / ANSWER + 1).map(|_| ViewCache::default()).collect();
+        for cache in &caches {
+            cache.get_or_encode(|| vec![b' '; ANSWER]);
+        }
+        let kept = caches.iter().filter(|c| cached(c)).count();
+        // Other tests of this process may hold a few small answers.
+        assert!(kept < caches.len() && kept >= caches.len() - 2, "{kept} of {} kept", caches.len());
+        drop(caches);
+        let fresh = ViewCache::default();
+        fresh.get_or_encode(|| vec![b' '; ANSWER]);
+        assert!(cached(&fresh), "dropped answers give their bytes back");
+    }
 
     #[test]
     fn config_ids_round_trip_and_reject_foreign_shapes() {
