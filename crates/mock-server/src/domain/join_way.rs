@@ -38,41 +38,29 @@ fn check_chats(state: &CorpState, chats: &[String]) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The stored form of J1's fields (J3 sends the same fields and overwrites everything).
-struct Fields<'a> {
-    scene: Option<Scene>,
-    remark: Option<&'a str>,
-    auto_create_room: Option<i32>,
-    room_base_name: Option<&'a str>,
-    room_base_id: Option<i64>,
-    chats: &'a [String],
-    state: Option<&'a str>,
-    mark_source: Option<bool>,
-}
-
-impl Fields<'_> {
-    /// Fields not sent take their defaults (J3 "使用覆盖的方式更新").
-    fn into_record(self, id: ConfigId, agentid: u32, create_time: i64, rooms_created: i64) -> JoinWayRecord {
-        let mut chats: Vec<String> = Vec::with_capacity(self.chats.len());
-        for chat in self.chats {
-            if !chats.contains(chat) {
-                chats.push(chat.clone());
-            }
+/// The stored form of J1's and J3's fields: J3 sends the same fields (an add is read as one)
+/// and overwrites everything, so fields not sent take their defaults ("使用覆盖的方式更新").
+fn stored(req: &UpdateJoinWay, id: ConfigId, agentid: u32, create_time: i64, rooms_created: i64) -> JoinWayRecord {
+    let listed = req.chat_id_list.as_deref().unwrap_or_default();
+    let mut chats: Vec<String> = Vec::with_capacity(listed.len());
+    for chat in listed {
+        if !chats.contains(chat) {
+            chats.push(chat.clone());
         }
-        JoinWayRecord {
-            id,
-            agentid,
-            create_time,
-            scene: self.scene.map_or(Scene::QR_CODE.0, |s| s.0),
-            remark: truncate_join_way_remark(self.remark.unwrap_or_default()).into(),
-            auto_create_room: self.auto_create_room.unwrap_or(1),
-            room_base_name: self.room_base_name.unwrap_or_default().into(),
-            room_base_id: self.room_base_id.unwrap_or(0),
-            chats,
-            state: self.state.unwrap_or_default().into(),
-            mark_source: self.mark_source.unwrap_or(true),
-            rooms_created,
-        }
+    }
+    JoinWayRecord {
+        id,
+        agentid,
+        create_time,
+        scene: req.scene.map_or(Scene::QR_CODE.0, |s| s.0),
+        remark: truncate_join_way_remark(req.remark.as_deref().unwrap_or_default()).into(),
+        auto_create_room: req.auto_create_room.unwrap_or(1),
+        room_base_name: req.room_base_name.as_deref().unwrap_or_default().into(),
+        room_base_id: req.room_base_id.unwrap_or(0),
+        chats,
+        state: req.state.as_deref().unwrap_or_default().into(),
+        mark_source: req.mark_source.unwrap_or(true),
+        rooms_created,
     }
 }
 
@@ -85,17 +73,7 @@ pub(crate) fn add(state: &CorpState, ctx: &Ctx<'_>, id: ConfigId, req: &AddJoinW
         quota.code = assumed::JOIN_WAY_QUOTA_EXCEEDED;
         return Err(quota);
     }
-    let record = Fields {
-        scene: req.scene,
-        remark: req.remark.as_deref(),
-        auto_create_room: req.auto_create_room,
-        room_base_name: req.room_base_name.as_deref(),
-        room_base_id: req.room_base_id,
-        chats,
-        state: req.state.as_deref(),
-        mark_source: req.mark_source,
-    }
-    .into_record(id, ctx.app.agentid, ctx.now, 0);
+    let record = stored(&req.clone().into_update(String::new()), id, ctx.app.agentid, ctx.now, 0);
     Ok((AddJoinWayResponse { config_id: format_config_id(id) }, vec![Event::JoinWayCreated { record }]))
 }
 
@@ -128,17 +106,7 @@ pub(crate) fn update(state: &CorpState, ctx: &Ctx<'_>, req: &UpdateJoinWay) -> O
     let current = find(state, ctx, req.config_id.as_deref())?;
     let chats = req.chat_id_list.as_deref().unwrap_or_default();
     check_chats(state, chats)?;
-    let record = Fields {
-        scene: req.scene,
-        remark: req.remark.as_deref(),
-        auto_create_room: req.auto_create_room,
-        room_base_name: req.room_base_name.as_deref(),
-        room_base_id: req.room_base_id,
-        chats,
-        state: req.state.as_deref(),
-        mark_source: req.mark_source,
-    }
-    .into_record(current.id, current.agentid, current.create_time, current.rooms_created);
+    let record = stored(req, current.id, current.agentid, current.create_time, current.rooms_created);
     Ok((Empty {}, vec![Event::JoinWayReplaced { record }]))
 }
 
