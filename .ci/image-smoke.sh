@@ -51,7 +51,7 @@ echo "base rust: $((SECONDS-t0))s"; t0=$SECONDS
 $P build --pull=never --network host --format docker -t localhost/wecom-mock:ci . >"$W/build.log" 2>&1 \
   || { tail -40 "$W/build.log"; exit 1; }
 size=$($P image inspect localhost/wecom-mock:ci --format '{{.Size}}')
-echo "image build: $((SECONDS-t0))s, size: $((size / 1024 / 1024)) MiB ($size bytes)"; t0=$SECONDS
+echo "image build: $((SECONDS-t0))s, size: $(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1048576 }') MiB ($size bytes)"; t0=$SECONDS
 [ "$size" -lt $((20 * 1024 * 1024)) ] || { echo "image is over 20 MiB"; exit 1; }
 
 PORT=${WECOM_SMOKE_PORT:-18090}
@@ -78,6 +78,8 @@ check "gettoken returns a token" "[ \${#TOKEN} -ge 32 ]"
 created=$(curl -fsS "$BASE/cgi-bin/externalcontact/add_contact_way?access_token=$TOKEN" \
   -d '{"type":1,"scene":2,"user":["zhangsan"],"state":"from-the-container"}' || true)
 check "add_contact_way creates a config" "printf '%s' '$created' | grep -q '\"errcode\":0,\"errmsg\":\"ok\",\"config_id\"'"
+metrics=$(curl -fsS "$BASE/metrics" || true)
+check "/metrics counts the calls" "printf '%s' \"\$metrics\" | grep -q '^wecom_mock_requests_total{.*add_contact_way.*} 1'"
 config_id=$(printf '%s' "$created" | sed -E 's/.*"config_id":"([^"]+)".*/\1/')
 # A restart (SIGTERM, then start again) keeps the config: the image keeps its state in /data.
 $P restart -t 10 wecom-mock-ci >/dev/null 2>&1
