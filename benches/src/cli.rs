@@ -126,7 +126,7 @@ pub(crate) struct ScaleArgs {
     #[arg(long)]
     mock_bin: Option<PathBuf>,
     /// Configs in the full corp (the shared quota is 500 000).
-    #[arg(long, default_value_t = 500_000)]
+    #[arg(long, default_value_t = wecom_types::limits::CONTACT_WAY_QUOTA as usize)]
     configs: usize,
     /// Configs in the nearly empty corp (gets need something to get).
     #[arg(long, default_value_t = 1000)]

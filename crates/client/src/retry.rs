@@ -142,12 +142,12 @@ pub enum Decision {
 
 /// `true` for the errcodes that mean "try again later": -1, 45009, 45033.
 pub(crate) fn is_transient_code(code: ErrCode) -> bool {
-    matches!(code, ErrCode::SYSTEM_BUSY | ErrCode::API_FREQ_OUT_OF_LIMIT | ErrCode::API_CONCURRENT_OUT_OF_LIMIT)
+    code.is_transient()
 }
 
 /// `true` for the token errors a fresh token may cure: 40001, 40014, 42001.
 pub(crate) fn is_token_code(code: ErrCode) -> bool {
-    matches!(code, ErrCode::INVALID_CREDENTIAL | ErrCode::INVALID_ACCESS_TOKEN | ErrCode::ACCESS_TOKEN_EXPIRED)
+    code.is_token_error()
 }
 
 /// `true` for the HTTP statuses of an overloaded or restarting gateway.

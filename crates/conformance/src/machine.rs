@@ -572,7 +572,7 @@ impl ReferenceStateMachine for Machine {
     fn init_state() -> BoxedStrategy<GenState> {
         let setup = (
             prop_oneof![5 => Just(true), 1 => Just(false)],
-            prop_oneof![2 => Just(500_000u32), 1 => Just(1u32), 2 => Just(2u32), 2 => Just(3u32)],
+            prop_oneof![2 => Just(wecom_types::limits::CONTACT_WAY_QUOTA), 1 => Just(1u32), 2 => Just(2u32), 2 => Just(3u32)],
             prop_oneof![2 => Just(100_000u32), 1 => Just(1u32), 1 => Just(2u32)],
             prop_oneof![3 => Just(42001), 1 => Just(40014)],
             prop_oneof![1 => Just(200u32), 2 => Just(2u32), 1 => Just(3u32)],

@@ -38,8 +38,8 @@ impl Default for Setup {
     fn default() -> Self {
         Setup {
             medical: true,
-            quota: 500_000,
-            temp_daily: 100_000,
+            quota: wecom_types::limits::CONTACT_WAY_QUOTA,
+            temp_daily: wecom_types::limits::TEMP_DAILY_QUOTA,
             expired_token_errcode: 42001,
             group_limit: 200,
             big_department: false,

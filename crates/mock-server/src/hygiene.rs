@@ -358,7 +358,7 @@ impl Default for Hygiene {
 
 /// `true` for the answers a client should back off from.
 pub(crate) fn asks_for_backoff(code: ErrCode) -> bool {
-    matches!(code, ErrCode::SYSTEM_BUSY | ErrCode::API_FREQ_OUT_OF_LIMIT | ErrCode::API_CONCURRENT_OUT_OF_LIMIT)
+    code.is_transient()
 }
 
 /// One answered call, as [`Hygiene::record`] sees it.
@@ -443,8 +443,9 @@ impl Hygiene {
                 count: gettoken,
                 message: format!(
                     "{gettoken} gettoken calls for {calls} other API calls: keep the access_token for its \
-                     expires_in (7200 s) and fetch a new one only shortly before it expires or when a call \
-                     answers 40001 / 40014 / 42001; the real gettoken has its own frequency limit"
+                     expires_in ({lifetime} s) and fetch a new one only shortly before it expires or when a call \
+                     answers 40001 / 40014 / 42001; the real gettoken has its own frequency limit",
+                    lifetime = wecom_types::limits::ACCESS_TOKEN_LIFETIME_SECS,
                 ),
                 request_ids: self.gettoken_examples.lock().0.iter().copied().collect(),
                 config_ids: Vec::new(),

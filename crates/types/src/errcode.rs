@@ -132,6 +132,19 @@ impl ErrCode {
         self.info().map_or("unknown error", |info| info.phrase)
     }
 
+    /// `true` for the codes that mean "try again later": -1 (busy), 45009 (frequency), 45033
+    /// (concurrency). A client backs off and resends; the mock's hygiene report flags a
+    /// client that does not.
+    pub const fn is_transient(self) -> bool {
+        matches!(self, ErrCode::SYSTEM_BUSY | ErrCode::API_FREQ_OUT_OF_LIMIT | ErrCode::API_CONCURRENT_OUT_OF_LIMIT)
+    }
+
+    /// `true` for the token errors a fresh token may cure: 40001, 40014, 42001 (the real
+    /// service has answered 40014 for an expired token too).
+    pub const fn is_token_error(self) -> bool {
+        matches!(self, ErrCode::INVALID_CREDENTIAL | ErrCode::INVALID_ACCESS_TOKEN | ErrCode::ACCESS_TOKEN_EXPIRED)
+    }
+
     /// The code as a plain integer.
     pub const fn get(self) -> i32 {
         self.0
@@ -230,6 +243,16 @@ mod tests {
         assert_eq!(code, ErrCode(123456));
         assert_eq!(code.name(), None);
         assert_eq!(serde_json::to_string(&code).expect("encodes"), "123456");
+    }
+
+    #[test]
+    fn code_classes() {
+        let transient = [ErrCode::SYSTEM_BUSY, ErrCode(45009), ErrCode(45033)];
+        let token = [ErrCode(40001), ErrCode(40014), ErrCode(42001)];
+        for code in ERRCODE_TABLE.iter().map(|row| row.code).chain([ErrCode(123_456)]) {
+            assert_eq!(code.is_transient(), transient.contains(&code), "{code:?}");
+            assert_eq!(code.is_token_error(), token.contains(&code), "{code:?}");
+        }
     }
 
     #[test]
