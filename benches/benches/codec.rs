@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use rand::SeedableRng;
-use wecom_benches::load::{Mix, Stats};
+use wecom_bench::load::{Mix, Stats};
 use wecom_types::Endpoint;
 use wecom_types::api::*;
 use wecom_types::wire::{decode_body, decode_response, encode_ok};

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion};
 use tokio::runtime::Runtime;
-use wecom_benches::baseline::Baseline;
+use wecom_bench::baseline::Baseline;
 use wecom_client::{Client, RetryPolicy};
 use wecom_mock::control::ScanRequest;
 use wecom_mock::fixtures::{CorpFixture, Fixtures};
@@ -223,7 +223,7 @@ fn round_trips(c: &mut Criterion) {
         Err(err) => panic!("no client: {err}"),
     };
     let to_mock = client(mock.uri());
-    let id = match rt.block_on(to_mock.add_contact_way(&wecom_benches::sample::add_request(1))) {
+    let id = match rt.block_on(to_mock.add_contact_way(&wecom_bench::sample::add_request(1))) {
         Ok(created) => created.config_id,
         Err(err) => panic!("add failed: {err}"),
     };
@@ -253,7 +253,7 @@ fn round_trips(c: &mut Criterion) {
                 concurrent(&rt, iters, concurrency, move || {
                     let client = client.clone();
                     async move {
-                        let _ = black_box(client.add_contact_way(&wecom_benches::sample::add_request(2)).await);
+                        let _ = black_box(client.add_contact_way(&wecom_bench::sample::add_request(2)).await);
                     }
                 })
             })

@@ -4,7 +4,7 @@
 # generator are the limit. Rounds alternate baseline, mock get, mock add (a fresh mock per add
 # round); prints req/s of each and the ratios of the medians.
 #
-#   apt-get install -y wrk && cargo build --release -p wecom-mock -p wecom-benches
+#   apt-get install -y wrk && cargo build --release -p wecom-mock -p wecom-bench
 #   benches/scripts/wrk-compare.sh [rounds] [seconds] [connections]
 set -euo pipefail
 rounds=${1:-3} secs=${2:-3} conns=${3:-64}

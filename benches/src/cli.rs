@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use wecom_benches::load::{self, Mix, Mode, RunOptions, Stop, Target};
+use wecom_bench::load::{self, Mix, Mode, RunOptions, Stop, Target};
 
 /// Load a WeCom server and report throughput, latency percentiles, errcodes and CPU use.
 #[derive(Debug, Parser)]
@@ -254,9 +254,9 @@ async fn baseline(args: BaselineArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let body = wecom_benches::sample::get_contact_way_answer(args.public_url.trim_end_matches('/'));
+    let body = wecom_bench::sample::get_contact_way_answer(args.public_url.trim_end_matches('/'));
     println!("wecom-bench baseline listening on http://{addr}, answering {} bytes to every request", body.len());
-    wecom_benches::baseline::serve(listener, body.into(), shutdown_signal()).await;
+    wecom_bench::baseline::serve(listener, body.into(), shutdown_signal()).await;
     Ok(())
 }
 

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
-use wecom_benches::load::{self, Mix, Mode, Report, RunOptions, Stop, Target};
+use wecom_bench::load::{self, Mix, Mode, Report, RunOptions, Stop, Target};
 
 use crate::startup;
 
@@ -166,7 +166,7 @@ pub(crate) async fn run(options: &CompareOptions) -> Result<CompareReport, Strin
         rounds: options.rounds.max(1),
         cases,
         ratios,
-        load_average: wecom_benches::sys::load_average(),
+        load_average: wecom_bench::sys::load_average(),
     })
 }
 

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     // Half the CPUs by default: the server under test usually runs on the same machine, and on
     // 2 cores one runtime thread sends 1.5 × what two do (the other core is the server's).
-    let threads = args.threads.unwrap_or(wecom_benches::sys::cpus() / 2).max(1);
+    let threads = args.threads.unwrap_or(wecom_bench::sys::cpus() / 2).max(1);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use wecom_benches::load::{self, Latency, Mix, Mode, Op, RunOptions, Stop, Target};
-use wecom_benches::sys::{Memory, process_memory};
+use wecom_bench::load::{self, Latency, Mix, Mode, Op, RunOptions, Stop, Target};
+use wecom_bench::sys::{Memory, process_memory};
 
 use crate::startup;
 
@@ -174,7 +174,7 @@ pub(crate) async fn run(options: &ScaleOptions) -> Result<ScaleReport, String> {
         rps_ratio: ratio(full.median_rps, small.median_rps),
         small,
         full,
-        load_average: wecom_benches::sys::load_average(),
+        load_average: wecom_bench::sys::load_average(),
     })
 }
 

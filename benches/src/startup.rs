@@ -112,7 +112,7 @@ pub(crate) async fn run(mock_bin: Option<PathBuf>, runs: usize) -> Result<(), St
         ms(times.get(times.len() / 2).copied().unwrap_or_default()),
         ms(last)
     );
-    if let Some([one, five, fifteen]) = wecom_benches::sys::load_average() {
+    if let Some([one, five, fifteen]) = wecom_bench::sys::load_average() {
         println!("load avg {one:.2} {five:.2} {fifteen:.2}");
     }
     Ok(())

@@ -81,7 +81,7 @@ impl Mix {
     /// `update-only`, `list-only`) or a spec like `get=8,add=1,update=1`.
     ///
     /// ```
-    /// use wecom_benches::load::{Mix, Op};
+    /// use wecom_bench::load::{Mix, Op};
     /// assert_eq!(Mix::preset("get-only")?.weights, [(Op::Get, 1)]);
     /// assert_eq!(Mix::preset("get=3,add=1")?.weights, [(Op::Get, 3), (Op::Add, 1)]);
     /// assert!(Mix::preset("fetch=1").is_err());

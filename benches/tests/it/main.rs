@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use wecom_benches::baseline::Baseline;
-use wecom_benches::load::{self, Mix, Mode, RunOptions, Stop, Target};
+use wecom_bench::baseline::Baseline;
+use wecom_bench::load::{self, Mix, Mode, RunOptions, Stop, Target};
 use wecom_mock::MockServer;
 
 fn options(target: Target, mode: Mode, mix: &str, requests: u64) -> RunOptions {

@@ -93,7 +93,7 @@ pub use error::{Delivery, Error};
 pub use helpers::CreatedJoinWay;
 pub use retry::RetryPolicy;
 
-/// Callback encryption (`wecom-crypto`): verify, decrypt, answer the URL check.
+/// Callback encryption (`wecom-callback-crypto`): verify, decrypt, answer the URL check.
 ///
 /// ```
 /// use wecom_client::callback::{CallbackCrypto, verify_and_decrypt};
@@ -109,7 +109,7 @@ pub use retry::RetryPolicy;
 /// # Ok(()) }
 /// ```
 pub mod callback {
-    pub use wecom_crypto::*;
+    pub use wecom_callback_crypto::*;
 
     /// Checks a callback's `msg_signature` and decrypts its `Encrypt` text (the same as
     /// [`CallbackCrypto::verify_and_decrypt`]): the event's XML.

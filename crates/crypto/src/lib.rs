@@ -1,4 +1,4 @@
-//! # wecom-crypto
+//! # wecom-callback-crypto
 //!
 //! The encryption WeCom uses for callbacks (the scheme of the official `WXBizMsgCrypt`
 //! libraries): verify a callback's `msg_signature`, decrypt its `Encrypt` field, answer the
@@ -8,9 +8,9 @@
 //! In a callback handler:
 //!
 //! ```
-//! use wecom_crypto::CallbackCrypto;
+//! use wecom_callback_crypto::CallbackCrypto;
 //!
-//! # fn main() -> Result<(), wecom_crypto::Error> {
+//! # fn main() -> Result<(), wecom_callback_crypto::Error> {
 //! // The app's Token and EncodingAESKey from the admin console, and your corpid.
 //! let crypto = CallbackCrypto::new("hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo", "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt", "ww1436e0e65a779aee")?;
 //!
@@ -26,10 +26,10 @@
 //! // POST ?msg_signature=…&timestamp=…&nonce=… with the XML envelope: the event's XML.
 //! # let (signature, timestamp, nonce, body) = {
 //! #     let sent = crypto.encrypt_message("<xml><Event><![CDATA[change_external_contact]]></Event></xml>", "1700000000", "42")?;
-//! #     (sent.msg_signature.clone(), sent.timestamp.clone(), sent.nonce.clone(), wecom_crypto::envelope("ww1436e0e65a779aee", &sent.encrypt, 1000002))
+//! #     (sent.msg_signature.clone(), sent.timestamp.clone(), sent.nonce.clone(), wecom_callback_crypto::envelope("ww1436e0e65a779aee", &sent.encrypt, 1000002))
 //! # };
 //! let event = crypto.decrypt_message(&signature, &timestamp, &nonce, &body)?;
-//! assert_eq!(wecom_crypto::xml_text(&event, "Event").as_deref(), Some("change_external_contact"));
+//! assert_eq!(wecom_callback_crypto::xml_text(&event, "Event").as_deref(), Some("change_external_contact"));
 //! # Ok(()) }
 //! ```
 //!

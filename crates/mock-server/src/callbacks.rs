@@ -20,7 +20,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use wecom_crypto::{CallbackCrypto, cdata, envelope};
+use wecom_callback_crypto::{CallbackCrypto, cdata, envelope};
 use wecom_types::fidelity as assumed;
 
 use crate::control::AdminError;
@@ -64,7 +64,7 @@ pub(crate) fn check_settings(url: &str, encoding_aes_key: &str) -> Result<(), St
     if uri.scheme_str() != Some(assumed::CALLBACK_URL_SCHEME) || uri.authority().is_none() {
         return Err(format!("callback url `{url}` must start with http:// (the mock has no TLS client)"));
     }
-    wecom_crypto::decode_aes_key(encoding_aes_key)
+    wecom_callback_crypto::decode_aes_key(encoding_aes_key)
         .map(|_| ())
         .map_err(|e| format!("callback encoding_aes_key: {e} (got {} characters)", encoding_aes_key.chars().count()))
 }
@@ -432,8 +432,8 @@ mod tests {
     #[test]
     fn event_xml_escapes_what_would_end_its_cdata() {
         let xml = contact_added_xml("ww1", 5, "zhangsan", "wmx", "a]]>b", "w");
-        assert_eq!(wecom_crypto::xml_text(&xml, "State").as_deref(), Some("a]]>b"));
+        assert_eq!(wecom_callback_crypto::xml_text(&xml, "State").as_deref(), Some("a]]>b"));
         let no_state = contact_added_xml("ww1", 5, "zhangsan", "wmx", "", "w");
-        assert_eq!(wecom_crypto::xml_text(&no_state, "State"), None);
+        assert_eq!(wecom_callback_crypto::xml_text(&no_state, "State"), None);
     }
 }

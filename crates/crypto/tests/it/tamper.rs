@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use proptest::prelude::*;
-use wecom_crypto::{CallbackCrypto, Error, decode_aes_key, envelope};
+use wecom_callback_crypto::{CallbackCrypto, Error, decode_aes_key, envelope};
 
 const TOKEN: &str = "T0ken";
 const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";

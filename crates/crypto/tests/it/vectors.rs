@@ -9,7 +9,7 @@
 //!   from the "消息加解密说明" page): an encryption with fixed random bytes `aaaabbbbccccdddd`.
 //!   WeChat and WeCom share the scheme; the ReceiveId is an appid there.
 
-use wecom_crypto::{CallbackCrypto, signature, xml_text};
+use wecom_callback_crypto::{CallbackCrypto, signature, xml_text};
 
 const SAMPLE_TOKEN: &str = "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo";
 const SAMPLE_KEY: &str = "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt";

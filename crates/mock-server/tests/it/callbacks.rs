@@ -1,11 +1,11 @@
 //! Callbacks end to end: a scan or a join makes the mock post the real encrypted event to a
-//! local receiver, which verifies and decrypts it with `wecom-crypto` and finds the config's
+//! local receiver, which verifies and decrypts it with `wecom-callback-crypto` and finds the config's
 //! state; failures are retried and every delivery is in `/__admin/messages`.
 
 use std::time::Duration;
 
 use serde_json::json;
-use wecom_crypto::{xml_inner, xml_text, xml_texts};
+use wecom_callback_crypto::{xml_inner, xml_text, xml_texts};
 use wecom_mock::MessageEntry;
 use wecom_mock::control::{JoinRequest, ScanRequest};
 use wecom_mock::fixtures::{DEFAULT_AGENTID, DEFAULT_CORPID, Fixtures, SALES_ONLY_SECRET};

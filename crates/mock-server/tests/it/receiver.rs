@@ -13,7 +13,7 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use wecom_crypto::CallbackCrypto;
+use wecom_callback_crypto::CallbackCrypto;
 use wecom_mock::fixtures::{CallbackFixture, CorpFixture, DEFAULT_AGENTID, DEFAULT_CORPID};
 
 /// The callback Token of the tests' app.
