@@ -48,7 +48,7 @@ pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> R
     }
     let content = render_corps(state);
     let fragment = query_value(&pairs, "fragment") == Some("1");
-    let nonce = format!("{:032x}", rand::rng().random::<u128>());
+    let nonce = crate::core::hex::u128_string(rand::rng().random());
     let body = if fragment { content } else { page_html(&nonce, &content) };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = StatusCode::OK;

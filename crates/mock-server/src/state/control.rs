@@ -14,6 +14,7 @@ use super::corp::Corp;
 use super::tokens::token_chars;
 use crate::api::*;
 use crate::core::domain::simulate;
+use crate::core::hex;
 use crate::core::dump::dump;
 use crate::core::fixtures::CorpFixture;
 use crate::core::model::{Clock, Event};
@@ -116,7 +117,8 @@ impl<'a> Control<'a> {
     pub fn create_tenant(&self) -> Result<TenantResponse, AdminError> {
         let mut rng = rand::rng();
         let corpid = loop {
-            let id = format!("ww{:016x}", rng.random::<u64>());
+            let mut id = String::from("ww");
+            hex::push_u64(&mut id, rng.random());
             if self.state.corp(&id).is_none() {
                 break id;
             }
