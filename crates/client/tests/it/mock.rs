@@ -206,7 +206,8 @@ async fn transient_answers_injected_by_the_mock_are_retried_until_the_call_succe
         client.list_contact_way(&ListContactWay::default()).await.unwrap_or_else(|e| panic!("{code}: {e}"));
         let calls = mock
             .control()
-            .requests(&wecom_mock::api::RequestQuery { path: Some("list_contact_way".into()), ..Default::default() });
+            .requests(&wecom_mock::api::RequestQuery { path: Some("list_contact_way".into()), ..Default::default() })
+            .expect("requests");
         let codes: Vec<Option<i32>> = calls.iter().map(|c| c.errcode).collect();
         assert_eq!(codes, [Some(code), Some(code), Some(0)], "{code}");
     }
@@ -242,8 +243,12 @@ async fn a_rate_limited_client_sees_45009_and_recovers_after_backoff_once_the_wi
     assert!(refused.is_retryable());
     // Now the window turns while the patient client is backing off: as soon as the mock has
     // refused it once, the clock moves to the next minute, and a later retry gets through.
-    let refusals =
-        || mock.control().requests(&wecom_mock::api::RequestQuery { errcode: Some(45009), ..Default::default() }).len();
+    let refusals = || {
+        mock.control()
+            .requests(&wecom_mock::api::RequestQuery { errcode: Some(45009), ..Default::default() })
+            .expect("requests")
+            .len()
+    };
     let before = refusals();
     let turn = async {
         // Bounded, so a client that never got refused fails the test instead of hanging it.
@@ -258,10 +263,13 @@ async fn a_rate_limited_client_sees_45009_and_recovers_after_backoff_once_the_wi
     let all = ListContactWay::default();
     let (page, ()) = tokio::join!(client.list_contact_way(&all), turn);
     page.expect("recovered after backoff");
-    let last = mock.control().requests(&wecom_mock::api::RequestQuery {
-        path: Some("list_contact_way".into()),
-        limit: Some(1),
-        ..Default::default()
-    });
+    let last = mock
+        .control()
+        .requests(&wecom_mock::api::RequestQuery {
+            path: Some("list_contact_way".into()),
+            limit: Some(1),
+            ..Default::default()
+        })
+        .expect("requests");
     assert_eq!(last[0].errcode, Some(0));
 }
