@@ -53,7 +53,7 @@ use sha1::{Digest, Sha1};
 
 mod xml;
 
-pub use xml::{cdata, envelope, xml_inner, xml_text, xml_texts};
+pub use xml::{cdata, element, envelope, try_xml_text, xml_inner, xml_text, xml_texts};
 
 /// Length of an EncodingAESKey: 43 base64 characters.
 pub const ENCODING_AES_KEY_LEN: usize = 43;
@@ -86,6 +86,14 @@ pub enum Error {
     /// The XML has no `Encrypt` element.
     #[error("the XML has no <{0}> element")]
     MissingXmlElement(&'static str),
+    /// The XML is not well-formed (an unclosed element or CDATA section, an unknown entity, …).
+    #[error("malformed XML at byte {position}: {reason}")]
+    MalformedXml {
+        /// Byte offset in the XML where reading stopped.
+        position: u64,
+        /// What the XML reader found.
+        reason: String,
+    },
     /// The cipher text is not base64.
     #[error("the cipher text is not base64")]
     Base64,
@@ -119,7 +127,7 @@ impl Error {
     pub fn code(&self) -> i32 {
         match self {
             Error::SignatureMismatch => -40001,
-            Error::MissingXmlElement(_) => -40002,
+            Error::MissingXmlElement(_) | Error::MalformedXml { .. } => -40002,
             Error::InvalidAesKey => -40004,
             Error::ReceiveIdMismatch { .. } => -40005,
             Error::TooLong => -40006,
@@ -320,7 +328,7 @@ impl CallbackCrypto {
         nonce: &str,
         body: &str,
     ) -> Result<String, Error> {
-        let encrypt = xml_text(body, "Encrypt").ok_or(Error::MissingXmlElement("Encrypt"))?;
+        let encrypt = try_xml_text(body, "Encrypt")?.ok_or(Error::MissingXmlElement("Encrypt"))?;
         self.verify_and_decrypt(msg_signature, timestamp, nonce, &encrypt)
     }
 }
