@@ -93,10 +93,8 @@ async fn a_scan_posts_add_external_contact_that_verifies_decrypts_and_carries_th
 /// other character.
 fn xml_hostile_state() -> impl Strategy<Value = String> {
     let pieces = vec!["]]>", "<", "&", "&amp;", "</State>", "<![CDATA[", "\r\n", "\r", "中", "😀", " "];
-    let piece = prop_oneof![
-        any::<char>().prop_map(String::from),
-        proptest::sample::select(pieces).prop_map(str::to_owned),
-    ];
+    let piece =
+        prop_oneof![any::<char>().prop_map(String::from), proptest::sample::select(pieces).prop_map(str::to_owned),];
     proptest::collection::vec(piece, 1..8).prop_map(|pieces| pieces.concat().chars().take(30).collect())
 }
 
