@@ -40,7 +40,12 @@
 //! lowercase hex SHA-1 of the byte-wise sorted concatenation of token, timestamp, nonce and the
 //! base64 cipher text.
 //!
-//! Every function returns an [`Error`] on bad input; none panics.
+//! The XML around it: [`xml_text`] / [`xml_texts`] / [`xml_inner`] read an envelope or an event
+//! with `quick-xml` (CDATA, entities, `<State/>`, attributes, nested elements), [`element`] and
+//! [`envelope`] write them as CDATA sections that any text survives.
+//!
+//! Every function returns an [`Error`] (or `None` for an element that is not there) on bad
+//! input; none panics.
 
 use aes::Aes256;
 use base64::Engine;

@@ -107,11 +107,14 @@ impl<'a, 't> Elements<'a, 't> {
         Elements { xml, tag, reader: Reader::from_str(xml), done: false }
     }
 
-    fn malformed(&self, reason: impl std::fmt::Display) -> Error {
-        Error::MalformedXml {
-            position: self.reader.error_position().max(self.reader.buffer_position()),
-            reason: reason.to_string(),
-        }
+    /// An error of the XML reader, at the position it reports.
+    fn malformed(&self, error: quick_xml::Error) -> Error {
+        Error::MalformedXml { position: self.reader.error_position(), reason: error.to_string() }
+    }
+
+    /// An error found here (an unknown entity, an unclosed element), where reading stopped.
+    fn malformed_here(&self, reason: std::fmt::Arguments<'_>) -> Error {
+        Error::MalformedXml { position: self.reader.buffer_position(), reason: reason.to_string() }
     }
 
     /// Reads to the next `<tag>`; `None` at the end of the document.
@@ -151,13 +154,13 @@ impl<'a, 't> Elements<'a, 't> {
                         Ok(Some(ch)) => ch.to_string().into(),
                         Ok(None) => match resolve_predefined_entity(&reference) {
                             Some(text) => text.into(),
-                            None => return Err(self.malformed(format_args!("unknown entity &{};", &*reference))),
+                            None => return Err(self.malformed_here(format_args!("unknown entity &{};", &*reference))),
                         },
                         Err(e) => return Err(self.malformed(e)),
                     };
                     pieces.push(Piece::Exact(resolved));
                 }
-                Event::Eof => return Err(self.malformed(format_args!("<{}> is not closed", self.tag))),
+                Event::Eof => return Err(self.malformed_here(format_args!("<{}> is not closed", self.tag))),
                 _ => {}
             }
         }
