@@ -12,7 +12,7 @@ mod cases;
 
 use cases::{Case, CorpOverrides, Layer, Vars, cases_for};
 use serde_json::{Value, json};
-use wecom_mock::control::{ClockRequest, JoinRequest, ScanRequest};
+use wecom_mock::api::{ClockRequest, JoinRequest, ScanRequest};
 use wecom_mock::fixtures::{CorpFixture, DepartmentFixture, MemberFixture};
 use wecom_types::limits::ACCESS_TOKEN_LIFETIME_SECS;
 use wecom_types::{Api, Method};
@@ -77,12 +77,12 @@ impl CaseCorp<'_> {
             external_userid: Some("wmcasecustomer0001".into()),
             ..Default::default()
         };
-        self.wecom.mock.scan(&scan).map(|s| s.external_userid).map_err(|e| format!("set-up scan: {e:?}"))
+        self.wecom.mock.control().scan(&scan).map(|s| s.external_userid).map_err(|e| format!("set-up scan: {e:?}"))
     }
 
     fn advance_clock(&self, secs: i64) -> Result<(), String> {
         let request = ClockRequest { advance: Some(secs), corpid: Some(self.corpid.clone()), ..Default::default() };
-        self.wecom.mock.clock(&request).map(drop).map_err(|e| format!("clock: {e:?}"))
+        self.wecom.mock.control().clock(&request).map(drop).map_err(|e| format!("clock: {e:?}"))
     }
 
     /// Runs a `given` step: `$ID` and `$EXT`.
@@ -124,7 +124,7 @@ impl CaseCorp<'_> {
                     config_id: id.clone(),
                     external_userid: Some("wmcasejoiner0001".into()),
                 };
-                self.wecom.mock.join(&join).map_err(|e| format!("set-up join: {e:?}"))?;
+                self.wecom.mock.control().join(&join).map_err(|e| format!("set-up join: {e:?}"))?;
                 id
             }
             other => return Err(format!("unknown given step `{other}`")),
@@ -168,9 +168,9 @@ async fn send(wecom: &Wecom, case: &Case, token: Option<&str>, vars: &Vars) -> R
 async fn failure(wecom: &Wecom, case: &Case, corpid: &str) -> Result<Option<String>, String> {
     let overrides = case.corp.clone().unwrap_or_default();
     let fixture = corp_fixture(corpid, &overrides, case.expect != 0 && case.given.is_none());
-    wecom.mock.put_corp(&fixture).map_err(|e| format!("cannot create the case's corp: {e:?}"))?;
+    wecom.mock.control().put_corp(&fixture).map_err(|e| format!("cannot create the case's corp: {e:?}"))?;
     let freeze = ClockRequest { set: Some(T0), corpid: Some(corpid.to_owned()), ..Default::default() };
-    wecom.mock.clock(&freeze).map_err(|e| format!("clock: {e:?}"))?;
+    wecom.mock.control().clock(&freeze).map_err(|e| format!("clock: {e:?}"))?;
     let corp =
         CaseCorp { wecom, corpid: corpid.to_owned(), secrets: fixture.apps.iter().map(|a| a.secret.clone()).collect() };
 
@@ -195,7 +195,7 @@ async fn failure(wecom: &Wecom, case: &Case, corpid: &str) -> Result<Option<Stri
         _ => Some(corp.token(case.app.unwrap_or(0)).await?),
     };
 
-    let before = wecom.mock.dump_bytes(corpid).map_err(|e| format!("dump: {e:?}"))?;
+    let before = wecom.mock.control().dump_bytes(corpid).map_err(|e| format!("dump: {e:?}"))?;
     if let Some(admin) = case.api.strip_prefix("__admin/") {
         let mut body: Value = serde_json::from_str(&case.body_text(&vars)).map_err(|e| e.to_string())?;
         body["corpid"] = json!(corpid);
@@ -217,7 +217,7 @@ async fn failure(wecom: &Wecom, case: &Case, corpid: &str) -> Result<Option<Stri
             return Ok(Some(format!("errmsg not in the real shape: {errmsg}")));
         }
     }
-    if case.expect != 0 && wecom.mock.dump_bytes(corpid).map_err(|e| format!("dump: {e:?}"))? != before {
+    if case.expect != 0 && wecom.mock.control().dump_bytes(corpid).map_err(|e| format!("dump: {e:?}"))? != before {
         return Ok(Some("a refused request changed the state".to_owned()));
     }
     Ok(None)
