@@ -31,7 +31,7 @@ async fn contact_me_round_trip_against_the_mock() {
     let way = client.get_contact_way(&created.config_id).await.expect("get");
     assert_eq!(way.state.as_deref(), Some("spring"));
     assert_eq!(way.user, Some(vec!["zhangsan".to_owned(), "lisi".to_owned()]));
-    let ids: Vec<String> = client.list_contact_ways(ListContactWay::default()).try_collect().await.expect("list");
+    let ids: Vec<String> = client.contact_way_ids(ListContactWay::default()).try_collect().await.expect("list");
     assert_eq!(ids, std::slice::from_ref(&created.config_id));
     client.del_contact_way(&created.config_id).await.expect("delete");
     let gone = client.get_contact_way(&created.config_id).await.expect_err("deleted");
@@ -96,7 +96,7 @@ async fn the_list_stream_walks_many_pages_once_each() {
         );
     }
     let filter = ListContactWay { limit: Some(7), ..Default::default() };
-    let mut ids: Vec<String> = client.list_contact_ways(filter.clone()).try_collect().await.expect("walk");
+    let mut ids: Vec<String> = client.contact_way_ids(filter.clone()).try_collect().await.expect("walk");
     assert_eq!(ids.len(), 60);
     ids.sort();
     created.sort();
