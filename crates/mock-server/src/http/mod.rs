@@ -86,6 +86,9 @@ async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, TooLar
     while let Some(frame) = body.frame().await {
         let Ok(data) = frame.map_err(|_| TooLarge { close: true })?.into_data() else { continue };
         seen += data.len() as u64;
+        // All the declared bytes are in: hyper has read the body to its end already, so do not
+        // wait for it to say so (one more poll and wake-up per request).
+        let complete = declared == Some(seen) && seen <= limit as u64;
         if seen > limit as u64 {
             // Over the limit: keep reading, and drop what comes, up to the drain bound.
             if seen > DRAIN_BYTES {
@@ -104,6 +107,9 @@ async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, TooLar
                 joined = Some(all);
             }
             (None, None) => first = Some(data),
+        }
+        if complete {
+            break;
         }
     }
     if seen > limit as u64 {
@@ -136,8 +142,11 @@ fn too_large(
 /// Serves one request.
 pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_ip: IpAddr) -> Response<Body> {
     let started = std::time::Instant::now();
-    let path = req.uri().path().to_owned();
-    let query = req.uri().query().unwrap_or_default().to_owned();
+    // A clone of the URI shares its bytes (a reference count, no copy): the request itself
+    // moves on into the body reader.
+    let uri = req.uri().clone();
+    let path = uri.path();
+    let query = uri.query().unwrap_or_default();
     if path == "/metrics" {
         // Like /healthz, never behind the admin token: scrapers rarely carry one.
         return wecom::metrics(&state);
@@ -148,49 +157,58 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
         }
         return json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec());
     }
-    if let Some(picture) = qr::serve(&state, req.method(), &path) {
+    if let Some(picture) = qr::serve(&state, req.method(), path) {
         return picture;
     }
     if path == ui::PATH {
         // Checks the admin token itself: a browser opening a link can only bring it in the query.
-        return ui::page(&state, &req, &query);
+        return ui::page(&state, &req, query);
     }
     let is_admin = path == "/__admin" || path.starts_with("/__admin/");
     if is_admin {
-        let scope = match admin::authorize(&state, &req) {
-            Ok(scope) => scope,
-            Err(denied) => return admin::error_response(&denied),
-        };
-        let method = req.method().clone();
-        let body = match read_body(req, MAX_ADMIN_BODY_BYTES).await {
-            Ok(body) => body,
-            Err(why) => {
-                let message = format!("request body over {MAX_ADMIN_BODY_BYTES} bytes");
-                return closing(admin::error_response(&AdminError::new(AdminErrorKind::BodyTooLarge, message)), &why);
-            }
-        };
-        if method != Method::GET && state.journal_failed() {
-            // Corp lifecycle changes have no errcode path of their own: refuse them here.
-            return admin::error_response(&Unavailable.into());
-        }
-        return admin::handle(&state, scope, &method, &path, &query, &body).await;
+        // Boxed: the control surface's future (callback URL checks, fixtures) is far larger
+        // than a WeCom call's, and an async fn's future is as large as its largest branch, so
+        // inline it made every WeCom call's future large enough that moving it into hyper's
+        // dispatcher was a memcpy of a few hundred instructions per request.
+        return Box::pin(serve_admin(&state, req, path, query)).await;
     }
     let method = req.method().clone();
-    let Some(api) = Api::from_path(&path) else {
+    let Some(api) = Api::from_path(path) else {
         // Read (and drop) the body before answering: answering an unread body makes hyper close
         // the keep-alive connection, and the client's next request on it would fail.
         if let Err(why) = read_body(req, MAX_BODY_BYTES).await {
-            return too_large(&state, (None, &method, &path), from_ip, started, &why);
+            return too_large(&state, (None, &method, path), from_ip, started, &why);
         }
         let err = ApiError::with_detail(wecom_types::fidelity::UNKNOWN_PATH, format!("api not found: {path}"));
         let response = api_error(&state, StatusCode::NOT_FOUND, &err, from_ip);
-        return wecom::unrouted(&state, None, &method, &path, started, err.code, response);
+        return wecom::unrouted(&state, None, &method, path, started, err.code, response);
     };
     let body = match read_body(req, MAX_BODY_BYTES).await {
         Ok(body) => body,
-        Err(why) => return too_large(&state, (Some(api), &method, &path), from_ip, started, &why),
+        Err(why) => return too_large(&state, (Some(api), &method, path), from_ip, started, &why),
     };
     // Faults, token, permission, rate limits, the call, the journal wait, then metrics,
     // hygiene and the request journal.
-    wecom::serve(&state, api, &method, &query, &body, from_ip, started).await
+    wecom::serve(&state, api, &method, query, &body, from_ip, started).await
+}
+
+/// Serves a request to the control surface (`/__admin/*`).
+async fn serve_admin(state: &MockState, req: Request<Incoming>, path: &str, query: &str) -> Response<Body> {
+    let scope = match admin::authorize(state, &req) {
+        Ok(scope) => scope,
+        Err(denied) => return admin::error_response(&denied),
+    };
+    let method = req.method().clone();
+    let body = match read_body(req, MAX_ADMIN_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(why) => {
+            let message = format!("request body over {MAX_ADMIN_BODY_BYTES} bytes");
+            return closing(admin::error_response(&AdminError::new(AdminErrorKind::BodyTooLarge, message)), &why);
+        }
+    };
+    if method != Method::GET && state.journal_failed() {
+        // Corp lifecycle changes have no errcode path of their own: refuse them here.
+        return admin::error_response(&Unavailable.into());
+    }
+    admin::handle(state, scope, &method, path, query, &body).await
 }

@@ -3,24 +3,43 @@
 
 /// The first value of `key` in a query string, borrowed when nothing needs decoding (the usual
 /// `access_token=…`), without splitting the rest.
+///
+/// `key` itself must need no decoding. A pair whose key carries an escape (`%`, `+`) is decoded
+/// before it is compared, so `access%5Ftoken=…` is found too, as `form_urlencoded` would.
 pub(crate) fn query_param<'a>(query: &'a str, key: &str) -> Option<std::borrow::Cow<'a, str>> {
-    // One pass over the pairs; only a pair whose key or value carries an escape is decoded.
-    for part in query.split('&') {
-        if part.bytes().any(|b| b == b'%' || b == b'+') {
-            let mut decoded = form_urlencoded::parse(part.as_bytes());
-            if let Some((k, v)) = decoded.next()
-                && k == key
-            {
-                return Some(std::borrow::Cow::Owned(v.into_owned()));
+    // Byte searches (SIMD) instead of a char iterator: this runs on every call, over a
+    // 64-character token (a profile had it at 1 100 instructions a call).
+    let has_escape = |text: &str| memchr::memchr2(b'%', b'+', text.as_bytes()).is_some();
+    let mut rest = query;
+    loop {
+        let end = memchr::memchr(b'&', rest.as_bytes()).unwrap_or(rest.len());
+        let part = &rest[..end];
+        let (k, v) = match memchr::memchr(b'=', part.as_bytes()) {
+            Some(eq) => (&part[..eq], &part[eq + 1..]),
+            None => (part, ""),
+        };
+        if !part.is_empty() {
+            if k == key {
+                if !has_escape(v) {
+                    return Some(std::borrow::Cow::Borrowed(v));
+                }
+                let mut decoded = form_urlencoded::parse(part.as_bytes());
+                return decoded.next().map(|(_, v)| std::borrow::Cow::Owned(v.into_owned()));
             }
-            continue;
+            if has_escape(k) {
+                let mut decoded = form_urlencoded::parse(part.as_bytes());
+                if let Some((k, v)) = decoded.next()
+                    && k == key
+                {
+                    return Some(std::borrow::Cow::Owned(v.into_owned()));
+                }
+            }
         }
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        if k == key && !part.is_empty() {
-            return Some(std::borrow::Cow::Borrowed(v));
+        if end == rest.len() {
+            return None;
         }
+        rest = &rest[end + 1..];
     }
-    None
 }
 
 /// Splits and percent-decodes a query string.
@@ -58,9 +77,16 @@ mod tests {
             ("", "access_token", None),
             ("corpid=ww%31&x=a+b", "corpid", Some("ww1")),
             ("corpid=ww1&x=a+b", "x", Some("a b")),
+            ("access%5Ftoken=abc", "access_token", Some("abc")),
+            ("access_token=a%2Bb&access_token=c", "access_token", Some("a+b")),
+            ("x=%41&&access_token=t=u", "access_token", Some("t=u")),
+            ("access_token+=x&access_token=y", "access_token", Some("y")),
         ];
         for (query, key, expected) in cases {
             assert_eq!(query_param(query, key).as_deref(), *expected, "{query} / {key}");
+            // The same as the first decoded pair with that key.
+            let reference = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v);
+            assert_eq!(query_param(query, key).as_deref(), reference.as_deref(), "{query} / {key} as form_urlencoded");
         }
     }
 

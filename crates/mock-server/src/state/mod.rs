@@ -501,13 +501,25 @@ impl MockState {
 
     /// Checks a call's token: 41001 without one, 40014 unknown or revoked, the corp's
     /// expired-token code after expiry. Returns the corp and the calling app.
-    pub(crate) fn authenticate(&self, token: Option<&str>) -> Result<(Arc<Corp>, u32), ApiError> {
+    pub(crate) fn authenticate<T>(
+        &self,
+        token: Option<&str>,
+        then: impl FnOnce(&CorpState, u32) -> T,
+    ) -> Result<(Arc<Corp>, u32, T), ApiError> {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| ApiError::new(ErrCode::ACCESS_TOKEN_MISSING))?;
         let invalid = || ApiError::new(ErrCode::INVALID_ACCESS_TOKEN);
         let entry: TokenEntry = self.tokens.lookup(token).ok_or_else(invalid)?;
-        let corp = self.corp(&entry.corpid).ok_or_else(invalid)?;
-        Tokens::check(&entry, &corp)?;
-        Ok((corp, entry.agentid))
+        // The corp that minted the token, while it is the live one; once it was replaced or
+        // removed (retired), whatever corp now has its id, as before (whose epoch then refuses
+        // the token). Both ways find the same corp; the first skips a map look-up per call.
+        let minted = entry.corp.upgrade().filter(|corp| !corp.retired.load(Ordering::Acquire));
+        let corp = match minted {
+            Some(corp) => corp,
+            None => self.corp(&entry.corpid).ok_or_else(invalid)?,
+        };
+        let agentid = entry.agentid;
+        let seen = Tokens::check(&entry, &corp, |state| then(state, agentid))?;
+        Ok((corp, agentid, seen))
     }
 
     /// The corp a token was minted for, even expired (fault rules limited to a corp, and the

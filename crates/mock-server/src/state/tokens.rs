@@ -2,8 +2,8 @@
 //! `ACCESS_TOKEN_LIFETIME_SECS` on the corp's virtual clock, invalidated by bumping the corp's
 //! epoch (revocation, replacement) or by a newer token of the same app.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 use dashmap::DashMap;
 use rand::Rng;
@@ -11,11 +11,15 @@ use wecom_types::ErrCode;
 
 use super::corp::Corp;
 use crate::core::domain::ApiError;
+use crate::core::model::CorpState;
 
 /// What a token stands for.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenEntry {
     pub corpid: Arc<str>,
+    /// The corp it was minted by: found without looking the corpid up, while that corp is
+    /// still the live one (see `MockState::authenticate`).
+    pub corp: Weak<Corp>,
     pub agentid: u32,
     expires_at: i64,
     epoch: u64,
@@ -61,7 +65,7 @@ impl Tokens {
     }
 
     /// `gettoken`: the same token while it is valid, a new one after.
-    pub(crate) fn issue(&self, corp: &Corp, corpid: &str, secret: &str) -> Result<(String, i64), ApiError> {
+    pub(crate) fn issue(&self, corp: &Arc<Corp>, corpid: &str, secret: &str) -> Result<(String, i64), ApiError> {
         let (agentid, now) = {
             let state = corp.state.read();
             // Every secret is compared, so timing does not tell which app nearly matched.
@@ -86,7 +90,14 @@ impl Tokens {
         let lifetime = wecom_types::limits::ACCESS_TOKEN_LIFETIME_SECS;
         self.map.insert(
             token.clone(),
-            TokenEntry { corpid: Arc::from(corpid), agentid, expires_at: now + lifetime, epoch, superseded: false },
+            TokenEntry {
+                corpid: Arc::from(corpid),
+                corp: Arc::downgrade(corp),
+                agentid,
+                expires_at: now + lifetime,
+                epoch,
+                superseded: false,
+            },
         );
         let previous = issued.insert(agentid, (token.clone(), None));
         if let Some((before, older)) = previous {
@@ -114,19 +125,17 @@ impl Tokens {
     }
 
     /// Checks a known token against its corp: 40014 under an old epoch, the corp's
-    /// expired-token code once superseded or past its lifetime.
-    pub(crate) fn check(entry: &TokenEntry, corp: &Corp) -> Result<(), ApiError> {
+    /// expired-token code once superseded or past its lifetime; then runs `then` under the same
+    /// read lock (what the call needs to know next, without locking again).
+    pub(crate) fn check<T>(entry: &TokenEntry, corp: &Corp, then: impl FnOnce(&CorpState) -> T) -> Result<T, ApiError> {
         if corp.epoch.load(Ordering::Acquire) != entry.epoch {
             return Err(ApiError::new(ErrCode::INVALID_ACCESS_TOKEN));
         }
-        let (now, expired_code) = {
-            let state = corp.state.read();
-            (state.now(), state.directory.expired_token_errcode)
-        };
-        if entry.superseded || now >= entry.expires_at {
-            return Err(ApiError::new(expired_code));
+        let state = corp.state.read();
+        if entry.superseded || state.now() >= entry.expires_at {
+            return Err(ApiError::new(state.directory.expired_token_errcode));
         }
-        Ok(())
+        Ok(then(&state))
     }
 
     /// Every token of the corp becomes invalid (40014 from then on).

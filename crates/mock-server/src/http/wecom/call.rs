@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wecom_types::api::*;
-use wecom_types::wire::{DecodeError, decode_body, decode_query, encode_ok};
+use wecom_types::wire::{DecodeError, decode_body, decode_query, encode_ok, plain_string_field};
 use wecom_types::{Api, ErrCode, Validate};
 
 use super::CallNotes;
@@ -59,13 +59,13 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallN
             .get_token(req.corpid.as_deref().unwrap_or_default(), req.corpsecret.as_deref().unwrap_or_default())?;
         return Ok(encode_ok(&GetTokenResponse { access_token, expires_in }).into());
     }
-    let (corp, agentid) = state.authenticate(query_param(query, "access_token").as_deref())?;
+    // The token's check and the app's permission under one read lock of the corp.
+    let (corp, agentid, (permitted, rate_limits)) =
+        state.authenticate(query_param(query, "access_token").as_deref(), |st, agentid| {
+            (st.directory.app(agentid).map(|app| app.customer_contact), st.directory.rate_limits.map(|l| (l, st.now())))
+        })?;
     let corp = &*notes.corp.insert(corp);
     notes.agentid = Some(agentid);
-    let (permitted, rate_limits) = {
-        let st = corp.state.read();
-        (st.directory.app(agentid).map(|app| app.customer_contact), st.directory.rate_limits.map(|l| (l, st.now())))
-    };
     match permitted {
         None => return Err(ApiError::new(ErrCode::INVALID_ACCESS_TOKEN)),
         Some(false) => {
@@ -98,7 +98,11 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallN
         }),
         // The most frequent call: its answer is kept encoded per version of the config.
         Api::GetContactWay => {
-            caller.read_encoded(body, |st, ctx, req: GetContactWay| contact_way::get_encoded(st, ctx, &req))
+            let req = match plain_string_field(body, "config_id") {
+                Some(config_id) => GetContactWay::new(config_id),
+                None => decode_body(body)?,
+            };
+            caller.read_encoded(req, |st, ctx, req: GetContactWay| contact_way::get_encoded(st, ctx, &req))
         }
         Api::ListContactWay => caller.read(body, |st, ctx, req: ListContactWay| contact_way::list(st, ctx, &req)),
         Api::UpdateContactWay => {
@@ -170,12 +174,11 @@ impl Caller<'_> {
 
     /// Like [`Caller::read`] for a query that returns the answer's bytes itself (an answer that
     /// says nothing to the hygiene observer).
-    fn read_encoded<Req: DeserializeOwned + Observe>(
+    fn read_encoded<Req: Observe>(
         &self,
-        body: &[u8],
+        req: Req,
         query: impl FnOnce(&CorpState, &Ctx<'_>, Req) -> Result<Bytes, ApiError>,
     ) -> Result<Bytes, ApiError> {
-        let req: Req = decode_body(body)?;
         req.observe(&self.observer());
         self.corp.read(|state, now| {
             let ctx = self.ctx(state, now)?;

@@ -109,8 +109,11 @@ pub(super) async fn serve(
         }
     }
     let (response, lsn) = crate::durability::track(|| call::handle(state, api, query, body, from_ip, &mut notes));
-    // The change is in memory; it is acknowledged only once the journal has it.
-    let response = match state.durable(lsn).await {
+    // The change is in memory; it is acknowledged only once the journal has it. The waits are
+    // boxed, and only made when needed: a future holds the state of every await in it, and
+    // hyper moves each call's future (a memcpy of its size) whether it waits or not.
+    let durable = if lsn > 0 { Box::pin(state.durable(lsn)).await } else { Ok(()) };
+    let response = match durable {
         Ok(()) => response,
         Err(unavailable) => {
             let err: ApiError = unavailable.into();
@@ -121,7 +124,7 @@ pub(super) async fn serve(
     if let Some(delay) = delay {
         state.traffic.metrics.fault(api as usize, FaultKind::Delay);
         // The call stays in flight (its concurrency slot held) until the answer goes.
-        tokio::time::sleep(delay).await;
+        Box::pin(tokio::time::sleep(delay)).await;
     }
     finish(state, api, method, query, &mut notes, started, Some(response.status()));
     response
