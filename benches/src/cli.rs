@@ -149,6 +149,9 @@ pub(crate) struct ScaleArgs {
     /// `raw` or `client`.
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     mode: Mode,
+    /// After the fill, read every config of the full corp this many times (RSS after each pass).
+    #[arg(long, default_value_t = 1)]
+    reads: usize,
     /// Write the result as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -286,6 +289,7 @@ async fn scale(args: ScaleArgs) -> Result<(), String> {
         get_concurrency: args.get_concurrency,
         walks: args.walks,
         mode: args.mode,
+        reads: args.reads,
     };
     let report = crate::scale::run(&options).await?;
     emit(&report.text(), &report.json(), args.json.as_deref())

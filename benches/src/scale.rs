@@ -31,6 +31,9 @@ pub(crate) struct ScaleOptions {
     pub get_concurrency: usize,
     pub walks: usize,
     pub mode: Mode,
+    /// Each config of the full corp is read this many times after the fill, RSS read after
+    /// each pass (the answer cache keeps what is read again).
+    pub reads: usize,
 }
 
 /// One corp's figures.
@@ -41,6 +44,8 @@ pub(crate) struct Corp {
     fill_rps: f64,
     memory_before: Option<Memory>,
     memory_after: Option<Memory>,
+    /// After each pass that read every config once (`--reads`).
+    memory_after_reads: Vec<Option<Memory>>,
     /// Get rounds, in order.
     gets: Vec<Gets>,
     /// Median over the rounds.
@@ -71,6 +76,8 @@ pub(crate) struct ScaleReport {
     full: Corp,
     /// (full RSS after − full RSS before) / configs.
     bytes_per_config: Option<f64>,
+    /// The same after each pass that read every config once.
+    bytes_per_config_after_reads: Vec<Option<f64>>,
     /// Full over small, of the medians.
     p50_ratio: f64,
     p99_ratio: f64,
@@ -107,6 +114,7 @@ async fn prepare(bin: &std::path::Path, configs: usize, options: &ScaleOptions) 
         fill_rps,
         memory_before,
         memory_after: mock.pid.and_then(process_memory),
+        memory_after_reads: Vec::new(),
         gets: Vec::new(),
         median_p50_us: 0.0,
         median_p99_us: 0.0,
@@ -149,6 +157,19 @@ pub(crate) async fn run(options: &ScaleOptions) -> Result<ScaleReport, String> {
     let bin = startup::mock_bin(options.mock_bin.clone())?;
     let mut small = prepare(&bin, options.small, options).await?;
     let mut full = prepare(&bin, options.configs, options).await?;
+    for pass in 0..options.reads {
+        eprintln!(
+            "scale: reading each of the {} configs once (pass {} of {})",
+            full.ids.len(),
+            pass + 1,
+            options.reads
+        );
+        let failed = load::read_each(&full.target, options.mode, Arc::clone(&full.ids), options.concurrency).await?;
+        if failed > 0 {
+            return Err(format!("{failed} gets of the read pass failed"));
+        }
+        full.corp.memory_after_reads.push(full.mock.pid.and_then(process_memory));
+    }
     for round in 0..options.rounds.max(1) {
         eprintln!("scale: get round {} of {}", round + 1, options.rounds.max(1));
         gets(&mut small, options).await?;
@@ -161,14 +182,15 @@ pub(crate) async fn run(options: &ScaleOptions) -> Result<ScaleReport, String> {
     small.mock.stop().await;
     full.mock.stop().await;
     let (small, full) = (small.corp, full.corp);
-    let bytes_per_config = match (full.memory_before, full.memory_after) {
+    let per_config = |after: Option<Memory>| match (full.memory_before, after) {
         (Some(before), Some(after)) if full.configs > 0 => {
             Some((after.rss_kib as f64 - before.rss_kib as f64) * 1024.0 / full.configs as f64)
         }
         _ => None,
     };
     Ok(ScaleReport {
-        bytes_per_config,
+        bytes_per_config: per_config(full.memory_after),
+        bytes_per_config_after_reads: full.memory_after_reads.iter().map(|m| per_config(*m)).collect(),
         p50_ratio: ratio(full.median_p50_us, small.median_p50_us),
         p99_ratio: ratio(full.median_p99_us, small.median_p99_us),
         rps_ratio: ratio(full.median_rps, small.median_rps),
@@ -213,6 +235,15 @@ impl ScaleReport {
         }
         if let Some(bytes) = self.bytes_per_config {
             let _ = writeln!(out, "memory per config: {bytes:.0} bytes of RSS");
+        }
+        for (pass, bytes) in self.bytes_per_config_after_reads.iter().enumerate() {
+            let mib = self.full.memory_after_reads.get(pass).copied().flatten().map_or(0.0, |m| m.rss_mib());
+            let bytes = bytes.map_or("?".to_owned(), |b| format!("{b:.0}"));
+            let _ = writeln!(
+                out,
+                "memory per config after reading each {} time(s): {bytes} bytes ({mib:.1} MiB)",
+                pass + 1
+            );
         }
         let _ = writeln!(
             out,

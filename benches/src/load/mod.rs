@@ -344,6 +344,30 @@ async fn create_pool(backend: &Backend, size: usize, concurrency: usize) -> Resu
     Ok(pool)
 }
 
+/// Gets every config of `ids` once, `concurrency` at a time, through `mode`; the number of
+/// gets that failed.
+pub async fn read_each(target: &Target, mode: Mode, ids: Arc<Vec<String>>, concurrency: usize) -> Result<u64, String> {
+    let backend = Backend::connect(mode, &target.url, &target.corpid, &target.secret).await?;
+    let next = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = (0..concurrency.max(1))
+        .map(|_| {
+            let (backend, next, ids) = (backend.clone(), Arc::clone(&next), Arc::clone(&ids));
+            tokio::spawn(async move {
+                let mut failed = 0;
+                while let Some(id) = ids.get(next.fetch_add(1, Ordering::Relaxed) as usize) {
+                    failed += u64::from(backend.execute(Call::Get(id.clone())).await.is_err());
+                }
+                failed
+            })
+        })
+        .collect();
+    let mut failed = 0;
+    for task in tasks {
+        failed += task.await.map_err(|e| format!("read task failed: {e}"))?;
+    }
+    Ok(failed)
+}
+
 /// Walks the whole list once with limit 1000 through `mode`; the time, pages and ids seen.
 pub async fn walk_once(target: &Target, mode: Mode) -> Result<(Duration, u64, u64), String> {
     let backend = Backend::connect(mode, &target.url, &target.corpid, &target.secret).await?;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::model::{
     Clock, ConfigId, ContactWayRecord, CorpState, Directory, Event, GroupChatRecord, JoinWayRecord, Message,
-    Relationship, Tenant,
+    Relationship, Tenant, from_list_key, list_key,
 };
 
 /// One journal record. `seq` is global and increasing; per corp it follows the order of the
@@ -83,7 +83,7 @@ impl CorpImage {
             directory: state.directory.clone(),
             clock: state.clock,
             contact_ways,
-            list_index: state.list_index.iter().copied().collect(),
+            list_index: state.list_index.iter().copied().map(from_list_key).collect(),
             join_ways,
             group_chats: state.group_chats.values().cloned().collect(),
             customers: state.customers.iter().map(|((e, u), r)| (e.clone(), u.clone(), r.clone())).collect(),
@@ -103,7 +103,7 @@ impl CorpImage {
         directory.reindex();
         let mut state = CorpState::new(self.corpid, directory, self.group_chats, self.clock);
         state.contact_ways = self.contact_ways.into_iter().map(|r| (r.id, r)).collect();
-        state.list_index = self.list_index.into_iter().collect();
+        state.list_index = self.list_index.into_iter().map(|(time, id)| list_key(time, id)).collect();
         state.join_ways = self.join_ways.into_iter().map(|r| (r.id, r)).collect();
         state.customers = self.customers.into_iter().map(|(e, u, r)| ((e, u), r)).collect();
         state.temp_chats = self.temp_chats.into_iter().collect();

@@ -48,7 +48,7 @@ fn given(value: Option<i64>) -> Option<i64> {
     value.filter(|v| *v != 0)
 }
 
-fn non_empty(value: Option<&String>) -> Box<str> {
+fn non_empty(value: Option<&String>) -> Text {
     value.map_or_else(Default::default, |s| s.as_str().into())
 }
 
@@ -111,7 +111,7 @@ pub(crate) fn add(
         remark: non_empty(req.remark.as_ref()),
         skip_verify: req.skip_verify.unwrap_or(true),
         state: non_empty(req.state.as_ref()),
-        users: users.into(),
+        users: users.into_iter().collect(),
         parties: parties.into(),
         is_exclusive: req.is_exclusive.unwrap_or(false),
         mark_source: req.mark_source.unwrap_or(true),
@@ -220,12 +220,13 @@ pub(crate) fn list(state: &CorpState, ctx: &Ctx<'_>, req: &ListContactWay) -> Re
         Some(limit) if limit > 0 => usize::try_from(limit).unwrap_or(DEFAULT_LIST_LIMIT as usize),
         _ => DEFAULT_LIST_LIMIT as usize,
     };
-    let lower = (start.max(LIST_CUTOFF_UNIX), 0);
+    let lower = list_key(start.max(LIST_CUTOFF_UNIX), 0);
     let from = match req.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => Bound::Included(lower),
         Some(cursor) => {
-            let key =
+            let (time, id) =
                 decode_cursor(cursor).ok_or_else(|| list_error("cursor", "is not a cursor this server issued"))?;
+            let key = list_key(time, id);
             if key < lower { Bound::Included(lower) } else { Bound::Excluded(key) }
         }
     };
@@ -233,7 +234,8 @@ pub(crate) fn list(state: &CorpState, ctx: &Ctx<'_>, req: &ListContactWay) -> Re
     // An unknown member uses no config: the filter matches nothing.
     let member = req.userid.as_deref().filter(|u| !u.is_empty()).map(|u| dir.member_idx(u));
     let mut page: Vec<(i64, ConfigId)> = Vec::with_capacity(limit.min(1024) + 1);
-    for key in state.list_index.range((from, Bound::Unbounded)) {
+    for &key in state.list_index.range((from, Bound::Unbounded)) {
+        let key = from_list_key(key);
         if key.0 > end {
             break;
         }
@@ -246,7 +248,7 @@ pub(crate) fn list(state: &CorpState, ctx: &Ctx<'_>, req: &ListContactWay) -> Re
         if req.skip_verify.is_some_and(|s| s != record.skip_verify) {
             continue;
         }
-        page.push(*key);
+        page.push(key);
         if page.len() > limit {
             break;
         }
@@ -263,10 +265,10 @@ pub(crate) fn list(state: &CorpState, ctx: &Ctx<'_>, req: &ListContactWay) -> Re
     })
 }
 
-fn patch_text(current: &str, patch: &Patch<String>) -> Box<str> {
+fn patch_text(current: &Text, patch: &Patch<String>) -> Text {
     match patch {
-        Patch::Keep => current.into(),
-        Patch::Clear => Box::default(),
+        Patch::Keep => current.clone(),
+        Patch::Clear => Text::default(),
         Patch::Set(value) => value.as_str().into(),
     }
 }
@@ -329,7 +331,7 @@ pub(crate) fn update(state: &CorpState, ctx: &Ctx<'_>, req: &UpdateContactWay) -
         return result_error("must keep at least one user or party for type 2");
     }
     if let Some(users) = &new_users {
-        next.users = resolve_members(dir, ctx.app, users)?.into();
+        next.users = resolve_members(dir, ctx.app, users)?.into_iter().collect();
     }
     if let Some(parties) = &new_parties {
         next.parties = resolve_departments(dir, ctx.app, parties)?.into();

@@ -77,6 +77,21 @@ pub(crate) struct Tenant {
     pub token_sha256: String,
 }
 
+/// A place in the list order: (create_time, the config id as its high and low words), which
+/// sorts as (create_time, id). Two words rather than a `u128` keep a B-tree key at 24 bytes
+/// instead of 32 (the `u128`'s 16-byte alignment), a tenth of a config's memory at scale.
+pub(crate) type ListKey = (i64, [u64; 2]);
+
+/// The list key of a config.
+pub(crate) fn list_key(create_time: i64, id: ConfigId) -> ListKey {
+    (create_time, [(id >> 64) as u64, id as u64])
+}
+
+/// The (create_time, config id) of a list key.
+pub(crate) fn from_list_key((create_time, [high, low]): ListKey) -> (i64, ConfigId) {
+    (create_time, (u128::from(high) << 64) | u128::from(low))
+}
+
 /// Everything one corp holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CorpState {
@@ -85,7 +100,7 @@ pub(crate) struct CorpState {
     pub clock: Clock,
     pub contact_ways: ContactWays,
     /// Non-temp Contact Me configs by (create_time, id): list walks and cursors.
-    pub list_index: BTreeSet<(i64, ConfigId)>,
+    pub list_index: BTreeSet<ListKey>,
     pub join_ways: HashMap<ConfigId, JoinWayRecord>,
     pub group_chats: BTreeMap<String, GroupChatRecord>,
     /// Keyed by (external_userid, userid).
@@ -158,7 +173,7 @@ impl CorpState {
                     *self.temp_days.entry(beijing_day(record.create_time)).or_insert(0) += 1;
                 } else {
                     self.shared_used += 1;
-                    self.list_index.insert((record.create_time, record.id));
+                    self.list_index.insert(list_key(record.create_time, record.id));
                 }
                 self.contact_ways.insert(record.id, record);
             }
@@ -170,7 +185,7 @@ impl CorpState {
                     && !record.is_temp()
                 {
                     self.shared_used = self.shared_used.saturating_sub(1);
-                    self.list_index.remove(&(record.create_time, id));
+                    self.list_index.remove(&list_key(record.create_time, id));
                 }
             }
             Event::JoinWayCreated { record } => {

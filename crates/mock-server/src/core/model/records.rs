@@ -9,6 +9,14 @@ use crate::core::hex;
 /// A config id: 32 lowercase hex characters on the wire, a `u128` inside.
 pub(crate) type ConfigId = u128;
 
+/// A short text of a record (`remark`, `state`: at most 30 characters), kept in the record
+/// itself up to 24 bytes, on the heap only beyond (measured in docs/PERFORMANCE.md: a heap
+/// block per string was a third of a record's memory). Serialized as a plain string.
+pub(crate) type Text = compact_str::CompactString;
+
+/// A config's members: up to four inline, on the heap beyond. Serialized as a plain list.
+pub(crate) type Members = smallvec::SmallVec<[MemberIdx; 4]>;
+
 /// The wire form of a config id.
 pub(crate) fn format_config_id(id: ConfigId) -> String {
     hex::u128_string(id)
@@ -34,26 +42,35 @@ pub(crate) struct ContactWayRecord {
     pub contact_type: ContactType,
     pub scene: Scene,
     pub style: Option<i32>,
-    pub remark: Box<str>,
+    pub remark: Text,
     pub skip_verify: bool,
-    pub state: Box<str>,
-    pub users: Box<[MemberIdx]>,
+    pub state: Text,
+    pub users: Members,
     pub parties: Box<[u32]>,
     pub is_exclusive: bool,
     pub mark_source: bool,
     pub temp: Option<Box<TempSettings>>,
     /// Position of the next round-robin scan in the expanded member list.
     pub next_member: u32,
-    /// The encoded `get_contact_way` answer of this version of the record, made on the first
-    /// read. Every change stores a new record (cloned, so empty here): it is never stale.
+    /// The encoded `get_contact_way` answer of this version of the record, kept from its
+    /// second read on. Every change stores a new record (cloned, so empty here): it is never
+    /// stale.
     #[serde(skip)]
     pub view: ViewCache,
 }
 
 /// A lazily encoded answer that a clone does not copy (a clone is the start of a change).
 /// Shared bytes: an answer hands out a reference, not a copy.
+///
+/// Kept from the second read of a config on: a config read once (an export, a list walk
+/// followed by a get of each) costs no memory, one read again is likely read often. 16 bytes in
+/// the record; the answer itself on the heap.
 #[derive(Default)]
-pub(crate) struct ViewCache(std::sync::OnceLock<bytes::Bytes>);
+pub(crate) struct ViewCache {
+    /// Read (and encoded) once already.
+    read: std::sync::atomic::AtomicBool,
+    answer: std::sync::OnceLock<Box<bytes::Bytes>>,
+}
 
 /// At most this many bytes of encoded answers are kept, over every corp of the process: a
 /// corp read end to end must not double its memory (500 000 answers are about 190 MB).
@@ -64,19 +81,22 @@ pub(crate) const MAX_CACHED_ANSWER_BYTES: usize = 64 << 20;
 static CACHED_ANSWER_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 impl ViewCache {
-    /// The encoded answer, encoding it with `encode` the first time (and every time while the
-    /// process's cache is full).
+    /// The encoded answer, encoding it with `encode` on the first and second reads (and every
+    /// time while the process's cache is full).
     pub(crate) fn get_or_encode(&self, encode: impl FnOnce() -> Vec<u8>) -> bytes::Bytes {
         use std::sync::atomic::Ordering::Relaxed;
-        if let Some(bytes) = self.0.get() {
-            return bytes.clone();
+        if let Some(bytes) = self.answer.get() {
+            return bytes::Bytes::clone(bytes);
         }
         let bytes = bytes::Bytes::from(encode());
+        if !self.read.swap(true, Relaxed) {
+            return bytes;
+        }
         let size = bytes.len();
         let reserved = CACHED_ANSWER_BYTES
             .fetch_update(Relaxed, Relaxed, |held| held.checked_add(size).filter(|n| *n <= MAX_CACHED_ANSWER_BYTES))
             .is_ok();
-        if reserved && self.0.set(bytes.clone()).is_err() {
+        if reserved && self.answer.set(Box::new(bytes.clone())).is_err() {
             // Another reader filled it first: give the reservation back.
             CACHED_ANSWER_BYTES.fetch_sub(size, Relaxed);
         }
@@ -86,7 +106,7 @@ impl ViewCache {
 
 impl Drop for ViewCache {
     fn drop(&mut self) {
-        if let Some(bytes) = self.0.get() {
+        if let Some(bytes) = self.answer.get() {
             CACHED_ANSWER_BYTES.fetch_sub(bytes.len(), std::sync::atomic::Ordering::Relaxed);
         }
     }
@@ -109,7 +129,7 @@ impl Eq for ViewCache {}
 
 impl std::fmt::Debug for ViewCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() { "ViewCache(encoded)" } else { "ViewCache(empty)" })
+        f.write_str(if self.answer.get().is_some() { "ViewCache(encoded)" } else { "ViewCache(empty)" })
     }
 }
 
@@ -118,7 +138,7 @@ impl std::fmt::Debug for ViewCache {
 pub(crate) struct TempSettings {
     pub expires_in: i64,
     pub chat_expires_in: i64,
-    pub unionid: Box<str>,
+    pub unionid: Text,
     pub conclusions: Option<Conclusions>,
     /// The QR code works from here for `expires_in` seconds (creation, or the update that set
     /// `expires_in`).
@@ -255,9 +275,11 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_is_encoded_once_and_a_clone_starts_empty() {
+    fn an_answer_is_kept_from_the_second_read_and_a_clone_starts_empty() {
         let cache = ViewCache::default();
         let first = cache.get_or_encode(|| b"{}".to_vec());
+        assert!(cache.answer.get().is_none(), "one read keeps nothing");
+        assert_eq!(cache.get_or_encode(|| b"{}".to_vec()), first);
         assert!(cached(&cache));
         assert_eq!(cache.get_or_encode(Vec::new), first);
         assert!(!cached(&cache.clone()), "a clone is the start of a change");
@@ -269,12 +291,14 @@ mod tests {
         let caches: Vec<ViewCache> = (0..MAX_CACHED_ANSWER_BYTES / ANSWER + 1).map(|_| ViewCache::default()).collect();
         for cache in &caches {
             cache.get_or_encode(|| vec![b' '; ANSWER]);
+            cache.get_or_encode(|| vec![b' '; ANSWER]);
         }
         let kept = caches.iter().filter(|c| cached(c)).count();
         // Other tests of this process may hold a few small answers.
         assert!(kept < caches.len() && kept >= caches.len() - 2, "{kept} of {} kept", caches.len());
         drop(caches);
         let fresh = ViewCache::default();
+        fresh.get_or_encode(|| vec![b' '; ANSWER]);
         fresh.get_or_encode(|| vec![b' '; ANSWER]);
         assert!(cached(&fresh), "dropped answers give their bytes back");
     }

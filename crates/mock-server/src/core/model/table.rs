@@ -4,66 +4,85 @@
 //! spent 144 bytes per slot (the record inline, padded to the `u128` key's 16-byte alignment),
 //! and after a doubling half the slots are empty, so at the 500 000 quota the table alone was
 //! 1 Mi slots × 145 bytes. Here the records sit side by side in one `Vec` (whose unused tail is
-//! never touched, so never resident) and the hash table holds only a position: 24 bytes a slot.
+//! never touched, so never resident) and the hash table holds only a position: 24 bytes a slot
+//! with the id as its key, and 4 since the table holds the position alone and compares the id
+//! in the record it points to (`hashbrown::HashTable`).
 
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::records::{ConfigId, ContactWayRecord};
 
-/// A config id as two words: 8-byte alignment keeps a slot at 24 bytes (a `u128` would pad it
-/// to 32).
-type Key = [u64; 2];
-
-fn key(id: ConfigId) -> Key {
-    [(id >> 64) as u64, id as u64]
-}
-
 /// Contact Me configs by id, with the subset of `HashMap`'s interface the mock uses.
 ///
-/// Invariant: every record is stored under its own `id`, and `positions` maps each id to the
-/// record's index in `records`.
+/// Invariant: every record is stored under its own `id`, and `positions` holds each record's
+/// index in `records` exactly once, found by the hash of the record's id.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ContactWays {
+    /// Positions in `records`, hashed by the id of the record there.
+    positions: HashTable<u32>,
     /// foldhash: the ids are drawn at random, so a fast hash spreads them as well as SipHash.
-    positions: foldhash::HashMap<Key, u32>,
+    hasher: foldhash::fast::RandomState,
     records: Vec<ContactWayRecord>,
 }
 
 impl ContactWays {
+    fn hash(&self, id: ConfigId) -> u64 {
+        self.hasher.hash_one(id)
+    }
+
+    /// Where the record with `id` is.
+    fn position(&self, id: ConfigId) -> Option<usize> {
+        let records = &self.records;
+        let found = self.positions.find(self.hash(id), |&p| records.get(p as usize).is_some_and(|r| r.id == id))?;
+        Some(*found as usize)
+    }
+
     pub(crate) fn get(&self, id: &ConfigId) -> Option<&ContactWayRecord> {
-        let position = *self.positions.get(&key(*id))?;
-        self.records.get(position as usize)
+        self.records.get(self.position(*id)?)
     }
 
     pub(crate) fn contains_key(&self, id: &ConfigId) -> bool {
-        self.positions.contains_key(&key(*id))
+        self.position(*id).is_some()
     }
 
     /// Adds or replaces the record stored under `id` (which must be `record.id`); returns the
     /// one it replaced.
     pub(crate) fn insert(&mut self, id: ConfigId, record: ContactWayRecord) -> Option<ContactWayRecord> {
         debug_assert_eq!(id, record.id, "a config is stored under its own id");
-        if let Some(&position) = self.positions.get(&key(id))
-            && let Some(slot) = self.records.get_mut(position as usize)
+        if let Some(position) = self.position(id)
+            && let Some(slot) = self.records.get_mut(position)
         {
             return Some(std::mem::replace(slot, record));
         }
         // A corp holds at most the quota plus 100 000 temp configs a day: far below 2^32.
         let position = u32::try_from(self.records.len()).expect("fewer than 2^32 configs in a corp");
-        self.positions.insert(key(id), position);
+        let hash = self.hash(id);
         self.records.push(record);
+        let (records, hasher) = (&self.records, &self.hasher);
+        self.positions.insert_unique(hash, position, |&p| records.get(p as usize).map_or(0, |r| hasher.hash_one(r.id)));
         None
     }
 
     /// Removes a record; the last one moves into its place.
     pub(crate) fn remove(&mut self, id: &ConfigId) -> Option<ContactWayRecord> {
-        let position = self.positions.remove(&key(*id))? as usize;
-        if position >= self.records.len() {
-            return None;
-        }
+        let id = *id;
+        let records = &self.records;
+        let entry = self
+            .positions
+            .find_entry(self.hasher.hash_one(id), |&p| records.get(p as usize).is_some_and(|r| r.id == id))
+            .ok()?;
+        let position = *entry.get() as usize;
+        entry.remove();
         let record = self.records.swap_remove(position);
         if let Some(moved) = self.records.get(position) {
-            self.positions.insert(key(moved.id), position as u32);
+            // The record that was last now sits at `position`: point its slot there.
+            let (moved_id, last) = (moved.id, self.records.len() as u32);
+            if let Some(slot) = self.positions.find_mut(self.hasher.hash_one(moved_id), |&p| p == last) {
+                *slot = position as u32;
+            }
         }
         Some(record)
     }
@@ -115,10 +134,10 @@ mod tests {
             contact_type: wecom_types::api::ContactType::SINGLE,
             scene: wecom_types::api::Scene::QR_CODE,
             style: None,
-            remark: Box::default(),
+            remark: Default::default(),
             skip_verify: true,
             state: format!("s{id}").into(),
-            users: Box::default(),
+            users: Default::default(),
             parties: Box::default(),
             is_exclusive: false,
             mark_source: true,
