@@ -1,6 +1,9 @@
 //! The append-only journal: callers enqueue framed records while they hold a corp's lock (no
 //! I/O there), one writer thread writes what has piled up and fsyncs it once for all of it
 //! (group commit), then releases every reply that waited for it.
+//!
+//! Under `everysec` the writer releases the replies as soon as the batch is written, and a
+//! second thread fsyncs the segment once a second: no reply ever waits for an fsync.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -8,13 +11,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 use tokio::sync::watch;
 
 use super::frame::{self, JOURNAL_MAGIC};
-use super::record::Record;
+
 use super::{FsyncPolicy, Unavailable};
 
 /// How far the journal has got: every record up to `acked` meets the fsync policy.
@@ -56,6 +59,24 @@ struct Shared {
     closed: AtomicBool,
     /// fdatasync calls made: with group commit far fewer than records under load.
     syncs: AtomicU64,
+    /// Records and bytes written to the segments, and the writes (batches) that carried them.
+    records: AtomicU64,
+    bytes: AtomicU64,
+    batches: AtomicU64,
+    /// `everysec`: the segment being written, for the syncer thread.
+    segment_file: Mutex<Arc<File>>,
+    /// `everysec`: wakes the syncer early (closing).
+    syncer_wake: Condvar,
+    syncer_stop: Mutex<bool>,
+}
+
+/// What the journal has done so far (`/metrics`: `wecom_mock_journal_*_total`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct JournalStats {
+    pub records: u64,
+    pub bytes: u64,
+    pub batches: u64,
+    pub fsyncs: u64,
 }
 
 /// Options of the writer thread.
@@ -73,6 +94,7 @@ pub(crate) struct WriterOptions {
 pub(crate) struct Journal {
     shared: Arc<Shared>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    syncer: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Journal {
@@ -84,7 +106,7 @@ impl Journal {
         next_seq: u64,
         compact: std::sync::mpsc::Sender<()>,
     ) -> io::Result<Journal> {
-        let file = create_segment(&options.dir, segment)?;
+        let file = Arc::new(create_segment(&options.dir, segment)?);
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue { bytes: Vec::new(), last_lsn: 0, rotate_at: None, segment, closing: false }),
             wake: Condvar::new(),
@@ -93,7 +115,20 @@ impl Journal {
             failed: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             syncs: AtomicU64::new(0),
+            records: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+            segment_file: Mutex::new(Arc::clone(&file)),
+            syncer_wake: Condvar::new(),
+            syncer_stop: Mutex::new(false),
         });
+        let syncer = if options.policy == FsyncPolicy::EverySec {
+            let shared = Arc::clone(&shared);
+            let dir = options.dir.clone();
+            Some(std::thread::Builder::new().name("wecom-mock-fsync".into()).spawn(move || run_syncer(&shared, &dir))?)
+        } else {
+            None
+        };
         let writer = Writer {
             shared: Arc::clone(&shared),
             options,
@@ -101,13 +136,12 @@ impl Journal {
             segment,
             segment_bytes: frame::HEADER_LEN as u64,
             total_bytes: 0,
-            last_sync: Instant::now(),
             dirty: false,
             compact,
             compaction_asked: false,
         };
         let handle = std::thread::Builder::new().name("wecom-mock-journal".into()).spawn(move || writer.run())?;
-        Ok(Journal { shared, writer: Mutex::new(Some(handle)) })
+        Ok(Journal { shared, writer: Mutex::new(Some(handle)), syncer: Mutex::new(syncer) })
     }
 
     /// `Err` once the journal has failed or closed: a change must not be made then.
@@ -126,7 +160,7 @@ impl Journal {
     /// Encodes and enqueues a record made with the next seq; returns the seq. No I/O: safe
     /// under a corp lock. The record's LSN is noted for the request being served, which waits
     /// for it before answering (see [`super::track`]).
-    pub(crate) fn append(&self, make: impl FnOnce(u64) -> Record) -> Result<u64, Unavailable> {
+    pub(crate) fn append<R: serde::Serialize>(&self, make: impl FnOnce(u64) -> R) -> Result<u64, Unavailable> {
         self.usable()?;
         let seq = self.shared.next_seq.fetch_add(1, Ordering::Relaxed);
         let mut framed = frame::Framed::new();
@@ -171,9 +205,21 @@ impl Journal {
         self.shared.queue.lock().last_lsn
     }
 
-    /// How many fdatasync calls the writer made.
+    /// How many fdatasync calls the writer (and under `everysec` the syncer) made.
     pub(crate) fn syncs(&self) -> u64 {
         self.shared.syncs.load(Ordering::Relaxed)
+    }
+
+    /// The counters so far.
+    pub(crate) fn stats(&self) -> JournalStats {
+        let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let shared = &self.shared;
+        JournalStats {
+            records: load(&shared.records),
+            bytes: load(&shared.bytes),
+            batches: load(&shared.batches),
+            fsyncs: load(&shared.syncs),
+        }
     }
 
     /// The seq the next record will get (snapshots store it so seqs never go back).
@@ -195,6 +241,14 @@ impl Journal {
         self.shared.closed.store(true, Ordering::Release);
         self.shared.queue.lock().closing = true;
         self.shared.wake.notify_one();
+        // The syncer first: the writer's last batch ends with an fsync of its own.
+        *self.shared.syncer_stop.lock() = true;
+        self.shared.syncer_wake.notify_one();
+        if let Some(handle) = self.syncer.lock().take()
+            && handle.join().is_err()
+        {
+            tracing::error!("the journal's fsync thread panicked");
+        }
         if let Some(handle) = self.writer.lock().take() {
             if handle.join().is_err() {
                 tracing::error!("the journal writer panicked");
@@ -218,15 +272,58 @@ fn create_segment(dir: &Path, n: u64) -> io::Result<File> {
     Ok(file)
 }
 
+/// `everysec`: fsyncs the segment being written once a second when something was written
+/// since the last fsync, off the writer's path.
+fn run_syncer(shared: &Shared, dir: &Path) {
+    let mut synced_bytes = 0;
+    let mut stop = shared.syncer_stop.lock();
+    while !*stop {
+        shared.syncer_wake.wait_for(&mut stop, Duration::from_secs(1));
+        if *stop || shared.failed.load(Ordering::Acquire) {
+            break;
+        }
+        let written = shared.bytes.load(Ordering::Acquire);
+        if written == synced_bytes {
+            continue;
+        }
+        let file = Arc::clone(&shared.segment_file.lock());
+        // No lock held during the fsync: closing waits for it, nothing else does.
+        let result = parking_lot::MutexGuard::unlocked(&mut stop, || {
+            shared.syncs.fetch_add(1, Ordering::Relaxed);
+            file.sync_data()
+        });
+        match result {
+            Ok(()) => synced_bytes = written,
+            Err(err) => {
+                fail(shared, dir, &err);
+                break;
+            }
+        }
+    }
+}
+
+/// Marks the journal failed: nothing after what was acknowledged will be.
+fn fail(shared: &Shared, dir: &Path, err: &io::Error) {
+    if !shared.failed.swap(true, Ordering::AcqRel) {
+        tracing::error!(
+            %err,
+            dir = %dir.display(),
+            "the journal cannot be written: changes are refused from now on (errcode -1 / HTTP 503); \
+             restart once the disk is fixed to recover every acknowledged change"
+        );
+    }
+    shared.progress.send_modify(|p| p.failed = true);
+}
+
 struct Writer {
     shared: Arc<Shared>,
     options: WriterOptions,
-    file: File,
+    /// Shared with the `everysec` syncer.
+    file: Arc<File>,
     /// The segment `file` is.
     segment: u64,
     segment_bytes: u64,
     total_bytes: u64,
-    last_sync: Instant,
     /// Written but not fsynced.
     dirty: bool,
     compact: std::sync::mpsc::Sender<()>,
@@ -244,12 +341,19 @@ struct Batch {
 impl Writer {
     fn run(mut self) {
         let mut spare = Vec::new();
+        let mut written_lsn = 0;
         loop {
             let batch = self.next_batch(std::mem::take(&mut spare));
             let result = self.write_batch(&batch);
             match result {
-                Ok(()) => self.shared.progress.send_modify(|p| p.acked = p.acked.max(batch.last_lsn)),
-                Err(err) => self.fail(&err),
+                Ok(()) => {
+                    let shared = &self.shared;
+                    shared.records.fetch_add(batch.last_lsn.saturating_sub(written_lsn), Ordering::Relaxed);
+                    shared.batches.fetch_add(u64::from(!batch.bytes.is_empty()), Ordering::Relaxed);
+                    written_lsn = written_lsn.max(batch.last_lsn);
+                    shared.progress.send_modify(|p| p.acked = p.acked.max(batch.last_lsn));
+                }
+                Err(err) => fail(&self.shared, &self.options.dir, &err),
             }
             if self.segment_bytes > self.options.compact_bytes && !self.compaction_asked {
                 // The compactor rotates the journal, which resets the count.
@@ -263,21 +367,11 @@ impl Writer {
         }
     }
 
-    /// Waits for records, a rotation, closing, or (everysec) the next due fsync.
+    /// Waits for records, a rotation or closing.
     fn next_batch(&mut self, spare: Vec<u8>) -> Batch {
         let mut queue = self.shared.queue.lock();
-        loop {
-            if !queue.bytes.is_empty() || queue.rotate_at.is_some() || queue.closing {
-                break;
-            }
-            if self.options.policy == FsyncPolicy::EverySec && self.dirty {
-                let due = Duration::from_secs(1).saturating_sub(self.last_sync.elapsed());
-                if due.is_zero() || self.shared.wake.wait_for(&mut queue, due).timed_out() {
-                    break;
-                }
-            } else {
-                self.shared.wake.wait(&mut queue);
-            }
+        while queue.bytes.is_empty() && queue.rotate_at.is_none() && !queue.closing {
+            self.shared.wake.wait(&mut queue);
         }
         Batch {
             bytes: std::mem::replace(&mut queue.bytes, spare),
@@ -299,21 +393,17 @@ impl Writer {
             // last segment can ever end torn.
             self.sync()?;
             self.segment += 1;
-            self.file = create_segment(&self.options.dir, self.segment)?;
+            self.file = Arc::new(create_segment(&self.options.dir, self.segment)?);
+            *self.shared.segment_file.lock() = Arc::clone(&self.file);
             self.segment_bytes = frame::HEADER_LEN as u64;
             self.compaction_asked = false;
-            self.last_sync = Instant::now();
             self.dirty = false;
             self.write(&batch.bytes[split..])?;
         }
-        let sync = match self.options.policy {
-            FsyncPolicy::Always => self.dirty,
-            FsyncPolicy::EverySec => self.dirty && self.last_sync.elapsed() >= Duration::from_secs(1),
-            FsyncPolicy::Never => false,
-        };
+        // `everysec` leaves its fsyncs to the syncer thread.
+        let sync = self.options.policy == FsyncPolicy::Always && self.dirty;
         if sync || (batch.closing && self.dirty) {
             self.sync()?;
-            self.last_sync = Instant::now();
             self.dirty = false;
         }
         Ok(())
@@ -324,6 +414,10 @@ impl Writer {
         self.file.sync_data()
     }
 
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        (&*self.file).write_all(bytes)
+    }
+
     fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         if bytes.is_empty() {
             return Ok(());
@@ -332,34 +426,24 @@ impl Writer {
             let room = usize::try_from(limit.saturating_sub(self.total_bytes)).unwrap_or(usize::MAX);
             if bytes.len() > room {
                 // Like a disk filling up mid-record: a torn tail, then the error.
-                self.file.write_all(&bytes[..room])?;
+                self.write_all(&bytes[..room])?;
                 self.total_bytes += room as u64;
                 return Err(io::Error::new(io::ErrorKind::StorageFull, "no space left on device (injected)"));
             }
         }
-        self.file.write_all(bytes)?;
+        self.write_all(bytes)?;
         self.segment_bytes += bytes.len() as u64;
         self.total_bytes += bytes.len() as u64;
+        self.shared.bytes.fetch_add(bytes.len() as u64, Ordering::Release);
         self.dirty = true;
         Ok(())
-    }
-
-    fn fail(&mut self, err: &io::Error) {
-        if !self.shared.failed.swap(true, Ordering::AcqRel) {
-            tracing::error!(
-                %err,
-                dir = %self.options.dir.display(),
-                "the journal cannot be written: changes are refused from now on (errcode -1 / HTTP 503); \
-                 restart once the disk is fixed to recover every acknowledged change"
-            );
-        }
-        self.shared.progress.send_modify(|p| p.failed = true);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::durability::record::Record;
 
     fn journal(name: &str, policy: FsyncPolicy) -> (Journal, PathBuf) {
         let dir = std::env::temp_dir().join(format!("wecom-mock-journal-{name}-{}", std::process::id()));
@@ -398,11 +482,10 @@ mod tests {
                 compact_bytes: u64::MAX,
                 fail_after_bytes: None,
             },
-            file: create_segment(&dir, 2).expect("segment"),
+            file: Arc::new(create_segment(&dir, 2).expect("segment")),
             segment: 2,
             segment_bytes: 0,
             total_bytes: 0,
-            last_sync: Instant::now(),
             dirty: false,
             compact: tx,
             compaction_asked: false,
@@ -410,6 +493,27 @@ mod tests {
         writer.run();
         assert_eq!(journal.syncs() - before, 1, "one fsync for the whole pile");
         assert_eq!(shared.progress.borrow().acked, 1000);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn everysec_acknowledges_what_is_written_and_fsyncs_it_off_the_writer() {
+        let (journal, dir) = journal("everysec", FsyncPolicy::EverySec);
+        for _ in 0..20 {
+            journal.append(record).expect("appends");
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+        runtime.block_on(journal.wait(20)).expect("acknowledged once written");
+        assert_eq!(journal.stats().records, 20);
+        // The syncer's first tick is a second after the start; give a loaded machine time.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while journal.syncs() == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(journal.syncs() >= 1, "the syncer fsyncs what was written");
+        let before = journal.syncs();
+        journal.close();
+        assert_eq!(journal.syncs(), before + 1, "closing flushes once more");
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -32,6 +32,14 @@ pub(crate) enum Record {
     },
 }
 
+/// [`Record::Events`] borrowed: the same JSON, written without copying the events (a write
+/// journals its events before it applies them, so they are still needed afterwards).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum EventsRef<'a> {
+    Events { corpid: &'a str, seq: u64, events: &'a [Event] },
+}
+
 /// A snapshot's records: a header, then one record per corp. Written with a borrowed image,
 /// read into a boxed one.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -588,6 +588,20 @@ impl<'a> Control<'a> {
             header(&mut out, "wecom_mock_snapshot_bytes", "gauge", "Bytes of the data dir's snapshots (--data-dir).");
             let _ = writeln!(out, "wecom_mock_snapshot_bytes {}", files_bytes(dir, "snap-"));
         }
+        if let Some(stats) = self.state.journal_stats() {
+            // Records per fsync (records / fsyncs) is how well the group commit batches.
+            const COUNTERS: [(&str, &str); 4] = [
+                ("wecom_mock_journal_records_total", "Records written to the journal (--data-dir)."),
+                ("wecom_mock_journal_written_bytes_total", "Bytes written to the journal (--data-dir)."),
+                ("wecom_mock_journal_writes_total", "Writes of the journal: each carries every record that piled up."),
+                ("wecom_mock_journal_fsyncs_total", "fdatasync calls of the journal (--fsync)."),
+            ];
+            let values = [stats.records, stats.bytes, stats.batches, stats.fsyncs];
+            for ((name, help), value) in COUNTERS.into_iter().zip(values) {
+                header(&mut out, name, "counter", help);
+                let _ = writeln!(out, "{name} {value}");
+            }
+        }
         out
     }
 }

@@ -13,7 +13,7 @@ use crate::core::model::{ConfigId, CorpState, Event, Message};
 use crate::core::notices::Notice;
 use crate::durability::Unavailable;
 use crate::durability::journal::Journal;
-use crate::durability::record::Record;
+use crate::durability::record::EventsRef;
 use crate::net::callbacks;
 use crate::traffic::CorpTraffic;
 
@@ -71,7 +71,7 @@ impl Corp {
             && !retired
         {
             let corpid = &state.corpid;
-            let seq = journal.append(|seq| Record::Events { corpid: corpid.clone(), seq, events: events.clone() })?;
+            let seq = journal.append(|seq| EventsRef::Events { corpid, seq, events: &events })?;
             self.applied_seq.store(seq, Ordering::Release);
         }
         let before = configs(state);

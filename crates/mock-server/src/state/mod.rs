@@ -292,6 +292,11 @@ impl MockState {
         }
     }
 
+    /// What the journal has written and fsynced so far (with a data dir).
+    pub(crate) fn journal_stats(&self) -> Option<crate::durability::journal::JournalStats> {
+        self.store.as_ref().map(|store| store.journal.stats())
+    }
+
     /// The data dir, when there is one.
     pub(crate) fn data_dir(&self) -> Option<&std::path::Path> {
         self.store.as_ref().map(Store::dir)

@@ -210,3 +210,31 @@ async fn with_a_data_dir_the_journal_size_is_reported_and_grows() {
     let after = value(&scrape(&mock.uri()).await, "wecom_mock_journal_bytes", &[]);
     assert!(after > before, "{before} → {after}");
 }
+
+#[tokio::test]
+async fn with_a_data_dir_the_journal_counts_its_records_writes_and_fsyncs() {
+    let dir = TempDir::new("metrics-counters");
+    let mock = MockServer::builder().data_dir(wecom_mock::DataDir::new(dir.path())).start().await;
+    let counter = |samples: &[Sample], name: &str| value(samples, name, &[]);
+    let http = super::durability::Http::new(mock.uri());
+    let token = http.token(mock.corpid(), mock.secret()).await;
+    let add = || async {
+        let answer =
+            http.call(Api::AddContactWay, &token, &json!({"type":1,"scene":2,"user":["zhangsan"]})).await.expect("add");
+        assert_eq!(answer["errcode"], 0);
+    };
+    // An answered add means the journal has everything before it too (the fixtures' record of
+    // the first start): only then are the counters steady.
+    add().await;
+    let before = scrape(&mock.uri()).await;
+    for _ in 0..3 {
+        add().await;
+    }
+    let after = scrape(&mock.uri()).await;
+    let grew = |name: &str| counter(&after, name) - counter(&before, name);
+    assert_eq!(grew("wecom_mock_journal_records_total"), 3.0, "one record per add");
+    // --fsync always: every answered add was fsynced, one at a time here (one client).
+    assert_eq!(grew("wecom_mock_journal_fsyncs_total"), 3.0);
+    assert_eq!(grew("wecom_mock_journal_writes_total"), 3.0);
+    assert!(grew("wecom_mock_journal_written_bytes_total") > 100.0);
+}
