@@ -1,4 +1,4 @@
-//! The command line: `run`, `baseline`, `startup`, `scale`, `mixes`.
+//! The command line: `run`, `baseline`, `startup`, `scale`, `compare`, `durable`, `mixes`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,6 +34,9 @@ pub(crate) enum Command {
     /// Measure the throughput targets as ratios in one run: the baseline, the mock's gets and
     /// adds through the raw loop and through wecom-client, interleaved over several rounds.
     Compare(CompareArgs),
+    /// Measure what a data dir costs adds: in memory, --fsync always, everysec and never,
+    /// interleaved over several rounds, with fsyncs per second and records per fsync.
+    Durable(DurableArgs),
     /// List the op mixes.
     Mixes,
 }
@@ -174,6 +177,34 @@ pub(crate) struct CompareArgs {
     /// Write the result as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Draw throughput and p50 / p99 per case against the baseline as an SVG chart here.
+    #[arg(long)]
+    svg: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DurableArgs {
+    /// The wecom-mock binary (default: next to this one).
+    #[arg(long)]
+    mock_bin: Option<PathBuf>,
+    /// Rounds over all cases.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// How long each case runs per round.
+    #[arg(short = 'd', long, default_value = "3s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Concurrent workers (connections) in every case.
+    #[arg(short = 'c', long, default_value_t = 64)]
+    concurrency: usize,
+    /// `raw` (bare reqwest) or `client`.
+    #[arg(long, value_enum, default_value_t = Mode::Raw)]
+    mode: Mode,
+    /// Write the result as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Draw throughput and p50 / p99 per case against the in-memory case as an SVG chart here.
+    #[arg(long)]
+    svg: Option<PathBuf>,
 }
 
 /// `10s`, `500ms`, `2m`, or plain seconds.
@@ -206,8 +237,21 @@ pub(crate) async fn execute(command: Command) -> Result<(), String> {
                 rounds: args.rounds,
                 duration: args.duration,
                 concurrency: args.concurrency,
+                svg: args.svg,
             };
             let report = crate::compare::run(&options).await?;
+            emit(&report.text(), &report.json(), args.json.as_deref())
+        }
+        Command::Durable(args) => {
+            let options = crate::durable::DurableOptions {
+                mock_bin: args.mock_bin,
+                rounds: args.rounds,
+                duration: args.duration,
+                concurrency: args.concurrency,
+                mode: args.mode,
+                svg: args.svg,
+            };
+            let report = crate::durable::run(&options).await?;
             emit(&report.text(), &report.json(), args.json.as_deref())
         }
         Command::Mixes => {

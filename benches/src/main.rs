@@ -2,8 +2,10 @@
 //! API) and report throughput, latency percentiles, errcodes and CPU use. `wecom-bench --help`
 //! lists the commands; `docs/PERFORMANCE.md` shows them in use.
 
+mod chart;
 mod cli;
 mod compare;
+mod durable;
 mod scale;
 mod startup;
 
