@@ -13,6 +13,7 @@
 #                                   older commit's), interleaved with this one
 #   DURABLE=1                       also add_always / add_everysec / add_never: adds with
 #                                   --data-dir (a fresh temporary one per round) and that --fsync
+#                                   (with OTHER_MOCK also add_other_always / _everysec / _never)
 #   CASES="baseline get ..."        run only these cases (names as printed)
 set -euo pipefail
 rounds=${1:-3} secs=${2:-3} conns=${3:-64}
@@ -42,7 +43,7 @@ measure() {
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 column() { awk -v c="$1" '{print $c}'; }
 
-cases=${CASES:-"baseline get ${other:+get_other }add ${other:+add_other }${DURABLE:+add_always add_everysec add_never}"}
+cases=${CASES:-"baseline get ${other:+get_other }add ${other:+add_other }${DURABLE:+add_always add_everysec add_never}${DURABLE:+${other:+ add_other_always add_other_everysec add_other_never}}"}
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 start mock 18180 "$bin/wecom-mock" --listen 127.0.0.1:18180
 start baseline 18190 "$bin/wecom-bench" baseline --listen 127.0.0.1:18190 --public-url http://127.0.0.1:18180
@@ -70,9 +71,9 @@ for round in $(seq "$rounds"); do
       add*)
         port=$((port + 1))
         mock="$bin/wecom-mock" flags=()
-        [ "$case" = add_other ] && mock=$other
-        case $case in add_always|add_everysec|add_never)
-          flags=(--data-dir "$tmp/data-$port" --fsync "${case#add_}") ;;
+        case $case in add_other*) mock=$other ;; esac
+        case $case in *_always|*_everysec|*_never)
+          flags=(--data-dir "$tmp/data-$port" --fsync "${case##*_}") ;;
         esac
         start "$case$round" $port "$mock" --listen 127.0.0.1:$port "${flags[@]}"
         result=$(measure "$tmp/add.lua" "http://127.0.0.1:$port$path/add_contact_way?access_token=$(token $port)")
@@ -104,4 +105,7 @@ ratio "other add / this add" add_other add 1 "-"
 ratio "add --fsync always / in memory" add_always add 1 ">= 0.7"
 ratio "add --fsync everysec / in memory" add_everysec add 1 ">= 0.9"
 ratio "add --fsync never / in memory" add_never add 1 "-"
+ratio "other: --fsync always / in memory" add_other_always add_other 1 "-"
+ratio "other: --fsync everysec / in memory" add_other_everysec add_other 1 "-"
+ratio "other: --fsync never / in memory" add_other_never add_other 1 "-"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
