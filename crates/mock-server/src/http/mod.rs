@@ -35,6 +35,17 @@ pub(crate) type Body = Full<Bytes>;
 
 const JSON: &str = "application/json; charset=UTF-8";
 
+/// `/healthz` while the mock serves normally: the status and the crate's version, so that an
+/// operator (or the image smoke test) sees which build answers.
+const HEALTHY: &str = concat!(r#"{"status":"ok","version":""#, env!("CARGO_PKG_VERSION"), r#""}"#);
+/// `/healthz` once a journal write failed (changes are refused): 503, so an orchestrator restarts it.
+const JOURNAL_FAILED: &str = concat!(r#"{"status":"journal_failed","version":""#, env!("CARGO_PKG_VERSION"), r#""}"#);
+
+/// The `/healthz` answer, over HTTP and in-process ([`MockState::handle`]) alike.
+fn health(state: &MockState) -> (StatusCode, &'static str) {
+    if state.journal_failed() { (StatusCode::SERVICE_UNAVAILABLE, JOURNAL_FAILED) } else { (StatusCode::OK, HEALTHY) }
+}
+
 /// A JSON response with a status.
 pub(crate) fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
     let mut response = Response::new(Full::new(body.into()));
@@ -113,10 +124,8 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
         return wecom::metrics(&state);
     }
     if path == "/healthz" {
-        if state.journal_failed() {
-            return json_response(StatusCode::SERVICE_UNAVAILABLE, br#"{"status":"journal_failed"}"#.to_vec());
-        }
-        return json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec());
+        let (status, body) = health(&state);
+        return json_response(status, body);
     }
     if let Some(picture) = qr::serve(&state, req.method(), &path) {
         return picture;

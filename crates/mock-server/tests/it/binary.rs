@@ -95,3 +95,11 @@ fn a_broken_fixtures_file_is_refused_with_a_message() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("memebers"));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn version_prints_the_crate_version() {
+    let output = Command::new(env!("CARGO_BIN_EXE_wecom-mock")).arg("--version").output().expect("runs");
+    assert!(output.status.success());
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(printed.trim(), concat!("wecom-mock ", env!("CARGO_PKG_VERSION")));
+}
