@@ -14,7 +14,7 @@ mod package;
 mod workspace;
 
 use std::path::PathBuf;
-use std::process::{Command, ExitCode, ExitStatus};
+use std::process::{ExitCode, ExitStatus};
 
 use clap::{Parser, Subcommand};
 
@@ -75,12 +75,13 @@ struct Run {
     cargo: String,
     full_verify: bool,
     allow_dirty: bool,
+    started: std::time::Instant,
 }
 
 impl Run {
     /// Runs `cargo ARGS` with its output shown; whether it succeeded.
     fn cargo(&self, args: &[&str]) -> Result<bool, Failure> {
-        let mut command = Command::new(&self.cargo);
+        let mut command = workspace::cargo(&self.cargo);
         command.args(args);
         if self.allow_dirty {
             command.arg("--allow-dirty");
@@ -93,8 +94,11 @@ impl Run {
     }
 }
 
-fn step(name: &str) {
-    eprintln!("\n== {name}");
+impl Run {
+    /// Prints a step's heading with the seconds since the start, as `.ci/run` does.
+    fn step(&self, name: &str) {
+        eprintln!("\n== {name} ({}s)", self.started.elapsed().as_secs());
+    }
 }
 
 fn report(problems: &[Problem]) {
@@ -110,7 +114,7 @@ fn release(run: &Run, options: &Options) -> Result<Vec<Problem>, Failure> {
     eprintln!("workspace {}: publishing {}", workspace.version, published.join(", "));
     let mut problems = Vec::new();
     for check in CHECKS {
-        step(check.name);
+        run.step(check.name);
         let found = (check.run)(&workspace, &tree, options);
         report(&found);
         if found.is_empty() {
@@ -119,7 +123,7 @@ fn release(run: &Run, options: &Options) -> Result<Vec<Problem>, Failure> {
         problems.extend(found);
     }
 
-    step("cargo package: what each published crate carries");
+    run.step("cargo package: what each published crate carries");
     if !run.cargo(&["package", "--workspace", "--no-verify", "--quiet"])? {
         problems.push(Problem::new("cargo package", "failed (its output is above)"));
         return Ok(problems);
@@ -137,7 +141,7 @@ fn release(run: &Run, options: &Options) -> Result<Vec<Problem>, Failure> {
     report(&found);
     problems.extend(found);
 
-    step(if run.full_verify {
+    run.step(if run.full_verify {
         "cargo publish --workspace --dry-run (each crate built on its own)"
     } else {
         "cargo publish --workspace --dry-run --no-verify"
@@ -152,7 +156,7 @@ fn release(run: &Run, options: &Options) -> Result<Vec<Problem>, Failure> {
     }
 
     if !run.full_verify {
-        step("the packaged crates build without the checkout (cargo check, all of them at once)");
+        run.step("the packaged crates build without the checkout (cargo check, all of them at once)");
         if !package::check_together(&run.cargo, &root, &workspace, &unpacked)? {
             problems.push(Problem::new("packaged crates", "do not build on their own (cargo check's output is above)"));
         }
@@ -163,7 +167,8 @@ fn release(run: &Run, options: &Options) -> Result<Vec<Problem>, Failure> {
 fn main() -> ExitCode {
     let Cli { task: Task::Release { dry_run, tag, full_verify, allow_dirty } } = Cli::parse();
     let outcome = if dry_run {
-        let run = Run { cargo: std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()), full_verify, allow_dirty };
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let run = Run { cargo, full_verify, allow_dirty, started: std::time::Instant::now() };
         release(&run, &Options { tag })
     } else {
         Err(Failure::NotADryRun)

@@ -116,7 +116,7 @@ pub(crate) fn check_together(
         .map_err(|source| Failure::Write { path: manifest.clone(), source })?;
     let lock = dir.join("Cargo.lock");
     std::fs::copy(root.join("Cargo.lock"), &lock).map_err(|source| Failure::Write { path: lock, source })?;
-    let status = Command::new(cargo)
+    let status = crate::workspace::cargo(cargo)
         .args(["check", "--workspace", "--all-targets", "--manifest-path"])
         .arg(&manifest)
         .env("CARGO_TARGET_DIR", &workspace.target_dir)

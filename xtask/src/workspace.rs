@@ -104,9 +104,28 @@ struct Metadata {
     target_directory: PathBuf,
 }
 
+/// Variables `cargo run` sets for the program it runs, about the xtask package itself.
+const RUN_ONLY_VARIABLES: &[&str] =
+    &["CARGO_MANIFEST_DIR", "CARGO_MANIFEST_PATH", "CARGO_CRATE_NAME", "CARGO_BIN_NAME", "CARGO_PRIMARY_PACKAGE"];
+
+/// `cargo` as if run from the shell: without the variables `cargo run` gave this process.
+/// Build scripts such as ring's rerun when one of them changes (`rerun-if-env-changed=
+/// CARGO_PKG_NAME`), so passing them on would rebuild those crates on every alternation
+/// between `cargo xtask` and a plain `cargo` command.
+pub(crate) fn cargo(cargo: &str) -> Command {
+    let mut command = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_") || RUN_ONLY_VARIABLES.contains(&name.as_ref()) {
+            command.env_remove(name.as_ref());
+        }
+    }
+    command
+}
+
 /// Reads the workspace through `cargo metadata --no-deps` and its root manifest.
-pub(crate) fn load(cargo: &str) -> Result<(Workspace, PathBuf), Failure> {
-    let output = Command::new(cargo)
+pub(crate) fn load(cargo_path: &str) -> Result<(Workspace, PathBuf), Failure> {
+    let output = cargo(cargo_path)
         .args(["metadata", "--format-version", "1", "--no-deps"])
         .output()
         .map_err(|source| Failure::Spawn { command: "cargo metadata".into(), source })?;
