@@ -101,6 +101,11 @@ pub enum Error {
         /// The repeated cursor.
         cursor: String,
     },
+    /// The ledger could not be opened or written. When recording the intent of a create
+    /// fails, the create is not sent.
+    #[cfg(feature = "ledger")]
+    #[error("ledger: {0}")]
+    Ledger(#[source] Arc<crate::ledger::LedgerError>),
     /// A config was created, but the read that completes the answer failed. The config exists:
     /// keep `config_id`.
     #[error("config {config_id} was created, but reading it back failed: {source}")]
@@ -185,6 +190,30 @@ impl Error {
         match self {
             Error::Transport { delivery, .. } => Some(*delivery),
             _ => None,
+        }
+    }
+
+    /// `true` when this is the error of a create (`add_contact_way`, `add_join_way`) that may
+    /// have created a config all the same: the answer was lost after the request may have
+    /// arrived ([`Delivery::MaybeSent`]), a gateway answered instead of WeCom, or a success
+    /// answer could not be decoded. An errcode, a request that was never sent and a failed
+    /// token fetch are certain: nothing was created.
+    ///
+    /// ```
+    /// use wecom_client::Error;
+    /// use wecom_types::{Api, ErrCode};
+    ///
+    /// let refused = Error::Api { api: Api::AddContactWay, code: ErrCode(41045), message: String::new() };
+    /// assert!(!refused.may_have_created());
+    /// let gateway = Error::Http { api: Api::AddJoinWay, status: 504, body: String::new() };
+    /// assert!(gateway.may_have_created());
+    /// ```
+    pub fn may_have_created(&self) -> bool {
+        match self {
+            Error::Transport { api, delivery: Delivery::MaybeSent, .. }
+            | Error::Http { api, .. }
+            | Error::Decode { api, .. } => api.info().creates,
+            _ => false,
         }
     }
 
