@@ -12,6 +12,7 @@ pub(crate) async fn run(global: &Global, command: ContactWayCommand) -> Result<(
     match command {
         ContactWayCommand::Add(args) => {
             let add = body::add_contact_way(&args)?;
+            global.credentials()?;
             let ledger = global.open_ledger()?;
             let path = ledger.path().to_path_buf();
             let client = global.client_with_ledger(ledger)?;
@@ -54,7 +55,7 @@ async fn list(global: &Global, args: ListArgs) -> Result<(), CliError> {
     let mut out = Answers::buffered();
     for id in &ids {
         if args.plain {
-            out.line(id.as_str())?;
+            out.text(id)?;
         } else {
             out.line(&json!({"config_id": id}))?;
         }

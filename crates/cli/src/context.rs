@@ -60,7 +60,8 @@ impl Global {
         }
     }
 
-    fn credentials(&self) -> Result<(&str, &str), CliError> {
+    /// The corpid and secret, or the usage error that names the missing one.
+    pub(crate) fn credentials(&self) -> Result<(&str, &str), CliError> {
         let corpid = self.corpid.as_deref().filter(|text| !text.is_empty());
         let secret = self.secret.as_deref().filter(|text| !text.is_empty());
         match (corpid, secret) {

@@ -12,6 +12,7 @@ pub(crate) async fn run(global: &Global, command: JoinWayCommand) -> Result<(), 
     match command {
         JoinWayCommand::Add(args) => {
             let add = body::add_join_way(&args)?;
+            global.credentials()?;
             let ledger = global.open_ledger()?;
             let path = ledger.path().to_path_buf();
             let client = global.client_with_ledger(ledger)?;

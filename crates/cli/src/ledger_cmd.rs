@@ -142,6 +142,11 @@ pub(crate) async fn run(global: &Global, command: LedgerCommand) -> Result<(), C
 }
 
 fn list(global: &Global, args: &ListArgs) -> Result<(), CliError> {
+    let path = global.ledger_path()?;
+    if !path.exists() {
+        global.note(format_args!("{}: no ledger yet (the first create makes it)", path.display()));
+        return Ok(());
+    }
     let ledger = global.open_ledger()?;
     let statuses: Vec<Status> = args.status.iter().map(|status| status.status()).collect();
     let corpid = if args.all_corps { None } else { global.corpid.as_deref().filter(|corpid| !corpid.is_empty()) };
@@ -172,8 +177,14 @@ fn status_name(status: Status) -> String {
 }
 
 async fn reconcile(global: &Global, args: &ReconcileArgs) -> Result<(), CliError> {
+    global.credentials()?;
     let ledger = global.open_ledger()?;
-    let client = global.client_with_ledger(ledger)?;
+    let client = global.client_with_ledger(ledger.clone())?;
+    let elsewhere = ledger
+        .entries()?
+        .iter()
+        .filter(|entry| entry.is_pending() && (entry.corpid != client.corpid() || entry.base_url != client.base_url()))
+        .count();
     let options = ReconcileOptions { slack: args.slack, concurrency: args.concurrency.max(1) };
     let report = client.reconcile_ledger(options).await?;
     let mut out = Answers::new();
@@ -192,6 +203,11 @@ async fn reconcile(global: &Global, args: &ReconcileArgs) -> Result<(), CliError
         "{} pending entr(ies): {adopted} adopted, {not_found} not found, {unresolved} unresolved",
         report.len()
     ));
+    if elsewhere > 0 {
+        global.note(format_args!(
+            "{elsewhere} pending entr(ies) of other corps or base URLs were not checked (run with their --corpid / --base-url)"
+        ));
+    }
     if report.iter().any(|done| matches!(done.outcome, Outcome::CannotList { .. })) {
         global.note(
             "Join Group (and temp-chat) intents cannot be reconciled: the API cannot list those configs; \

@@ -77,3 +77,17 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Ledger(command) => ledger_cmd::run(&global, command).await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// ARCHITECTURE.md: the CLI is built on the client and the types; the mock only tests it.
+    #[test]
+    fn the_cli_depends_on_the_mock_for_its_tests_only() {
+        let manifest = include_str!("../Cargo.toml");
+        let dependencies =
+            manifest.split("[dependencies]").nth(1).and_then(|rest| rest.split("\n[").next()).unwrap_or_default();
+        assert!(dependencies.contains("wecom-client") && dependencies.contains("wecom-types"), "{dependencies}");
+        assert!(!dependencies.contains("wecom-mock"), "wecom-mock must stay a dev-dependency");
+        assert!(manifest.contains("[dev-dependencies]") && manifest.contains("wecom-mock.workspace"));
+    }
+}

@@ -35,6 +35,16 @@ impl Answers {
         written.map_err(stdout_error)
     }
 
+    /// One line of plain text (for `--plain` lists).
+    pub(crate) fn text(&mut self, text: &str) -> Result<(), CliError> {
+        let written = self
+            .out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.write_all(b"\n"))
+            .and_then(|()| if self.flush_each { self.out.flush() } else { Ok(()) });
+        written.map_err(stdout_error)
+    }
+
     pub(crate) fn finish(mut self) -> Result<(), CliError> {
         self.out.flush().map_err(stdout_error)
     }

@@ -233,3 +233,26 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_create_whose_answer_is_in_doubt_may_have_created() {
+        let api = |api, code| Error::Api { api, code: ErrCode(code), message: String::new() };
+        let http = |api| Error::Http { api, status: 502, body: String::new() };
+        let cases = [
+            (api(Api::AddContactWay, 41045), false),
+            (api(Api::AddJoinWay, -1), false),
+            (http(Api::AddContactWay), true),
+            (http(Api::AddJoinWay), true),
+            (http(Api::GetToken), false),
+            (http(Api::DelContactWay), false),
+            (Error::Unchangeable { field: "type" }, false),
+        ];
+        for (err, expected) in cases {
+            assert_eq!(err.may_have_created(), expected, "{err:?}");
+        }
+    }
+}

@@ -183,7 +183,7 @@ fn list_walks_every_config_once_as_json_or_plain() {
     assert_eq!(listed.len(), ids.len());
 
     let plain = h.run(&["contact-way", "list", "--plain"]).expect_code(0).stdout();
-    let plain: Vec<&str> = plain.lines().map(|line| line.trim_matches('"')).collect();
+    let plain: Vec<&str> = plain.lines().collect();
     assert_eq!(plain, listed.iter().map(String::as_str).collect::<Vec<_>>());
 
     let before_any = h.run(&["contact-way", "list", "--end-time", "1625846400"]).expect_code(0);
