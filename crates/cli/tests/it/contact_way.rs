@@ -2,8 +2,8 @@
 //! `--replace`.
 
 use serde_json::{Value, json};
-use wecom_mock::RequestQuery;
-use wecom_mock::control::ScanRequest;
+use wecom_mock::api::RequestQuery;
+use wecom_mock::api::ScanRequest;
 use wecom_types::api::{AddContactWay, ContactWay, Scene};
 
 use crate::harness::{Harness, write};
@@ -33,7 +33,7 @@ fn add_multi(h: &Harness) -> String {
 }
 
 fn calls_to(h: &Harness, path: &str) -> usize {
-    h.mock.requests(&RequestQuery { path: Some(path.into()), ..RequestQuery::default() }).len()
+    h.mock.control().requests(&RequestQuery { path: Some(path.into()), ..RequestQuery::default() }).len()
 }
 
 #[test]
@@ -298,7 +298,7 @@ fn a_temp_chat_is_created_with_its_conclusions_and_closed() {
         unionid: None,
         userid: None,
     };
-    let customer = h.mock.scan(&scan).expect("scanned").external_userid;
+    let customer = h.mock.control().scan(&scan).expect("scanned").external_userid;
     let run = h
         .run(&["contact-way", "close-temp-chat", "--userid", "zhangsan", "--external-userid", &customer])
         .expect_code(0);

@@ -10,7 +10,8 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 use wecom_client::{Client, RetryPolicy};
-use wecom_mock::{ContactWayDump, CorpDump, MockServer};
+use wecom_mock::MockServer;
+use wecom_mock::api::{ContactWayDump, CorpDump};
 use wecom_types::api::{AddContactWay, ContactWay};
 
 /// Every variable `wecom` reads, so that the caller's environment never leaks into a test.
@@ -122,7 +123,7 @@ impl Harness {
     }
 
     pub(crate) fn dump(&self) -> CorpDump {
-        self.mock.dump(self.mock.corpid()).expect("the default corp")
+        self.mock.control().dump(self.mock.corpid()).expect("the default corp")
     }
 
     /// The Contact Me configs of the dump as `get_contact_way` shows them.

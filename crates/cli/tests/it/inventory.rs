@@ -89,7 +89,7 @@ fn an_inventory_goes_to_stdout_as_jsonl_or_csv() {
 fn a_failed_inventory_leaves_no_file_under_the_name_asked_for() {
     let h = Harness::start();
     h.seed(5, varied);
-    h.mock.add_fault(&wecom_mock::FaultRule::errcode("get_contact_way", 48002)).expect("a fault");
+    h.mock.control().add_fault(&wecom_mock::api::FaultRule::errcode("get_contact_way", 48002)).expect("a fault");
     let output = h.path("never.jsonl");
     let run = h.run(&["inventory", "--output", &output.display().to_string()]).expect_code(1);
     assert!(run.stderr().contains("errcode 48002"), "{}", run.stderr());

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use wecom_mock::FaultRule;
+use wecom_mock::api::FaultRule;
 use wecom_types::api::{AddContactWay, Scene};
 
 use crate::harness::Harness;
@@ -23,7 +23,10 @@ fn new_ids(h: &Harness, known: &[String]) -> Vec<String> {
 fn a_create_answered_after_the_timeout_exits_3_and_reconcile_records_its_id() {
     let h = Harness::start();
     let decoys = h.seed(3, |i| AddContactWay::single("zhangsan", Scene::QR_CODE).with_state(format!("decoy_{i}")));
-    h.mock.add_fault(&FaultRule { times: Some(1), ..FaultRule::delay("add_contact_way", 3_000) }).expect("a fault");
+    h.mock
+        .control()
+        .add_fault(&FaultRule { times: Some(1), ..FaultRule::delay("add_contact_way", 3_000) })
+        .expect("a fault");
 
     let run = h
         .run(&[
@@ -63,7 +66,10 @@ fn a_create_answered_after_the_timeout_exits_3_and_reconcile_records_its_id() {
 #[test]
 fn the_ledger_survives_the_cli_being_killed_while_the_answer_is_pending() {
     let h = Harness::start();
-    h.mock.add_fault(&FaultRule { times: Some(1), ..FaultRule::delay("add_contact_way", 30_000) }).expect("a fault");
+    h.mock
+        .control()
+        .add_fault(&FaultRule { times: Some(1), ..FaultRule::delay("add_contact_way", 30_000) })
+        .expect("a fault");
     let mut child = h
         .std_command()
         .args([
@@ -103,6 +109,7 @@ fn reconcile_reports_several_matches_instead_of_guessing() {
     let make = |_| AddContactWay::single("zhangsan", Scene::QR_CODE).with_state("twin");
     h.seed(2, make);
     h.mock
+        .control()
         .add_fault(&FaultRule { times: Some(1), drop: true, ..FaultRule::drop_connection("add_contact_way") })
         .expect("a fault");
     // A dropped connection: the create was not served, but the CLI cannot know.
@@ -131,7 +138,10 @@ fn reconcile_reports_several_matches_instead_of_guessing() {
 #[test]
 fn reconcile_marks_an_intent_that_created_nothing_once_its_window_is_over() {
     let h = Harness::start();
-    h.mock.add_fault(&FaultRule { times: Some(1), ..FaultRule::drop_connection("add_contact_way") }).expect("a fault");
+    h.mock
+        .control()
+        .add_fault(&FaultRule { times: Some(1), ..FaultRule::drop_connection("add_contact_way") })
+        .expect("a fault");
     h.run(&[
         "--max-retries",
         "0",
@@ -159,7 +169,10 @@ fn reconcile_marks_an_intent_that_created_nothing_once_its_window_is_over() {
 #[test]
 fn a_lost_join_group_create_cannot_be_reconciled_and_says_so() {
     let h = Harness::start();
-    h.mock.add_fault(&FaultRule { times: Some(1), ..FaultRule::delay("add_join_way", 3_000) }).expect("a fault");
+    h.mock
+        .control()
+        .add_fault(&FaultRule { times: Some(1), ..FaultRule::delay("add_join_way", 3_000) })
+        .expect("a fault");
     h.run(&["--timeout", "1s", "join-way", "add", "--scene", "1", "--chat", "wrmockchat0001", "--state", "lost_group"])
         .expect_code(3);
     let run = h.run(&["ledger", "reconcile"]).expect_code(3);
@@ -178,7 +191,10 @@ fn a_lost_join_group_create_cannot_be_reconciled_and_says_so() {
 #[test]
 fn dismiss_closes_an_entry_that_cannot_be_resolved() {
     let h = Harness::start();
-    h.mock.add_fault(&FaultRule { times: Some(1), ..FaultRule::drop_connection("add_join_way") }).expect("a fault");
+    h.mock
+        .control()
+        .add_fault(&FaultRule { times: Some(1), ..FaultRule::drop_connection("add_join_way") })
+        .expect("a fault");
     h.run(&["--max-retries", "0", "join-way", "add", "--scene", "1", "--chat", "wrmockchat0001"]).expect_code(3);
     let seq = entries(&h, "pending")[0]["seq"].as_u64().expect("a seq").to_string();
     let dismissed = h.run(&["ledger", "dismiss", &seq, "--note", "checked by hand"]).expect_code(0).json();

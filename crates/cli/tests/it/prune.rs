@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use serde_json::Value;
-use wecom_mock::FaultRule;
+use wecom_mock::api::FaultRule;
 use wecom_types::api::{AddContactWay, ContactWay, Scene};
 
 use crate::harness::{Harness, read_lines};
@@ -36,9 +36,9 @@ fn as_ways(lines: Vec<Value>) -> Vec<ContactWay> {
 fn a_dry_run_prints_what_would_go_and_changes_nothing() {
     let h = Harness::start();
     seed(&h);
-    let before = h.mock.dump_bytes(h.mock.corpid()).expect("a dump");
+    let before = h.mock.control().dump_bytes(h.mock.corpid()).expect("a dump");
     let run = h.run(&["prune", "--state-prefix", "old_", "--user", "zhangsan"]).expect_code(0);
-    assert_eq!(h.mock.dump_bytes(h.mock.corpid()).expect("a dump"), before, "the dump is unchanged");
+    assert_eq!(h.mock.control().dump_bytes(h.mock.corpid()).expect("a dump"), before, "the dump is unchanged");
     let expected: Vec<ContactWay> = h.dumped_ways().into_iter().filter(pruned_by_filters).collect();
     assert_eq!(ids(&as_ways(run.lines())), ids(&expected));
     assert_eq!(expected.len(), 60);
@@ -126,7 +126,7 @@ fn a_prune_killed_half_way_finishes_when_run_again() {
     let doomed: Vec<ContactWay> = h.dumped_ways().into_iter().filter(pruned_by_filters).collect();
     let matching_left = |h: &Harness| h.dumped_ways().into_iter().filter(pruned_by_filters).count();
     // Slow deletes, one at a time, so that the kill lands in the middle.
-    h.mock.add_fault(&FaultRule::delay("del_contact_way", 100)).expect("a fault");
+    h.mock.control().add_fault(&FaultRule::delay("del_contact_way", 100)).expect("a fault");
     let backup = h.path("backup.jsonl").display().to_string();
     let args =
         ["prune", "--state-prefix", "old_", "--user", "zhangsan", "--yes", "--backup", &backup, "--concurrency", "1"];
@@ -143,7 +143,7 @@ fn a_prune_killed_half_way_finishes_when_run_again() {
     let left = matching_left(&h);
     assert!(left > 0 && left < doomed.len(), "killed half-way: {left} left");
 
-    h.mock.clear_faults();
+    h.mock.control().clear_faults(None);
     std::thread::sleep(Duration::from_millis(150)); // the last delayed delete lands
     let run = h.run(&args).expect_code(0);
     assert_eq!(matching_left(&h), 0, "the second run finishes the job: {}", run.stderr());

@@ -6,7 +6,8 @@ use std::time::Duration;
 use wecom_client::ledger::{Ledger, LedgerError, ResolvedBy, Status};
 use wecom_client::reconcile::{Outcome, ReconcileOptions};
 use wecom_client::{Client, Delivery, Error, RetryPolicy};
-use wecom_mock::{FaultRule, MockServer};
+use wecom_mock::MockServer;
+use wecom_mock::api::FaultRule;
 use wecom_types::api::{AddContactWay, AddJoinWay, Scene};
 
 fn client(mock: &MockServer, ledger: &Ledger) -> Client {
@@ -62,7 +63,7 @@ async fn a_lost_answer_stays_pending_until_a_reconcile_adopts_the_config() {
     let mock = MockServer::start().await;
     let (_dir, ledger) = scratch();
     let client = client(&mock, &ledger);
-    mock.add_fault(&FaultRule::delay("add_contact_way", 2_000).times(1)).expect("fault");
+    mock.control().add_fault(&FaultRule::delay("add_contact_way", 2_000).times(1)).expect("fault");
     let err = client
         .add_contact_way(&AddContactWay::multi(["zhangsan", "lisi"], [2], Scene::QR_CODE).with_state("late"))
         .await
@@ -72,7 +73,7 @@ async fn a_lost_answer_stays_pending_until_a_reconcile_adopts_the_config() {
     assert!(ledger.entries().expect("reads")[0].is_pending());
 
     let report = client.reconcile_ledger(ReconcileOptions::default()).await.expect("reconciles");
-    let created = mock.dump(mock.corpid()).expect("dump").contact_ways[0].contact_way.config_id.clone();
+    let created = mock.control().dump(mock.corpid()).expect("dump").contact_ways[0].contact_way.config_id.clone();
     assert_eq!(report.len(), 1);
     assert_eq!(report[0].outcome, Outcome::Adopted { config_id: created.clone() });
     let entry = ledger.entry(report[0].seq).expect("reads").expect("exists");
@@ -84,7 +85,7 @@ async fn a_join_group_intent_is_reported_as_unlistable() {
     let mock = MockServer::start().await;
     let (_dir, ledger) = scratch();
     let client = client(&mock, &ledger);
-    mock.add_fault(&FaultRule::drop_connection("add_join_way").times(1)).expect("fault");
+    mock.control().add_fault(&FaultRule::drop_connection("add_join_way").times(1)).expect("fault");
     client.add_join_way(&AddJoinWay::new(Scene::MINI_PROGRAM, ["wrmockchat0001"])).await.expect_err("dropped");
     let report = client.reconcile_ledger(ReconcileOptions::default()).await.expect("reconciles");
     assert!(matches!(report[0].outcome, Outcome::CannotList { .. }), "{report:?}");

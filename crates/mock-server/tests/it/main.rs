@@ -13,6 +13,7 @@ mod errcodes;
 mod faults;
 mod hygiene;
 mod join_way;
+mod layers;
 mod list;
 mod metrics;
 mod quotas;
