@@ -18,8 +18,17 @@ const LAYERS: &[(&str, &[&str])] = &[
 ];
 
 /// What `core/` must not touch: I/O, locks, the async runtime, the HTTP stack.
-const NOT_IN_CORE: &[&str] =
-    &["std::fs", "std::net", "std::io", "std::sync::Mutex", "std::sync::RwLock", "parking_lot", "dashmap", "tokio", "hyper"];
+const NOT_IN_CORE: &[&str] = &[
+    "std::fs",
+    "std::net",
+    "std::io",
+    "std::sync::Mutex",
+    "std::sync::RwLock",
+    "parking_lot",
+    "dashmap",
+    "tokio",
+    "hyper",
+];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -139,7 +148,8 @@ fn the_core_does_no_io_and_takes_no_lock() {
 #[test]
 fn the_checker_sees_what_it_checks() {
     let module = vec!["core".to_owned(), "domain".to_owned()];
-    let code = "use crate::state::Corp;\nuse crate::{api::X, core::Y};\nuse super::super::http::Z;\nuse super::model::W;";
+    let code =
+        "use crate::state::Corp;\nuse crate::{api::X, core::Y};\nuse super::super::http::Z;\nuse super::model::W;";
     let found: Vec<String> = referenced(&module, code).into_iter().collect();
     assert_eq!(found, ["api", "core", "http", "state"]);
 }
