@@ -50,7 +50,7 @@ pub(crate) struct Global {
     /// exponential backoff (a create whose answer is lost is never resent).
     #[arg(long, env = "WECOM_MAX_RETRIES", global = true, default_value_t = 3)]
     pub(crate) max_retries: u32,
-    /// The ledger file of creates [default: <data dir>/wecom/ledger.redb, e.g.
+    /// The ledger file of creates [default: DATA_DIR/wecom/ledger.redb, e.g.
     /// ~/.local/share/wecom/ledger.redb on Linux].
     #[arg(long, env = "WECOM_LEDGER", global = true)]
     pub(crate) ledger: Option<PathBuf>,
@@ -396,7 +396,7 @@ pub(crate) struct PruneArgs {
     /// Delete for real (without it, only print what would be deleted).
     #[arg(long)]
     pub(crate) yes: bool,
-    /// Append the deleted configs here [default: wecom-prune-<UTC time>.jsonl].
+    /// Append the deleted configs here [default: wecom-prune-UTCTIME.jsonl, e.g. wecom-prune-20250101T120000Z.jsonl].
     #[arg(long, env = "WECOM_PRUNE_BACKUP")]
     pub(crate) backup: Option<PathBuf>,
     /// Gets and deletes in flight at once.

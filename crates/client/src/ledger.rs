@@ -31,8 +31,8 @@
 //! # async fn example() -> Result<(), wecom_client::Error> {
 //! let client = Client::builder("wwmock0000000001", "mock-secret").ledger("creates.redb").build()?;
 //! client.add_contact_way(&AddContactWay::single("zhangsan", Scene::QR_CODE)).await?;
-//! let ledger = client.ledger().expect("configured");
-//! assert!(ledger.entries()?.iter().any(|entry| entry.config_id.is_some()));
+//! let entries = client.ledger().expect("configured").entries().expect("the ledger reads");
+//! assert!(entries.iter().any(|entry| entry.config_id.is_some()));
 //! # Ok(()) }
 //! ```
 
