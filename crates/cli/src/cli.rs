@@ -55,7 +55,7 @@ pub(crate) struct Global {
     #[arg(long, env = "WECOM_LEDGER", global = true)]
     pub(crate) ledger: Option<PathBuf>,
     /// No progress bars and no summaries on stderr (warnings and errors still show).
-    #[arg(long, short, env = "WECOM_QUIET", global = true)]
+    #[arg(long, short, env = "WECOM_QUIET", global = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) quiet: bool,
 }
 

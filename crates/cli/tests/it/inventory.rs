@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use wecom_types::api::{AddContactWay, ContactWay, Scene};
 use wecom_types::limits::CONTACT_WAY_QUOTA;
 
-use crate::harness::{Harness, read_lines};
+use crate::harness::{Harness, Run, read_lines};
 
 const MEMBERS: [&str; 3] = ["zhangsan", "lisi", "wangwu"];
 
@@ -66,6 +66,9 @@ fn an_inventory_goes_to_stdout_as_jsonl_or_csv() {
 
     let run = h.run(&["--quiet", "inventory"]).expect_code(0);
     assert!(run.stderr().is_empty(), "--quiet: {}", run.stderr());
+    let by_variable =
+        Run(h.std_command().env("WECOM_QUIET", "1").arg("inventory").output().expect("runs")).expect_code(0);
+    assert!(by_variable.stderr().is_empty(), "WECOM_QUIET=1: {}", by_variable.stderr());
     let mut lines: Vec<ContactWay> =
         run.lines().into_iter().map(|line| serde_json::from_value(line).expect("a config")).collect();
     lines.sort_by(|a, b| a.config_id.cmp(&b.config_id));
