@@ -51,7 +51,7 @@ pub(crate) async fn list_ids(
             limit: Some(i64::from(MAX_LIST_LIMIT)),
             ..ListContactWay::default()
         };
-        let mut pages = std::pin::pin!(client.list_contact_ways(filter));
+        let mut pages = std::pin::pin!(client.contact_way_ids(filter));
         while let Some(id) = pages.try_next().await? {
             progress.inc(1);
             if seen.insert(id.clone()) {

@@ -170,7 +170,7 @@ impl Client {
             limit: Some(i64::from(MAX_LIST_LIMIT)),
             ..ListContactWay::default()
         };
-        let ids: Vec<String> = self.list_contact_ways(window).try_collect().await?;
+        let ids: Vec<String> = self.contact_way_ids(window).try_collect().await?;
         let fresh = ids.into_iter().filter(|id| !known.contains(id));
         let client = self.clone();
         let candidates: Vec<Option<ContactWay>> = futures_util::stream::iter(fresh)

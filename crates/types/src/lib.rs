@@ -29,7 +29,7 @@ pub mod patch;
 pub mod validate;
 pub mod wire;
 
-pub use endpoint::{Api, Endpoint, Method};
+pub use endpoint::{Api, Endpoint, EndpointVisitor, Method};
 pub use errcode::{ErrCode, ErrMsg};
 pub use patch::Patch;
 pub use validate::{Rule, Validate, Violation};

@@ -33,7 +33,11 @@ fn add_multi(h: &Harness) -> String {
 }
 
 fn calls_to(h: &Harness, path: &str) -> usize {
-    h.mock.control().requests(&RequestQuery { path: Some(path.into()), ..RequestQuery::default() }).len()
+    h.mock
+        .control()
+        .requests(&RequestQuery { path: Some(path.into()), ..RequestQuery::default() })
+        .expect("the journal")
+        .len()
 }
 
 #[test]

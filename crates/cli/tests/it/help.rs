@@ -81,7 +81,10 @@ fn usage_errors_exit_2_without_a_request() {
         assert!(!run.stderr().is_empty(), "{args:?} says nothing");
         assert!(run.stdout().is_empty(), "{args:?} printed an answer");
     }
-    assert!(h.mock.control().requests(&Default::default()).is_empty(), "a usage error reached the server");
+    assert!(
+        h.mock.control().requests(&Default::default()).expect("the journal").is_empty(),
+        "a usage error reached the server"
+    );
 }
 
 #[test]

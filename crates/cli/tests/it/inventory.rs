@@ -13,9 +13,9 @@ const MEMBERS: [&str; 3] = ["zhangsan", "lisi", "wangwu"];
 fn varied(i: usize) -> AddContactWay {
     let member = MEMBERS[i % MEMBERS.len()];
     match i % 4 {
-        0 => {
-            AddContactWay::single(member, Scene::QR_CODE).with_state(format!("spring_{i}")).with_skip_verify(i % 8 == 0)
-        }
+        0 => AddContactWay::single(member, Scene::QR_CODE)
+            .with_state(format!("spring_{i}"))
+            .with_skip_verify(i.is_multiple_of(8)),
         1 => AddContactWay::multi([member, MEMBERS[(i + 1) % 3]], [2], Scene::QR_CODE)
             .with_state(format!("autumn-{i}"))
             .with_remark("multi"),

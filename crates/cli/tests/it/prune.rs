@@ -143,7 +143,7 @@ fn a_prune_killed_half_way_finishes_when_run_again() {
     let left = matching_left(&h);
     assert!(left > 0 && left < doomed.len(), "killed half-way: {left} left");
 
-    h.mock.control().clear_faults(None);
+    h.mock.control().clear_faults(None).expect("faults cleared");
     std::thread::sleep(Duration::from_millis(150)); // the last delayed delete lands
     let run = h.run(&args).expect_code(0);
     assert_eq!(matching_left(&h), 0, "the second run finishes the job: {}", run.stderr());

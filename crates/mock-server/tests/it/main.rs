@@ -25,5 +25,6 @@ mod security;
 mod soak;
 mod support;
 mod temp;
+mod tenants;
 mod tokens;
 mod wire;

@@ -17,7 +17,8 @@ use crate::core::model::*;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScanRequest {
-    /// The corp.
+    /// The corp (with a tenant's token, its own when left out).
+    #[serde(default)]
     pub corpid: String,
     /// The Contact Me config scanned.
     pub config_id: String,
@@ -51,7 +52,8 @@ pub struct ScanResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
-    /// The corp.
+    /// The corp (with a tenant's token, its own when left out).
+    #[serde(default)]
     pub corpid: String,
     /// The Join Group config used.
     pub config_id: String,
