@@ -39,10 +39,7 @@ fn the_readme_lists_every_exit_status_that_help_prints() {
     let help = h.run(&["--help"]).expect_code(0).stdout();
     let readme = include_str!("../../../../README.md");
     let table = help.split("Exit status:\n").nth(1).expect("an exit status table");
-    let rows: Vec<(&str, &str)> = table
-        .lines()
-        .map_while(|line| line.strip_prefix("  ")?.split_once("  "))
-        .collect();
+    let rows: Vec<(&str, &str)> = table.lines().map_while(|line| line.strip_prefix("  ")?.split_once("  ")).collect();
     assert_eq!(rows.iter().map(|(code, _)| *code).collect::<Vec<_>>(), ["0", "1", "2", "3", "4"], "{table}");
     for (code, meaning) in rows {
         let line = format!("| {code} | {meaning} |");
