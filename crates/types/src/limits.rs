@@ -3,6 +3,8 @@
 //! Lengths are counted in Unicode scalar values (`str::chars`), byte limits in UTF-8 bytes;
 //! see [`char_len`].
 
+use std::ops::RangeInclusive;
+
 /// Seconds in a day.
 pub const DAY_SECS: i64 = 86_400;
 
@@ -13,6 +15,14 @@ pub const MAX_REMARK_CHARS: usize = 30;
 pub const MAX_STATE_CHARS: usize = 30;
 /// At most this many characters in a Join Group `room_base_name`.
 pub const MAX_ROOM_BASE_NAME_CHARS: usize = 40;
+
+/// Contact Me `style` values of a type-1 config (scene 1 only; 0 means "not given").
+pub const SINGLE_STYLES: RangeInclusive<i32> = 1..=3;
+/// Contact Me `style` values of a type-2 config.
+pub const MULTI_STYLES: RangeInclusive<i32> = 1..=2;
+
+/// Join Group `auto_create_room`: 0 (off) or 1 (on, the default).
+pub const AUTO_CREATE_ROOM_VALUES: RangeInclusive<i32> = 0..=1;
 
 /// Members per Contact Me config, counting the members of its departments.
 pub const MAX_MEMBERS_PER_CONTACT_WAY: usize = 100;

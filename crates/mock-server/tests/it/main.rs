@@ -1,6 +1,7 @@
 //! Integration tests of `wecom-mock` over real HTTP, one binary.
 
 mod admin;
+mod array_as_object;
 mod bad_input;
 mod binary;
 mod callbacks;

@@ -1,14 +1,19 @@
 //! `gettoken`: the access token of one app.
 
+#[cfg(feature = "schema")]
+use crate::limits::ACCESS_TOKEN_LIFETIME_SECS;
 use serde::{Deserialize, Serialize};
 
 /// `GET gettoken?corpid=ID&corpsecret=SECRET`. Sent as the query string, not a body.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(transform = crate::schema::require_non_nullable))]
 pub struct GetToken {
     /// The corp's id. Required (41002).
+    #[cfg_attr(feature = "schema", schemars(required, length(min = 1)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corpid: Option<String>,
     /// The app's secret. Required (41004).
+    #[cfg_attr(feature = "schema", schemars(required, length(min = 1)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corpsecret: Option<String>,
 }
@@ -32,11 +37,13 @@ impl std::fmt::Debug for GetToken {
 
 /// gettoken answer.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GetTokenResponse {
     /// The token for `?access_token=`.
     #[serde(default)]
     pub access_token: String,
     /// Seconds it stays valid (7200 when fresh).
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = ACCESS_TOKEN_LIFETIME_SECS)))]
     #[serde(default)]
     pub expires_in: i64,
 }
