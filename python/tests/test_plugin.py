@@ -27,6 +27,7 @@ def test_each_test_gets_a_fresh_corp_of_its_own(wecom_mock, wecom_corp):
     dump = wecom_mock.dump(wecom_corp.corpid)
     assert (dump["contact_ways"], dump["join_ways"], dump["customers"]) == ([], [], [])
     assert wecom_mock.token(wecom_corp.corpid, wecom_corp.secret)
+    assert wecom_mock.token(wecom_corp.corpid), "the tenant's own secret by default"
     _corps_seen.append(wecom_corp.corpid)
 
 

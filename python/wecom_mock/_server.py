@@ -137,7 +137,7 @@ class MockServer:
         self.secret = ""
         self.agentid = 0
         self._admin_token = _option(self.args, "--admin-token") or os.environ.get("WECOM_MOCK_ADMIN_TOKEN")
-        self._tenant_tokens: Dict[str, str] = {}
+        self._tenants: Dict[str, Tenant] = {}
         self._process: Optional[subprocess.Popen[str]] = None
         self._stderr: Optional[Any] = None
 
@@ -270,14 +270,20 @@ class MockServer:
 
     def _admin(self, method: str, path: str, body: Any = None, corpid: Optional[str] = None) -> Any:
         """A control-surface call, with the tenant's token for its corp, else the operator's."""
-        token = self._tenant_tokens.get(corpid) if corpid else None
+        tenant = self._tenants.get(corpid) if corpid else None
+        token = tenant.admin_token if tenant else None
         return self._request(method, path, body, token or self._admin_token)
 
     # --- WeCom -----------------------------------------------------------------------------
 
     def token(self, corpid: Optional[str] = None, secret: Optional[str] = None) -> str:
-        """An access token of ``corpid``'s app with ``secret`` (default: the default corp)."""
-        query = urllib.parse.urlencode({"corpid": corpid or self.corpid, "corpsecret": secret or self.secret})
+        """An access token of ``corpid``'s app with ``secret``. Without a secret: the app of a
+        tenant this server created, or the default corp's."""
+        corpid = corpid or self.corpid
+        if secret is None:
+            tenant = self._tenants.get(corpid)
+            secret = tenant.secret if tenant else self.secret
+        query = urllib.parse.urlencode({"corpid": corpid, "corpsecret": secret})
         answer = self._request("GET", f"/cgi-bin/gettoken?{query}")
         if answer.get("errcode", 0) != 0:
             raise ApiError(int(answer["errcode"]), str(answer.get("errmsg", "")))
@@ -295,14 +301,13 @@ class MockServer:
             url=self.url,
             admin_token=answer.get("admin_token"),
         )
-        if tenant.admin_token:
-            self._tenant_tokens[tenant.corpid] = tenant.admin_token
+        self._tenants[tenant.corpid] = tenant
         return tenant
 
     def delete_corp(self, corpid: str) -> None:
         """Deletes a corp (a tenant's ends the tenant)."""
         self._admin("DELETE", f"/__admin/corps/{urllib.parse.quote(corpid, safe='')}", corpid=corpid)
-        self._tenant_tokens.pop(corpid, None)
+        self._tenants.pop(corpid, None)
 
     def scan(self, corpid: str, config_id: str, **fields: Any) -> Dict[str, Any]:
         """A customer scans a Contact Me config (``external_userid``, ``unionid``, ``userid``
