@@ -71,13 +71,20 @@ pub fn char_len(s: &str) -> usize {
 }
 
 /// The Beijing calendar day (days since 1970-01-01 in UTC+8) that `unix` falls on.
+///
+/// Defined for every `i64` (a virtual clock can be set anywhere): the offset is added to the
+/// time of day, never to `unix` itself, so nothing overflows.
 pub const fn beijing_day(unix: i64) -> i64 {
-    (unix + BEIJING_OFFSET_SECS).div_euclid(DAY_SECS)
+    unix.div_euclid(DAY_SECS) + (unix.rem_euclid(DAY_SECS) + BEIJING_OFFSET_SECS).div_euclid(DAY_SECS)
 }
 
-/// The unix time at which the Beijing day after the one containing `unix` starts.
+/// The unix time at which the Beijing day after the one containing `unix` starts (`i64::MAX`
+/// when that is past the end of `i64`).
 pub const fn next_beijing_midnight(unix: i64) -> i64 {
-    (beijing_day(unix) + 1) * DAY_SECS - BEIJING_OFFSET_SECS
+    match (beijing_day(unix) + 1).checked_mul(DAY_SECS) {
+        Some(midnight_utc) => midnight_utc - BEIJING_OFFSET_SECS,
+        None => i64::MAX,
+    }
 }
 
 #[cfg(test)]
@@ -89,6 +96,21 @@ mod tests {
         // 2021-07-09T16:00:00Z is 2021-07-10T00:00:00+08:00.
         assert_eq!(next_beijing_midnight(LIST_CUTOFF_UNIX - 1), LIST_CUTOFF_UNIX);
         assert_eq!(beijing_day(LIST_CUTOFF_UNIX) - beijing_day(LIST_CUTOFF_UNIX - 1), 1);
+    }
+
+    #[test]
+    fn beijing_days_are_defined_for_every_instant() {
+        for unix in [i64::MIN, i64::MIN + 1, -1, 0, 1, LIST_CUTOFF_UNIX, i64::MAX - 1, i64::MAX] {
+            let day = beijing_day(unix);
+            let next = next_beijing_midnight(unix);
+            assert!(next > unix || next == i64::MAX, "{unix}: {next}");
+            assert!(day >= beijing_day(unix.saturating_sub(1)), "{unix}");
+        }
+        // 16:00 UTC is Beijing midnight.
+        assert_eq!(beijing_day(16 * 3600 - 1), 0);
+        assert_eq!(beijing_day(16 * 3600), 1);
+        assert_eq!(beijing_day(-8 * 3600), 0);
+        assert_eq!(beijing_day(-8 * 3600 - 1), -1);
     }
 
     #[test]
