@@ -10,7 +10,7 @@ use criterion::{BatchSize, Criterion};
 use tokio::runtime::Runtime;
 use wecom_bench::baseline::Baseline;
 use wecom_client::{Client, RetryPolicy};
-use wecom_mock::control::ScanRequest;
+use wecom_mock::api::ScanRequest;
 use wecom_mock::fixtures::{CorpFixture, Fixtures};
 use wecom_mock::{MockServer, MockState, Settings};
 
@@ -85,7 +85,7 @@ fn in_process(c: &mut Criterion) {
     let id = ids[500].clone();
     let join_id = field(&mock.call(&rt, "groupchat/add_join_way", ADD_JOIN).1, "config_id");
     let scan = ScanRequest { corpid: CORPID.to_owned(), config_id: id.clone(), ..ScanRequest::default() };
-    let customer = match mock.state.scan(&scan) {
+    let customer = match mock.state.control().scan(&scan) {
         Ok(scanned) => scanned.external_userid,
         Err(err) => panic!("scan failed: {err:?}"),
     };
@@ -142,7 +142,7 @@ fn in_process(c: &mut Criterion) {
             || {
                 let config_id = mock.add_contact_way(&rt, ADD_TEMP);
                 let scan = ScanRequest { corpid: CORPID.to_owned(), config_id, ..ScanRequest::default() };
-                match mock.state.scan(&scan) {
+                match mock.state.control().scan(&scan) {
                     Ok(s) => format!(r#"{{"userid":"{}","external_userid":"{}"}}"#, s.userid, s.external_userid),
                     Err(err) => panic!("temp scan failed: {err:?}"),
                 }

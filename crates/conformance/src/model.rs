@@ -1258,9 +1258,9 @@ impl Model {
                 .iter()
                 .map(|m| GroupMember {
                     userid: m.userid.clone(),
-                    member_type: if m.external { 2 } else { 1 },
+                    member_type: if m.external { GroupMemberType::EXTERNAL } else { GroupMemberType::INTERNAL },
                     join_time: m.join_time,
-                    join_scene: if m.external { 3 } else { 0 },
+                    join_scene: if m.external { JoinScene::QR_CODE } else { JoinScene::default() },
                     state: m.state.clone().filter(|s| !s.is_empty()),
                     ..Default::default()
                 })

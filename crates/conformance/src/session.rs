@@ -125,12 +125,12 @@ pub fn normalize_group(group: GroupChat) -> GroupChat {
             .member_list
             .into_iter()
             .map(|m| {
-                let external = m.member_type == 2;
+                let external = m.member_type == GroupMemberType::EXTERNAL;
                 GroupMember {
                     userid: m.userid,
                     member_type: m.member_type,
                     join_time: if external { m.join_time } else { 0 },
-                    join_scene: if external { m.join_scene } else { 0 },
+                    join_scene: if external { m.join_scene } else { JoinScene::default() },
                     state: m.state.filter(|s| !s.is_empty()),
                     ..Default::default()
                 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use wecom_client::{Client, RetryPolicy};
-use wecom_mock::control::{JoinResponse, ScanResponse};
+use wecom_mock::api::{JoinResponse, ScanResponse};
 use wecom_mock::fixtures::CorpFixture;
 use wecom_types::{Api, ErrCode};
 

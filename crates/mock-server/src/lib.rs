@@ -4,10 +4,11 @@
 //! (加入群聊) APIs, wire compatible with the real one: the same paths, HTTP 200 with the errcode
 //! envelope, errmsg in the real shape, token lifecycle, quotas, member checks, one-time temp QR
 //! codes, the 2021-07-10 list cutoff and stable cursors. Around it, a control surface
-//! (`/__admin/…`) lets tests move the virtual clock, simulate customers scanning and joining,
-//! and read a deterministic state dump; operators get `/metrics`, injected faults
-//! ([`FaultRule`]), per-corp rate limits, the request journal ([`RequestQuery`]), checkpoints
-//! and a hygiene report of each corp's client ([`HygieneReport`]), see `docs/OPERATIONS.md`.
+//! (`/__admin/…`, in Rust [`Control`]) lets tests move the virtual clock, simulate customers
+//! scanning and joining, and read a deterministic state dump; operators get `/metrics`,
+//! injected faults ([`api::FaultRule`]), per-corp rate limits, the request journal
+//! ([`api::RequestQuery`]), checkpoints and a hygiene report of each corp's client
+//! ([`api::HygieneReport`]), see `docs/OPERATIONS.md`.
 //!
 //! Use it from Rust tests:
 //!
@@ -15,11 +16,15 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! use wecom_mock::MockServer;
+//! use wecom_mock::api::ScanRequest;
 //!
 //! let mock = MockServer::start().await; // random port, the default corp ready
 //! let base_url = mock.uri();            // point your client here
 //! let (corpid, secret) = (mock.corpid(), mock.secret());
-//! # let _ = (base_url, corpid, secret);
+//! mock.control().set_clock(1_700_000_000).expect("every corp's clock frozen");
+//! let unknown = mock.control().scan(&ScanRequest { corpid: corpid.into(), config_id: "nope".into(), ..Default::default() });
+//! assert_eq!(unknown.map_err(|e| e.status()), Err(404));
+//! # let _ = (base_url, secret);
 //! # }
 //! ```
 //!
@@ -29,37 +34,26 @@
 //! `--data-dir` for the binary): then every change is journaled before it is answered and
 //! survives a restart (see `docs/RELIABILITY.md`).
 //!
+//! The source is grouped by layer (see `ARCHITECTURE.md`): `core/` is pure (state, events,
+//! rules), `state/` holds the corps and performs the control surface, `durability/` the journal,
+//! `traffic/` what is counted around calls, `net/` the outbound callbacks, `http/` the routing.
+//!
 //! What it is not: it does not depend on `wecom-client`, and it only models the APIs of this
 //! project.
 
-mod callbacks;
-mod checkpoints;
-mod domain;
-mod dump;
+pub mod api;
+mod core;
 mod durability;
-mod faults;
 mod http;
-mod hygiene;
-mod metrics;
-mod model;
-mod ops;
-mod ratelimit;
-mod requests;
+mod net;
 mod server;
 mod state;
 mod traffic;
 
-pub mod control;
-pub mod fixtures;
-
-pub use callbacks::VerifyCallbackResponse;
-pub use checkpoints::{CheckpointInfo, CheckpointRequest, MAX_CHECKPOINTS_PER_CORP};
-pub use dump::{ContactWayDump, CorpDump, CustomerDump, GroupChatDump, QuotaDump};
+#[doc(hidden)]
+pub use crate::core::domain::Bug;
+pub use crate::core::fixtures;
 pub use durability::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, OpenError};
-pub use faults::{FaultAdded, FaultRule, FaultStatus, MAX_FAULT_DELAY_MS, MAX_FAULT_RULES};
 pub use http::MAX_BODY_BYTES;
-pub use hygiene::{Finding, HygieneReport, QUICK_RETRY_MS};
-pub use ops::MessageEntry;
-pub use requests::{DEFAULT_JOURNAL_SIZE, MAX_JOURNAL_SIZE, RequestEntry, RequestQuery};
-pub use server::{MockServer, MockServerBuilder, serve};
-pub use state::{MockState, Settings};
+pub use server::{MockServer, MockServerBuilder, StartError, serve};
+pub use state::{Control, MockState, Settings};

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
-use wecom_mock::fixtures::Fixtures;
+use wecom_mock::fixtures::{FixtureError, Fixtures};
 use wecom_mock::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, MockState, Settings};
 
 /// A stateful fake of the WeCom "Contact Me" / "Join Group" APIs.
@@ -43,8 +43,8 @@ struct Args {
     /// With --data-dir: fsync the journal before every answer (`always`, concurrent writers
     /// share one fsync), once a second (`everysec`: a machine crash loses at most the last
     /// second), or never (`never`: left to the OS). A killed process loses nothing with any.
-    #[arg(long, env = "WECOM_MOCK_FSYNC", value_enum, default_value_t = FsyncPolicy::Always)]
-    fsync: FsyncPolicy,
+    #[arg(long, env = "WECOM_MOCK_FSYNC", value_enum, default_value_t = Fsync::Always)]
+    fsync: Fsync,
 
     /// With --data-dir: compact the journal into a snapshot once it has grown by this many bytes.
     #[arg(long, env = "WECOM_MOCK_COMPACT_BYTES", default_value_t = DEFAULT_COMPACT_BYTES)]
@@ -52,7 +52,7 @@ struct Args {
 
     /// Recent WeCom calls kept for `GET /__admin/requests` (method, path, corp, errcode, status,
     /// latency; never a token or a body); 0 turns the request journal off, e.g. for load runs.
-    #[arg(long, env = "WECOM_MOCK_JOURNAL_SIZE", default_value_t = wecom_mock::DEFAULT_JOURNAL_SIZE)]
+    #[arg(long, env = "WECOM_MOCK_JOURNAL_SIZE", default_value_t = wecom_mock::api::DEFAULT_JOURNAL_SIZE)]
     journal_size: usize,
 
     /// Log format on stderr (filter with RUST_LOG, default `info`).
@@ -67,6 +67,48 @@ struct Args {
 enum LogFormat {
     Text,
     Json,
+}
+
+/// `--fsync`: the names of [`FsyncPolicy`] on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Fsync {
+    Always,
+    #[value(name = "everysec")]
+    EverySec,
+    Never,
+}
+
+impl From<Fsync> for FsyncPolicy {
+    fn from(fsync: Fsync) -> Self {
+        match fsync {
+            Fsync::Always => FsyncPolicy::Always,
+            Fsync::EverySec => FsyncPolicy::EverySec,
+            Fsync::Never => FsyncPolicy::Never,
+        }
+    }
+}
+
+/// Why `--fixtures` could not be read.
+#[derive(Debug, thiserror::Error)]
+enum FixturesFileError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Toml { path: String, source: toml::de::Error },
+    #[error("{path}: {source}")]
+    Json { path: String, source: FixtureError },
+}
+
+/// Reads a fixtures file: TOML when its name ends in `.toml`, JSON otherwise.
+fn load_fixtures(path: &std::path::Path) -> Result<Fixtures, FixturesFileError> {
+    let shown = || path.display().to_string();
+    let text = std::fs::read(path).map_err(|source| FixturesFileError::Read { path: shown(), source })?;
+    if path.extension().is_some_and(|ext| ext == "toml") {
+        let text = String::from_utf8_lossy(&text);
+        toml::from_str(&text).map_err(|source| FixturesFileError::Toml { path: shown(), source })
+    } else {
+        Fixtures::from_json(&text).map_err(|source| FixturesFileError::Json { path: shown(), source })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,11 +154,12 @@ async fn healthcheck(listen: SocketAddr) -> ExitCode {
 
 fn print_banner(state: &MockState, base: &str) {
     println!("wecom-mock listening on {base}");
-    for corp in state.corp_summaries() {
+    let corps = state.control().corps();
+    for corp in &corps {
         let Some(app) = corp.apps.first() else { continue };
         println!("corp {} ({}): agentid {} secret {}", corp.corpid, corp.name, app.agentid, app.secret);
     }
-    let Some(corp) = state.corp_summaries().into_iter().next() else { return };
+    let Some(corp) = corps.into_iter().next() else { return };
     let Some(app) = corp.apps.first().cloned() else { return };
     let gettoken = format!("{base}/cgi-bin/gettoken?corpid={}&corpsecret={}", corp.corpid, app.secret);
     println!("try it:");
@@ -158,7 +201,7 @@ async fn main() -> ExitCode {
     }
     init_logging(args.log_format);
     let fixtures = match &args.fixtures {
-        Some(path) => match Fixtures::load(path) {
+        Some(path) => match load_fixtures(path) {
             Ok(fixtures) => fixtures,
             Err(err) => {
                 eprintln!("wecom-mock: {err}");
@@ -184,7 +227,7 @@ async fn main() -> ExitCode {
         journal_size: Some(args.journal_size),
     };
     let data_dir = args.data_dir.as_ref().map(|path| DataDir {
-        fsync: args.fsync,
+        fsync: args.fsync.into(),
         compact_bytes: args.compact_bytes,
         ..DataDir::new(path)
     });

@@ -13,26 +13,30 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::control::*;
-use crate::dump::CorpDump;
-use crate::fixtures::{CorpFixture, DEFAULT_AGENTID, DEFAULT_CORPID, DEFAULT_SECRET, Fixtures};
-use crate::ops::MessageEntry;
-use crate::state::{MockState, Settings};
+use crate::core::domain::Bug;
+use crate::core::fixtures::{DEFAULT_AGENTID, DEFAULT_CORPID, DEFAULT_SECRET, Fixtures};
+use crate::durability::{DataDir, OpenError};
+use crate::state::{Control, MockState, Settings};
 
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The service's error for a call a `drop` fault applies to.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped by an injected fault")]
 struct DroppedByFault;
 
-impl std::fmt::Display for DroppedByFault {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by an injected fault")
-    }
+/// Why an embedded server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// No port could be bound on 127.0.0.1.
+    #[error("cannot bind 127.0.0.1:0: {0}")]
+    Bind(#[source] std::io::Error),
+    /// The state could not be opened (fixtures, data dir).
+    #[error(transparent)]
+    Open(#[from] OpenError),
 }
-
-impl std::error::Error for DroppedByFault {}
 
 /// Serves `state` on `listener` until `shutdown` resolves, then drains in-flight requests.
 pub async fn serve(listener: TcpListener, state: Arc<MockState>, shutdown: impl Future<Output = ()>) {
@@ -120,9 +124,9 @@ pub struct MockServerBuilder {
     fixtures: Option<Fixtures>,
     seed: Option<u64>,
     admin_token: Option<String>,
-    data_dir: Option<crate::DataDir>,
+    data_dir: Option<DataDir>,
     journal_size: Option<usize>,
-    bugs: Vec<crate::control::Bug>,
+    bugs: Vec<Bug>,
 }
 
 impl MockServerBuilder {
@@ -145,15 +149,15 @@ impl MockServerBuilder {
     }
 
     /// Keep the state in a data dir (recovered from it when it has some), as `--data-dir` does.
-    /// The typed helpers (`scan`, `put_corp`, …) do not wait for the journal; answers over HTTP
-    /// do, and [`MockServer::shutdown`] flushes it.
-    pub fn data_dir(mut self, data_dir: crate::DataDir) -> Self {
+    /// [`Control`]'s operations do not wait for the journal; answers over HTTP do, and
+    /// [`MockServer::shutdown`] flushes it.
+    pub fn data_dir(mut self, data_dir: DataDir) -> Self {
         self.data_dir = Some(data_dir);
         self
     }
 
     /// Keep this many calls in the request journal (`GET /__admin/requests`); 0 turns it off.
-    /// Default [`DEFAULT_JOURNAL_SIZE`](crate::DEFAULT_JOURNAL_SIZE).
+    /// Default [`DEFAULT_JOURNAL_SIZE`](crate::api::DEFAULT_JOURNAL_SIZE).
     pub fn journal_size(mut self, calls: usize) -> Self {
         self.journal_size = Some(calls);
         self
@@ -162,15 +166,15 @@ impl MockServerBuilder {
     /// Breaks one rule on purpose, so that a test suite can show it notices. Test-only: there is
     /// no flag or admin path for it.
     #[doc(hidden)]
-    pub fn inject_bug(mut self, bug: crate::control::Bug) -> Self {
+    pub fn inject_bug(mut self, bug: Bug) -> Self {
         self.bugs.push(bug);
         self
     }
 
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
-    pub async fn try_start(self) -> Result<MockServer, String> {
-        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("cannot bind: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    pub async fn try_start(self) -> Result<MockServer, StartError> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(StartError::Bind)?;
+        let addr = listener.local_addr().map_err(StartError::Bind)?;
         let settings = Settings {
             public_url: format!("http://{addr}"),
             admin_token: self.admin_token,
@@ -178,7 +182,7 @@ impl MockServerBuilder {
             fixtures: self.fixtures.unwrap_or_default(),
             journal_size: self.journal_size,
         };
-        let mut state = MockState::open(settings, self.data_dir.as_ref()).map_err(|e| e.to_string())?;
+        let mut state = MockState::open(settings, self.data_dir.as_ref())?;
         state.bugs = self.bugs;
         let state = Arc::new(state);
         let (tx, rx) = oneshot::channel();
@@ -206,7 +210,7 @@ impl MockServer {
         MockServer::builder().start().await
     }
 
-    /// Options: fixtures, seed, admin token.
+    /// Options: fixtures, seed, admin token, data dir, request journal size.
     pub fn builder() -> MockServerBuilder {
         MockServerBuilder::default()
     }
@@ -221,8 +225,14 @@ impl MockServer {
         self.addr
     }
 
-    /// The server's state, for the helpers defined next to the features they drive.
-    pub(crate) fn state(&self) -> &MockState {
+    /// The control surface, in Rust: every `/__admin` operation with a typed result
+    /// (`mock.control().scan(…)`, `.set_clock(…)`, `.dump(…)`, `.add_fault(…)`, …).
+    pub fn control(&self) -> Control<'_> {
+        self.state.control()
+    }
+
+    /// The server's whole state (for in-process benchmarks: [`MockState::handle`]).
+    pub fn state(&self) -> &MockState {
         &self.state
     }
 
@@ -239,83 +249,6 @@ impl MockServer {
     /// The default corp's customer-contact app id.
     pub fn agentid(&self) -> u32 {
         DEFAULT_AGENTID
-    }
-
-    /// Simulates a customer scanning a Contact Me code (see `POST /__admin/scan`).
-    pub fn scan(&self, req: &ScanRequest) -> Result<ScanResponse, AdminError> {
-        self.state.scan(req)
-    }
-
-    /// Simulates a customer joining through a Join Group code (see `POST /__admin/join`).
-    pub fn join(&self, req: &JoinRequest) -> Result<JoinResponse, AdminError> {
-        self.state.join(req)
-    }
-
-    /// Changes the virtual clock (see `POST /__admin/clock`).
-    pub fn clock(&self, req: &ClockRequest) -> Result<ClockResponse, AdminError> {
-        self.state.clock(req)
-    }
-
-    /// Freezes every corp's clock at `unix`.
-    pub fn set_clock(&self, unix: i64) -> ClockResponse {
-        self.clock(&ClockRequest { set: Some(unix), ..Default::default() })
-            .unwrap_or(ClockResponse { now: unix, frozen: true })
-    }
-
-    /// Moves every corp's clock by `secs` and freezes it.
-    pub fn advance_clock(&self, secs: i64) -> Result<ClockResponse, AdminError> {
-        self.clock(&ClockRequest { advance: Some(secs), ..Default::default() })
-    }
-
-    /// A corp's state dump.
-    pub fn dump(&self, corpid: &str) -> Result<CorpDump, AdminError> {
-        self.state.dump(corpid)
-    }
-
-    /// A corp's state dump as the exact bytes `GET /__admin/corps/{corpid}` answers.
-    pub fn dump_bytes(&self, corpid: &str) -> Result<Vec<u8>, AdminError> {
-        let dump = self.dump(corpid)?;
-        serde_json::to_vec(&dump).map_err(|e| AdminError::new(500, "internal", e.to_string()))
-    }
-
-    /// Creates or replaces a corp (its state emptied).
-    pub fn put_corp(&self, fixture: &CorpFixture) -> Result<(), AdminError> {
-        self.state.replace_corp(&fixture.corpid, fixture)
-    }
-
-    /// Forgets all state and reloads the fixtures (or one corp).
-    pub fn reset(&self, corpid: Option<&str>) -> Result<(), AdminError> {
-        self.state.reset(corpid)
-    }
-
-    /// Quota use of a corp.
-    pub fn quotas(&self, corpid: &str) -> Result<QuotasResponse, AdminError> {
-        self.state.quotas(corpid)
-    }
-
-    /// Invalidates every token of a corp.
-    pub fn revoke_tokens(&self, corpid: &str) -> Result<(), AdminError> {
-        self.state.revoke_tokens(corpid)
-    }
-
-    /// Messages sent (closing messages, callbacks), oldest first.
-    pub fn messages(&self, corpid: Option<&str>) -> Result<Vec<MessageEntry>, AdminError> {
-        self.state.messages(corpid)
-    }
-
-    /// Performs an app's callback URL verification, as WeCom does when the URL is saved (see
-    /// `POST /__admin/corps/{corpid}/apps/{agentid}/verify_callback`).
-    pub async fn verify_callback(
-        &self,
-        corpid: &str,
-        agentid: u32,
-    ) -> Result<crate::VerifyCallbackResponse, AdminError> {
-        self.state.verify_callback(corpid, agentid).await
-    }
-
-    /// A fresh isolated corp with the default directory.
-    pub fn create_tenant(&self) -> Result<TenantResponse, AdminError> {
-        self.state.create_tenant()
     }
 
     /// Stops accepting, drains in-flight requests and waits for the server to end.

@@ -33,7 +33,7 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::Value;
 
-use crate::api::{ContactType, Scene};
+use crate::api::{ContactType, GroupMemberType, JoinScene, Scene};
 use crate::fidelity as assumed;
 use crate::patch::Patch;
 
@@ -89,42 +89,34 @@ fn admits_null(schema: &Value) -> bool {
     schema.get("anyOf").and_then(Value::as_array).is_some_and(|alternatives| alternatives.iter().any(admits_null))
 }
 
-/// `1` or `2`.
-impl JsonSchema for ContactType {
-    fn inline_schema() -> bool {
-        true
-    }
+/// The schema of an integer newtype that takes a few known values: its constants, as an enum.
+macro_rules! known_values_schema {
+    ($($ty:ident: [$($value:ident),+], $description:literal;)+) => {$(
+        impl JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
 
-    fn schema_name() -> Cow<'static, str> {
-        "ContactType".into()
-    }
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($ty).into()
+            }
 
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "integer",
-            "enum": [ContactType::SINGLE.0, ContactType::MULTI.0],
-            "description": "1 = a single member, 2 = several members and departments",
-        })
-    }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({
+                    "type": "integer",
+                    "enum": [$($ty::$value.0),+],
+                    "description": $description,
+                })
+            }
+        }
+    )+};
 }
 
-/// `1` or `2`.
-impl JsonSchema for Scene {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> Cow<'static, str> {
-        "Scene".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "integer",
-            "enum": [Scene::MINI_PROGRAM.0, Scene::QR_CODE.0],
-            "description": "1 = the (group) mini-program plug-in, 2 = a QR code",
-        })
-    }
+known_values_schema! {
+    ContactType: [SINGLE, MULTI], "1 = a single member, 2 = several members and departments";
+    Scene: [MINI_PROGRAM, QR_CODE], "1 = the (group) mini-program plug-in, 2 = a QR code";
+    GroupMemberType: [INTERNAL, EXTERNAL], "1 = a member of the corp, 2 = an external contact";
+    JoinScene: [DIRECT_INVITE, INVITE_LINK, QR_CODE], "1 = invited directly, 2 = by an invitation link, 3 = by the group's QR code";
 }
 
 /// On the wire a patch is the value, or `null` (or an empty value) to clear it; an absent

@@ -5,7 +5,7 @@
 use futures_util::TryStreamExt;
 use wecom_client::{Client, Error};
 use wecom_mock::MockServer;
-use wecom_mock::control::{ClockRequest, JoinRequest, ScanRequest};
+use wecom_mock::api::{ClockRequest, JoinRequest, ScanRequest};
 use wecom_mock::fixtures::{CorpFixture, QuotaFixture};
 use wecom_types::api::*;
 use wecom_types::{ErrCode, Patch};
@@ -72,7 +72,7 @@ async fn a_revoked_token_is_refreshed_once_and_the_call_succeeds() {
     let (mock, client) = started().await;
     client.list_contact_way(&ListContactWay::default()).await.expect("warms the token");
     let before = client.access_token().await.expect("token");
-    mock.revoke_tokens(mock.corpid()).expect("revoke");
+    mock.control().revoke_tokens(mock.corpid()).expect("revoke");
     client.list_contact_way(&ListContactWay::default()).await.expect("refreshed after 40014");
     assert_ne!(client.access_token().await.expect("token"), before);
 }
@@ -82,7 +82,7 @@ async fn a_token_the_mock_considers_expired_is_refreshed() {
     let (mock, client) = started().await;
     client.list_contact_way(&ListContactWay::default()).await.expect("warms the token");
     // The mock's clock moves past the token's life; the client's own clock does not.
-    mock.clock(&ClockRequest { advance: Some(7300), ..Default::default() }).expect("clock");
+    mock.control().clock(&ClockRequest { advance: Some(7300), ..Default::default() }).expect("clock");
     client.list_contact_way(&ListContactWay::default()).await.expect("refreshed after 42001");
 }
 
@@ -114,7 +114,7 @@ async fn a_request_that_breaks_a_rule_is_refused_before_the_mock_sees_it() {
         .expect_err("state too long");
     assert!(matches!(&err, Error::Validation(v) if v.field == "state"));
     assert_eq!(err.code(), Some(ErrCode::INVALID_PARAMETER));
-    assert!(mock.dump(mock.corpid()).expect("dump").contact_ways.is_empty());
+    assert!(mock.control().dump(mock.corpid()).expect("dump").contact_ways.is_empty());
 }
 
 #[tokio::test]
@@ -137,7 +137,7 @@ async fn a_full_quota_is_41045() {
     let mock = MockServer::start().await;
     let mut corp = CorpFixture::default_corp();
     corp.quotas = QuotaFixture { contact_ways: 1, temp_daily: 1 };
-    mock.put_corp(&corp).expect("small quotas");
+    mock.control().put_corp(&corp).expect("small quotas");
     let client = client_for(&mock);
     client.add_contact_way(&AddContactWay::single("zhangsan", Scene::QR_CODE)).await.expect("first");
     let err = client.add_contact_way(&AddContactWay::single("zhangsan", Scene::QR_CODE)).await.expect_err("full");
@@ -149,7 +149,7 @@ async fn a_temp_chat_is_closed_after_the_customer_scans() {
     let (mock, client) = started().await;
     let created = client.add_contact_way(&AddContactWay::temp("zhangsan", 3600, 3600)).await.expect("add temp");
     let scan = ScanRequest { corpid: mock.corpid().into(), config_id: created.config_id.clone(), ..Default::default() };
-    let added = mock.scan(&scan).expect("scan");
+    let added = mock.control().scan(&scan).expect("scan");
     let customer = client.get_external_contact(&added.external_userid).await.expect("customer");
     assert_eq!(customer.follow_user[0].userid, "zhangsan");
     client.close_temp_chat(&added.userid, &added.external_userid).await.expect("close");
@@ -166,6 +166,7 @@ async fn create_join_way_returns_the_qr_code_and_joins_carry_the_state() {
         .expect("create");
     assert!(created.qr_code.is_some());
     let joined = mock
+        .control()
         .join(&JoinRequest {
             corpid: mock.corpid().into(),
             config_id: created.config_id.clone(),
@@ -174,7 +175,7 @@ async fn create_join_way_returns_the_qr_code_and_joins_carry_the_state() {
         .expect("join");
     let group = client.get_group_chat(&GetGroupChat::new(joined.chat_id)).await.expect("group");
     let member = group.member_list.iter().find(|m| m.userid == joined.external_userid).expect("joined");
-    assert_eq!((member.join_scene, member.state.as_deref()), (3, Some("grp-1")));
+    assert_eq!((member.join_scene, member.state.as_deref()), (wecom_types::api::JoinScene::QR_CODE, Some("grp-1")));
     let merged = client
         .update_join_way_merged(&created.config_id, |way| way.remark = Some("renamed".into()))
         .await
@@ -194,15 +195,18 @@ const QUICK: wecom_client::RetryPolicy = wecom_client::RetryPolicy {
 async fn transient_answers_injected_by_the_mock_are_retried_until_the_call_succeeds() {
     for code in [-1, 45009, 45033] {
         let mock = MockServer::start().await;
-        mock.add_fault(&wecom_mock::FaultRule::errcode("list_contact_way", code).times(2)).expect("fault");
+        mock.control()
+            .add_fault(&wecom_mock::api::FaultRule::errcode("list_contact_way", code).times(2))
+            .expect("fault");
         let client = Client::builder(mock.corpid(), mock.secret())
             .base_url(mock.uri())
             .retry_policy(QUICK)
             .build()
             .expect("client");
         client.list_contact_way(&ListContactWay::default()).await.unwrap_or_else(|e| panic!("{code}: {e}"));
-        let calls =
-            mock.requests(&wecom_mock::RequestQuery { path: Some("list_contact_way".into()), ..Default::default() });
+        let calls = mock
+            .control()
+            .requests(&wecom_mock::api::RequestQuery { path: Some("list_contact_way".into()), ..Default::default() });
         let codes: Vec<Option<i32>> = calls.iter().map(|c| c.errcode).collect();
         assert_eq!(codes, [Some(code), Some(code), Some(0)], "{code}");
     }
@@ -217,7 +221,7 @@ async fn a_rate_limited_client_sees_45009_and_recovers_after_backoff_once_the_wi
         concurrent: 32,
     });
     let mock = MockServer::builder().fixtures(wecom_mock::fixtures::Fixtures { corps: vec![corp] }).start().await;
-    mock.set_clock(1_750_000_020); // a minute boundary; frozen, so the window turns only when told
+    mock.control().set_clock(1_750_000_020).expect("clock"); // a minute boundary; frozen, so the window turns only when told
     let patient = wecom_client::RetryPolicy { max_retries: 6, ..wecom_client::RetryPolicy::default() };
     let client = Client::builder(mock.corpid(), mock.secret())
         .base_url(mock.uri())
@@ -238,7 +242,8 @@ async fn a_rate_limited_client_sees_45009_and_recovers_after_backoff_once_the_wi
     assert!(refused.is_retryable());
     // Now the window turns while the patient client is backing off: as soon as the mock has
     // refused it once, the clock moves to the next minute, and a later retry gets through.
-    let refusals = || mock.requests(&wecom_mock::RequestQuery { errcode: Some(45009), ..Default::default() }).len();
+    let refusals =
+        || mock.control().requests(&wecom_mock::api::RequestQuery { errcode: Some(45009), ..Default::default() }).len();
     let before = refusals();
     let turn = async {
         // Bounded, so a client that never got refused fails the test instead of hanging it.
@@ -248,12 +253,12 @@ async fn a_rate_limited_client_sees_45009_and_recovers_after_backoff_once_the_wi
             }
             tokio::time::sleep(std::time::Duration::from_millis(2)).await;
         }
-        mock.advance_clock(60).expect("clock");
+        mock.control().advance_clock(60).expect("clock");
     };
     let all = ListContactWay::default();
     let (page, ()) = tokio::join!(client.list_contact_way(&all), turn);
     page.expect("recovered after backoff");
-    let last = mock.requests(&wecom_mock::RequestQuery {
+    let last = mock.control().requests(&wecom_mock::api::RequestQuery {
         path: Some("list_contact_way".into()),
         limit: Some(1),
         ..Default::default()

@@ -3,8 +3,8 @@
 
 use wecom_conformance::cases::{ERRCODE_CASES, Env, Verdict, parse_cases, run_cases};
 use wecom_conformance::machine::run_machine_with;
+use wecom_mock::Bug;
 use wecom_mock::MockServer;
-use wecom_mock::control::Bug;
 
 use crate::support::InProcess;
 

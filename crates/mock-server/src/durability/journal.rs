@@ -129,16 +129,18 @@ impl Journal {
     pub(crate) fn append(&self, make: impl FnOnce(u64) -> Record) -> Result<u64, Unavailable> {
         self.usable()?;
         let seq = self.shared.next_seq.fetch_add(1, Ordering::Relaxed);
-        let payload = serde_json::to_vec(&make(seq)).map_err(|err| {
+        let mut framed = frame::Framed::new();
+        serde_json::to_writer(framed.payload(), &make(seq)).map_err(|err| {
             tracing::error!(%err, "a journal record could not be encoded");
             Unavailable
         })?;
+        let framed = framed.seal().map_err(|_| Unavailable)?;
         let lsn = {
             let mut queue = self.shared.queue.lock();
             if queue.closing {
                 return Err(Unavailable);
             }
-            frame::frame_into(&mut queue.bytes, &payload).map_err(|_| Unavailable)?;
+            queue.bytes.extend_from_slice(&framed);
             queue.last_lsn += 1;
             queue.last_lsn
         };

@@ -18,25 +18,21 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use dashmap::DashMap;
 use parking_lot::Mutex;
-use wecom_types::ErrCode;
 
-use crate::control::AdminError;
-use crate::domain::ApiError;
-use crate::state::Corp;
+use crate::core::fixtures::FixtureError;
+use crate::core::model::CorpState;
 use journal::Journal;
 use record::CorpImage;
 
 /// When the journal is fsynced, and so what a crash can lose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FsyncPolicy {
     /// Before every answer (concurrent writers share one fsync): nothing acknowledged is lost.
     #[default]
     Always,
     /// Written before every answer, fsynced once a second: a killed process loses nothing, a
     /// machine crash or power loss at most the last second of acknowledged changes.
-    #[value(name = "everysec")]
     EverySec,
     /// Written before every answer, fsynced only on rotation and shutdown: a killed process
     /// loses nothing, a machine crash what the OS had not yet written.
@@ -104,27 +100,19 @@ pub enum OpenError {
         /// The error.
         source: std::io::Error,
     },
-    /// The fixtures could not be loaded into a fresh data dir.
+    /// The fixtures could not be loaded (into memory, or into a fresh data dir).
     #[error("{0}")]
-    Fixtures(String),
+    Fixtures(#[from] FixtureError),
+    /// The fresh data dir could not take the fixtures' corps.
+    #[error("the journal could not take the fixtures' corps")]
+    Journal,
 }
 
 /// The journal cannot take a change (it failed, or the server is shutting down): the change is
 /// refused before it is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the journal cannot take the change")]
 pub(crate) struct Unavailable;
-
-impl From<Unavailable> for ApiError {
-    fn from(_: Unavailable) -> Self {
-        ApiError::with_detail(ErrCode::SYSTEM_BUSY, "system busy: the mock cannot write its journal")
-    }
-}
-
-impl From<Unavailable> for AdminError {
-    fn from(_: Unavailable) -> Self {
-        AdminError::new(503, "journal_unavailable", "the mock cannot write its journal: the change was not made")
-    }
-}
 
 tokio::task_local! {
     /// The highest journal LSN written while serving the current request.
@@ -141,6 +129,16 @@ pub(crate) fn track<R>(serve: impl FnOnce() -> R) -> (R, u64) {
     })
 }
 
+/// [`track`] for an asynchronous request (an admin route that waits on the network).
+pub(crate) async fn track_async<R>(serve: impl std::future::Future<Output = R>) -> (R, u64) {
+    REQUEST_LSN
+        .scope(Cell::new(0), async {
+            let answer = serve.await;
+            (answer, REQUEST_LSN.with(Cell::get))
+        })
+        .await
+}
+
 fn note_lsn(lsn: u64) {
     let _ = REQUEST_LSN.try_with(|cell| cell.set(cell.get().max(lsn)));
 }
@@ -148,14 +146,29 @@ fn note_lsn(lsn: u64) {
 /// The journal and the compactor of a running server.
 pub(crate) struct Store {
     pub journal: Arc<Journal>,
+    dir: PathBuf,
     compactor: Mutex<Option<(mpsc::Sender<()>, JoinHandle<()>)>>,
 }
+
+/// Every corp as a snapshot covers it: the journal was rotated, and no lifecycle change nor
+/// write of a copied corp fell between the rotation and its copy.
+pub(crate) struct Frozen {
+    /// The segment just closed: the snapshot covers it and everything before.
+    pub covers: u64,
+    /// The seq the next record gets.
+    pub next_seq: u64,
+    /// Each corp with the seq of the last record it reflects.
+    pub corps: Vec<(u64, CorpState)>,
+}
+
+/// How the server's state hands the compactor its corps: rotates the journal and copies every
+/// corp, with corp creation and removal held off meanwhile.
+pub(crate) type Freeze = Box<dyn Fn(&Journal) -> Result<Frozen, Unavailable> + Send>;
 
 /// What the compactor needs from the server's state.
 pub(crate) struct CompactorParts {
     pub dir: PathBuf,
-    pub corps: Arc<DashMap<String, Arc<Corp>>>,
-    pub lifecycle: Arc<Mutex<()>>,
+    pub freeze: Freeze,
 }
 
 impl Store {
@@ -194,7 +207,12 @@ impl Store {
                 })
                 .map_err(|source| OpenError::Io { path: options.path.clone(), source })?
         };
-        Ok(Store { journal, compactor: Mutex::new(Some((tx, handle))) })
+        Ok(Store { journal, dir: options.path.clone(), compactor: Mutex::new(Some((tx, handle))) })
+    }
+
+    /// The data dir.
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        &self.dir
     }
 
     /// Asks the background compactor for a snapshot now (after recovery has put every corp in
@@ -225,25 +243,14 @@ impl Drop for Store {
     }
 }
 
-/// Rotates the journal, copies every corp and writes a snapshot covering the closed segments,
-/// then removes what the snapshot replaces. Requests keep being served throughout: each corp is
-/// only read-locked for the time of a clone.
+/// Rotates the journal and copies every corp (through the state's [`Freeze`]), writes a
+/// snapshot covering the closed segments, then removes what the snapshot replaces. Requests
+/// keep being served throughout: each corp is only read-locked for the time of a clone.
 fn compact(journal: &Journal, parts: &CompactorParts) -> std::io::Result<()> {
     let started = std::time::Instant::now();
-    let (covers, next_seq, copies) = {
-        // Corps are created and removed under this lock, so every lifecycle record is either
-        // in the closed segments and reflected in the copies, or in the new segment.
-        let _lifecycle = parts.lifecycle.lock();
-        let covers = journal.rotate().map_err(|_| std::io::Error::other("the journal is unavailable"))?;
-        let mut copies: Vec<(u64, crate::model::CorpState)> = Vec::new();
-        for entry in parts.corps.iter() {
-            let corp = entry.value();
-            let state = corp.state.read();
-            copies.push((corp.applied_seq.load(std::sync::atomic::Ordering::Acquire), state.clone()));
-        }
-        (covers, journal.next_seq(), copies)
-    };
-    let mut images: Vec<(u64, CorpImage)> = copies.iter().map(|(seq, state)| (*seq, CorpImage::of(state))).collect();
+    let Frozen { covers, next_seq, corps } =
+        (parts.freeze)(journal).map_err(|_| std::io::Error::other("the journal is unavailable"))?;
+    let mut images: Vec<(u64, CorpImage)> = corps.iter().map(|(seq, state)| (*seq, CorpImage::of(state))).collect();
     images.sort_by(|a, b| a.1.corpid.cmp(&b.1.corpid));
     let path = recover::write_snapshot(&parts.dir, covers, next_seq, &images)?;
     let mut removed = 0;
@@ -269,4 +276,16 @@ fn compact(journal: &Journal, parts: &CompactorParts) -> std::io::Result<()> {
         "journal compacted"
     );
     Ok(())
+}
+
+/// Sums the sizes of the data dir's files whose names start with `prefix` (`wal-` journal
+/// segments, `snap-` snapshots): metadata reads, no lock held.
+pub(crate) fn files_bytes(dir: &std::path::Path, prefix: &str) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_str().is_some_and(|name| name.starts_with(prefix)))
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum()
 }

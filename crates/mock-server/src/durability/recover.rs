@@ -9,7 +9,7 @@ use super::OpenError;
 use super::frame::{self, FORMAT_VERSION, Header, JOURNAL_MAGIC, Records, SNAPSHOT_MAGIC, Stop};
 use super::journal::sync_dir;
 use super::record::{CorpImage, Record, SnapshotRecord};
-use crate::model::CorpState;
+use crate::core::model::CorpState;
 
 /// The name of the snapshot that covers journal segments up to `n`.
 pub(crate) fn snapshot_name(n: u64) -> String {
@@ -253,8 +253,8 @@ fn apply(record: Record, out: &mut Recovered) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::CorpFixture;
-    use crate::model::{Clock, Event};
+    use crate::core::fixtures::CorpFixture;
+    use crate::core::model::{Clock, Event};
 
     fn corp(corpid: &str, frozen_at: i64) -> CorpState {
         let fixture = CorpFixture { corpid: corpid.to_owned(), ..CorpFixture::default_corp() };

@@ -8,7 +8,7 @@ use hyper::StatusCode;
 use wecom_types::Api;
 
 use super::{api_error, wecom};
-use crate::domain::ApiError;
+use crate::core::domain::ApiError;
 use crate::state::MockState;
 
 impl MockState {
@@ -41,8 +41,9 @@ impl MockState {
             return answer(api_error(self, StatusCode::NOT_FOUND, &err, CALLER)).await;
         };
         // Rate limits apply; faults, metrics and the request journal are the HTTP path's.
-        let mut notes = crate::traffic::CallNotes::default();
-        let (response, lsn) = crate::durability::track(|| wecom::handle(self, api, query, body, CALLER, &mut notes));
+        let mut notes = wecom::CallNotes::default();
+        let (response, lsn) =
+            crate::durability::track(|| wecom::call::handle(self, api, query, body, CALLER, &mut notes));
         match self.durable(lsn).await {
             Ok(()) => answer(response).await,
             Err(unavailable) => answer(api_error(self, StatusCode::OK, &unavailable.into(), CALLER)).await,
@@ -59,18 +60,4 @@ async fn answer(response: hyper::Response<super::Body>) -> (u16, Bytes) {
         Err(never) => match never {},
     };
     (status, body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::query_pairs;
-
-    #[test]
-    fn plain_queries_split_as_form_urlencoded_does() {
-        for query in ["", "access_token=abc-_DEF", "a=1&b=&c&&d=x=y", "=v&k=", "corpid=ww1&corpsecret=s%20x+y"] {
-            let expected: Vec<(String, String)> =
-                form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-            assert_eq!(query_pairs(query), expected, "{query}");
-        }
-    }
 }

@@ -1,8 +1,7 @@
 //! The pictures behind the URLs the mock hands out: `/qr/{config_id}` (a config's `qr_code`) is
 //! a real QR code, `/media/{media_id}` (a conclusions image's `pic_url`) a placeholder.
 //!
-//! The PNG is written by hand (1-bit grayscale, stored deflate blocks): a few dozen lines instead
-//! of an image library.
+//! The QR modules come from `qrcode`, the PNG around them from `png` (1-bit grayscale).
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -11,8 +10,8 @@ use hyper::{Method, Response, StatusCode};
 use qrcode::{Color, QrCode};
 
 use super::Body;
-use crate::domain::contact_way::qr_code_url;
-use crate::model::parse_config_id;
+use crate::core::domain::contact_way::qr_code_url;
+use crate::core::model::parse_config_id;
 use crate::state::MockState;
 
 /// Pixels per QR module.
@@ -35,7 +34,10 @@ pub(super) fn serve(state: &MockState, method: &Method, path: &str) -> Option<Re
         });
     }
     if path.strip_prefix("/media/").is_some_and(|id| !id.is_empty() && !id.contains('/')) {
-        return Some(png_response(placeholder_png()));
+        return Some(match placeholder_png() {
+            Some(png) => png_response(png),
+            None => not_found("the placeholder could not be drawn"),
+        });
     }
     None
 }
@@ -43,7 +45,7 @@ pub(super) fn serve(state: &MockState, method: &Method, path: &str) -> Option<Re
 /// The `qr_code` URL of a QR config (scene 2, Contact Me or Join Group) in any corp.
 fn qr_target(state: &MockState, id: &str) -> Option<String> {
     let config = parse_config_id(id)?;
-    let qr_scene = wecom_types::api::Scene::QR_CODE.0;
+    let qr_scene = wecom_types::api::Scene::QR_CODE;
     state.corpids().into_iter().filter_map(|corpid| state.corp(&corpid)).find_map(|corp| {
         corp.read(|st, _| {
             let is_qr = st
@@ -77,7 +79,7 @@ pub(crate) fn qr_png(text: &str) -> Option<Vec<u8>> {
     let modules = u32::try_from(code.width()).ok()?;
     let colors = code.to_colors();
     let side = (modules + 2 * QUIET) * SCALE;
-    Some(png(side, side, |x, y| {
+    png(side, side, |x, y| {
         let (mx, my) = ((x / SCALE).checked_sub(QUIET), (y / SCALE).checked_sub(QUIET));
         match (mx, my) {
             (Some(mx), Some(my)) if mx < modules && my < modules => {
@@ -85,20 +87,20 @@ pub(crate) fn qr_png(text: &str) -> Option<Vec<u8>> {
             }
             _ => false,
         }
-    }))
+    })
 }
 
 /// A 96×96 checkerboard: obviously a stand-in.
-fn placeholder_png() -> Vec<u8> {
+fn placeholder_png() -> Option<Vec<u8>> {
     png(96, 96, |x, y| (x / 12 + y / 12) % 2 == 0)
 }
 
-/// A 1-bit grayscale PNG; `dark(x, y)` says which pixels are black.
-fn png(width: u32, height: u32, dark: impl Fn(u32, u32) -> bool) -> Vec<u8> {
+/// A 1-bit grayscale PNG; `dark(x, y)` says which pixels are black. `None` only if the encoder
+/// refuses the picture (it cannot for the sizes drawn here).
+fn png(width: u32, height: u32, dark: impl Fn(u32, u32) -> bool) -> Option<Vec<u8>> {
     let row_bytes = width.div_ceil(8) as usize;
-    let mut raw = Vec::with_capacity((row_bytes + 1) * height as usize);
+    let mut raw = Vec::with_capacity(row_bytes * height as usize);
     for y in 0..height {
-        raw.push(0); // filter: none
         for byte in 0..row_bytes {
             let mut bits = 0u8;
             for bit in 0..8 {
@@ -111,91 +113,39 @@ fn png(width: u32, height: u32, dark: impl Fn(u32, u32) -> bool) -> Vec<u8> {
             raw.push(bits);
         }
     }
-    let mut ihdr = Vec::with_capacity(13);
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[1, 0, 0, 0, 0]); // bit depth 1, grayscale, deflate, no filter set, no interlace
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &zlib_stored(&raw));
-    chunk(&mut out, b"IEND", &[]);
-    out
-}
-
-fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let start = out.len();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let crc = crc32(&out[start..]);
-    out.extend_from_slice(&crc.to_be_bytes());
-}
-
-/// A zlib stream of uncompressed ("stored") deflate blocks: valid everywhere, and QR pictures
-/// are small enough that compressing them is not worth the code.
-fn zlib_stored(data: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x78, 0x01];
-    let mut blocks = data.chunks(0xffff).peekable();
-    if blocks.peek().is_none() {
-        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
-    }
-    while let Some(block) = blocks.next() {
-        out.push(u8::from(blocks.peek().is_none()));
-        let len = block.len() as u16;
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&(!len).to_le_bytes());
-        out.extend_from_slice(block);
-    }
-    out.extend_from_slice(&adler32(data).to_be_bytes());
-    out
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for byte in bytes {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
-}
-
-fn adler32(bytes: &[u8]) -> u32 {
-    let (mut a, mut b) = (1u32, 0u32);
-    for byte in bytes {
-        a = (a + u32::from(*byte)) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    (b << 16) | a
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    let mut writer = encoder.write_header().ok()?;
+    writer.write_image_data(&raw).ok()?;
+    writer.finish().ok()?;
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn checksums_match_their_published_values() {
-        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
-        assert_eq!(crc32(b"IEND"), 0xae42_6082);
-        assert_eq!(adler32(b"Wikipedia"), 0x11e6_0398);
+    /// The picture's size and whether each pixel is dark, as a PNG decoder reads it.
+    fn decode(png: &[u8]) -> (u32, u32, Vec<bool>) {
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(png));
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let mut reader = decoder.read_info().expect("a PNG");
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let frame = reader.next_frame(&mut pixels).expect("one frame");
+        assert_eq!(frame.color_type, png::ColorType::Grayscale);
+        let dark = pixels[..frame.buffer_size()].iter().map(|v| *v < 128).collect();
+        (frame.width, frame.height, dark)
     }
 
     #[test]
-    fn a_png_has_its_signature_header_and_end() {
-        let png = png(10, 3, |x, _| x % 2 == 0);
-        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x0a\0\0\0\x03\x01\0"));
-        assert!(png.ends_with(b"IEND\xae\x42\x60\x82"));
-    }
-
-    #[test]
-    fn stored_blocks_split_at_64_kib() {
-        let data = vec![7u8; 70_000];
-        let z = zlib_stored(&data);
-        // Header, two block headers, the data, the checksum.
-        assert_eq!(z.len(), 2 + 5 + 65_535 + 5 + (70_000 - 65_535) + 4);
-        assert_eq!(z[2], 0, "the first block is not the last");
-        assert_eq!(z[2 + 5 + 65_535], 1, "the second block is the last");
+    fn a_png_reads_back_as_the_pixels_drawn() {
+        let drawn = |x: u32, y: u32| (x + y) % 3 == 0;
+        let (width, height, dark) = decode(&png(10, 3, drawn).expect("drawn"));
+        assert_eq!((width, height), (10, 3));
+        let expected: Vec<bool> = (0..3).flat_map(|y| (0..10).map(move |x| drawn(x, y))).collect();
+        assert_eq!(dark, expected);
     }
 
     #[test]
@@ -203,9 +153,11 @@ mod tests {
         let text = "http://127.0.0.1:8080/qr/0123456789abcdef0123456789abcdef";
         let modules = QrCode::new(text.as_bytes()).map(|c| c.width() as u32).unwrap_or_default();
         assert!(modules >= 21, "a real QR version");
-        let Some(png) = qr_png(text) else { panic!("drawn") };
-        let side = ((modules + 2 * QUIET) * SCALE).to_be_bytes();
-        assert_eq!(&png[16..20], &side, "width");
-        assert_eq!(&png[20..24], &side, "height");
+        let (width, height, dark) = decode(&qr_png(text).expect("drawn"));
+        let side = (modules + 2 * QUIET) * SCALE;
+        assert_eq!((width, height), (side, side));
+        assert!(!dark[0], "the quiet zone is white");
+        let finder = ((QUIET * SCALE) * side + QUIET * SCALE) as usize;
+        assert!(dark[finder], "the top-left finder pattern starts after the quiet zone");
     }
 }

@@ -15,12 +15,13 @@ use hyper::body::Incoming;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use rand::Rng;
-use wecom_types::api::Scene;
+use wecom_types::api::{ContactType, Scene};
 use wecom_types::limits::next_beijing_midnight;
 
-use super::{admin, query_pairs, query_value};
-use crate::control::AdminError;
-use crate::model::{CorpState, MessageKind, format_config_id};
+use super::admin;
+use super::query::{query_pairs, query_value};
+use crate::api::{AdminError, AdminErrorKind};
+use crate::core::model::{CorpState, MessageKind, format_config_id};
 use crate::state::{MockState, constant_time_eq};
 
 /// The dashboard's path.
@@ -32,7 +33,7 @@ const ROWS: usize = 60;
 /// Serves the page (or, with `?fragment=1`, only its refreshed content).
 pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> Response<super::Body> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return admin::error_response(&AdminError::new(405, "method_not_allowed", "the dashboard is GET only"));
+        return admin::error_response(&AdminError::new(AdminErrorKind::MethodNotAllowed, "the dashboard is GET only"));
     }
     let pairs = query_pairs(query);
     if let Some(expected) = state.settings.admin_token.as_deref() {
@@ -40,15 +41,14 @@ pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> R
             query_value(&pairs, "token").is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes()));
         if !from_query && admin::authorize(state, req).is_err() {
             return admin::error_response(&AdminError::new(
-                401,
-                "unauthorized",
+                AdminErrorKind::Unauthorized,
                 "open the dashboard as /__admin/ui?token=<admin token>",
             ));
         }
     }
     let content = render_corps(state);
     let fragment = query_value(&pairs, "fragment") == Some("1");
-    let nonce = format!("{:032x}", rand::rng().random::<u128>());
+    let nonce = crate::core::hex::u128_string(rand::rng().random());
     let body = if fragment { content } else { page_html(&nonce, &content) };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = StatusCode::OK;
@@ -198,7 +198,7 @@ fn render_contact_ways(out: &mut String, st: &CorpState, now: i64, corpid: &str)
         let members: Vec<String> = way.users.iter().map(|m| esc(dir.userid(*m))).collect();
         let parties: Vec<String> = way.parties.iter().map(u32::to_string).collect();
         let customers = customers_of.get(&way.id).copied().unwrap_or_default();
-        let qr = if way.scene == Scene::QR_CODE.0 {
+        let qr = if way.scene == Scene::QR_CODE {
             format!("<img class=\"qr\" src=\"/qr/{id}\" alt=\"QR code of {id}\" width=\"132\" height=\"132\">")
         } else {
             "<div class=\"qr none\">mini-program<br>(scene 1)</div>".to_owned()
@@ -218,7 +218,7 @@ fn render_contact_ways(out: &mut String, st: &CorpState, now: i64, corpid: &str)
              <dt>customers</dt><dd class=\"count\">{customers}</dd>{}{}</dl>\
              <button data-action=\"scan\" data-corpid=\"{corpid}\" data-config-id=\"{id}\">Simulate scan</button></article>",
             if way.state.is_empty() { "<span class=\"dim\">(none)</span>".to_owned() } else { esc(&way.state) },
-            if way.contact_type == 1 { "member" } else { "members" },
+            if way.contact_type == ContactType::SINGLE { "member" } else { "members" },
             members.join(", "),
             if parties.is_empty() { String::new() } else { format!(" · departments {}", parties.join(", ")) },
             if way.remark.is_empty() { String::new() } else { format!("<dt>remark</dt><dd>{}</dd>", esc(&way.remark)) },
@@ -240,7 +240,7 @@ fn render_join_ways(out: &mut String, st: &CorpState, corpid: &str) {
     }
     for way in ways.iter().take(ROWS) {
         let id = format_config_id(way.id);
-        let qr = if way.scene == Scene::QR_CODE.0 {
+        let qr = if way.scene == Scene::QR_CODE {
             format!("<img class=\"qr\" src=\"/qr/{id}\" alt=\"QR code of {id}\" width=\"132\" height=\"132\">")
         } else {
             "<div class=\"qr none\">mini-program<br>(scene 1)</div>".to_owned()

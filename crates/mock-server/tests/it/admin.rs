@@ -60,7 +60,7 @@ async fn reset_forgets_every_config() {
     wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"]})).await;
     let (status, _) = wecom.admin(Method::POST, "/__admin/reset", Some(json!({}))).await;
     assert_eq!(status, 200);
-    assert!(wecom.mock.dump(DEFAULT_CORPID).expect("dump").contact_ways.is_empty());
+    assert!(wecom.mock.control().dump(DEFAULT_CORPID).expect("dump").contact_ways.is_empty());
 }
 
 #[tokio::test]
@@ -73,8 +73,8 @@ async fn tenants_are_isolated_corps_with_the_default_directory() {
     let answer =
         wecom.call_with(Api::AddContactWay, Some(&token), &json!({"type":1,"scene":2,"user":["zhangsan"]})).await;
     assert_eq!(answer["errcode"], 0);
-    assert!(wecom.mock.dump(DEFAULT_CORPID).expect("dump").contact_ways.is_empty());
-    assert_eq!(wecom.mock.dump(corpid).expect("dump").contact_ways.len(), 1);
+    assert!(wecom.mock.control().dump(DEFAULT_CORPID).expect("dump").contact_ways.is_empty());
+    assert_eq!(wecom.mock.control().dump(corpid).expect("dump").contact_ways.len(), 1);
 }
 
 #[tokio::test]

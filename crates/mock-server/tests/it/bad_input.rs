@@ -167,7 +167,7 @@ async fn state(http: &reqwest::Client, mock: &MockServer) -> Vec<(String, Vec<u8
     let mut out = Vec::new();
     for corp in corps["corps"].as_array().into_iter().flatten() {
         let corpid = corp["corpid"].as_str().unwrap_or_default().to_owned();
-        let dump = mock.dump_bytes(&corpid).unwrap_or_default();
+        let dump = mock.control().dump_bytes(&corpid).unwrap_or_default();
         out.push((corpid, dump));
     }
     out
@@ -245,7 +245,7 @@ fn bad_input_never_breaks_the_mock_and_a_rejected_request_changes_nothing() {
                 prop_assert!(before == after, "a rejected {} {} changed the state", case.method, case.path);
             } else if before != after || case.path.starts_with("/__admin") {
                 // An accepted change (a reset, a put, a revoke…): start the next case clean.
-                let _ = mock.reset(None);
+                let _ = mock.control().reset(None);
                 *token.borrow_mut() = self::token(&http, &mock).await;
             }
             Ok(())

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use wecom_callback_crypto::{xml_inner, xml_text, xml_texts};
-use wecom_mock::MessageEntry;
-use wecom_mock::control::{JoinRequest, ScanRequest};
+use wecom_mock::api::CallbackSent;
+use wecom_mock::api::{JoinRequest, ScanRequest};
 use wecom_mock::fixtures::{DEFAULT_AGENTID, DEFAULT_CORPID, Fixtures, SALES_ONLY_SECRET};
 use wecom_types::Api;
 
@@ -27,14 +27,15 @@ fn join(config_id: &str) -> JoinRequest {
 }
 
 /// The callback deliveries recorded, once there are `n` (bounded wait for the background task).
-async fn deliveries(wecom: &Wecom, n: usize) -> Vec<MessageEntry> {
+async fn deliveries(wecom: &Wecom, n: usize) -> Vec<CallbackSent> {
     for _ in 0..1000 {
-        let callbacks: Vec<MessageEntry> = wecom
+        let callbacks: Vec<CallbackSent> = wecom
             .mock
+            .control()
             .messages(Some(DEFAULT_CORPID))
             .expect("messages")
             .into_iter()
-            .filter(|m| m.message.event.is_some())
+            .filter_map(|m| m.message.as_callback().cloned())
             .collect();
         if callbacks.len() >= n {
             return callbacks;
@@ -54,7 +55,7 @@ async fn a_scan_posts_add_external_contact_that_verifies_decrypts_and_carries_th
     let mut receiver = Receiver::start(like_a_handler).await;
     let wecom = mock_posting_to(&receiver).await;
     let id = wecom.add(json!({"type":1,"scene":2,"user":["lisi"],"state":"spring-campaign"})).await;
-    let added = wecom.mock.scan(&scan(&id)).expect("scan");
+    let added = wecom.mock.control().scan(&scan(&id)).expect("scan");
 
     let request = receiver.next().await;
     assert_eq!(request.method, "POST");
@@ -80,10 +81,10 @@ async fn a_scan_posts_add_external_contact_that_verifies_decrypts_and_carries_th
     }
 
     let recorded = deliveries(&wecom, 1).await;
-    let message = &recorded[0].message;
-    assert_eq!((message.status, message.attempts), (Some(200), Some(1)));
+    let message = &recorded[0];
+    assert_eq!((message.status, message.attempts), (Some(200), 1));
     assert_eq!(message.to, receiver.url);
-    assert_eq!(message.event.as_deref(), Some("change_external_contact/add_external_contact"));
+    assert_eq!(message.event, "change_external_contact/add_external_contact");
     assert_eq!(message.at, T0);
 }
 
@@ -92,7 +93,7 @@ async fn a_join_posts_change_external_chat_and_the_group_detail_carries_the_stat
     let mut receiver = Receiver::start(like_a_handler).await;
     let wecom = mock_posting_to(&receiver).await;
     let id = wecom.add_join(json!({"scene":2,"chat_id_list":["wrmockchat0004"],"state":"autumn-7"})).await;
-    let joined = wecom.mock.join(&join(&id)).expect("join");
+    let joined = wecom.mock.control().join(&join(&id)).expect("join");
 
     let event = receiver.next().await.open();
     for (tag, expected) in [
@@ -133,7 +134,7 @@ async fn a_join_that_creates_a_group_announces_the_group_then_the_member() {
     let id = wecom
         .add_join(json!({"scene":2,"chat_id_list":["wrmockchat0001"],"room_base_name":"VIP","room_base_id":1}))
         .await;
-    let joined = wecom.mock.join(&join(&id)).expect("join");
+    let joined = wecom.mock.control().join(&join(&id)).expect("join");
     assert!(joined.created_chat);
 
     let created = receiver.next().await.open();
@@ -150,7 +151,7 @@ async fn a_failed_delivery_is_retried_until_accepted_and_recorded_with_its_attem
     let mut receiver = Receiver::start(|n, _| if n < 2 { (503, "busy".into()) } else { (200, String::new()) }).await;
     let wecom = mock_posting_to(&receiver).await;
     let id = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"],"state":"retry"})).await;
-    wecom.mock.scan(&scan(&id)).expect("scan");
+    wecom.mock.control().scan(&scan(&id)).expect("scan");
 
     let first = receiver.next().await;
     let second = receiver.next().await;
@@ -158,8 +159,8 @@ async fn a_failed_delivery_is_retried_until_accepted_and_recorded_with_its_attem
     assert_eq!(first.body, third.body, "a retry resends the same envelope");
     assert_eq!(first.query, second.query, "and the same signature, timestamp and nonce");
     assert_eq!(field(&third.open(), "State"), "retry");
-    let message = &deliveries(&wecom, 1).await[0].message;
-    assert_eq!((message.status, message.attempts), (Some(200), Some(3)));
+    let message = &deliveries(&wecom, 1).await[0];
+    assert_eq!((message.status, message.attempts), (Some(200), 3));
 }
 
 #[tokio::test]
@@ -171,10 +172,10 @@ async fn an_unreachable_url_is_tried_four_times_and_recorded_without_status() {
     };
     let wecom = Wecom::with_fixtures(Fixtures { corps: vec![corp_with_callback(&url)] }).await;
     let id = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"]})).await;
-    wecom.mock.scan(&scan(&id)).expect("scan");
+    wecom.mock.control().scan(&scan(&id)).expect("scan");
 
-    let message = &deliveries(&wecom, 1).await[0].message;
-    assert_eq!((message.status, message.attempts), (None, Some(wecom_types::fidelity::CALLBACK_MAX_ATTEMPTS)));
+    let message = &deliveries(&wecom, 1).await[0];
+    assert_eq!((message.status, message.attempts), (None, wecom_types::fidelity::CALLBACK_MAX_ATTEMPTS));
     assert!(message.reason.as_deref().is_some_and(|r| !r.is_empty()), "{message:?}");
 }
 
@@ -191,13 +192,13 @@ async fn only_new_relationships_through_the_apps_own_configs_are_announced() {
         .as_str()
         .expect("created")
         .to_owned();
-    wecom.mock.scan(&scan(&theirs)).expect("scan");
+    wecom.mock.control().scan(&scan(&theirs)).expect("scan");
 
     let mut same_customer = scan(&ours);
     same_customer.external_userid = Some("wmreturningcustomer".into());
-    wecom.mock.scan(&same_customer).expect("first scan");
-    wecom.mock.scan(&same_customer).expect("second scan: already following");
-    wecom.mock.scan(&scan(&ours)).expect("another customer");
+    wecom.mock.control().scan(&same_customer).expect("first scan");
+    wecom.mock.control().scan(&same_customer).expect("second scan: already following");
+    wecom.mock.control().scan(&scan(&ours)).expect("another customer");
 
     // Whatever order the two deliveries arrive in, there are exactly two, both for `ours`.
     let recorded = deliveries(&wecom, 2).await;
@@ -211,7 +212,7 @@ async fn only_new_relationships_through_the_apps_own_configs_are_announced() {
 async fn the_url_verification_sends_echostr_and_checks_the_answer() {
     let mut receiver = Receiver::start(like_a_handler).await;
     let wecom = mock_posting_to(&receiver).await;
-    let outcome = wecom.mock.verify_callback(DEFAULT_CORPID, DEFAULT_AGENTID).await.expect("verified");
+    let outcome = wecom.mock.control().verify_callback(DEFAULT_CORPID, DEFAULT_AGENTID).await.expect("verified");
     assert!(outcome.ok, "{outcome:?}");
     assert_eq!(outcome.answer.as_deref(), Some(outcome.expected.as_str()));
     let request = receiver.next().await;
@@ -219,8 +220,8 @@ async fn the_url_verification_sends_echostr_and_checks_the_answer() {
     for key in ["msg_signature", "timestamp", "nonce", "echostr"] {
         assert!(!request.param(key).is_empty(), "{key}");
     }
-    let message = &deliveries(&wecom, 1).await[0].message;
-    assert_eq!((message.event.as_deref(), message.status), (Some("url_verification"), Some(200)));
+    let message = &deliveries(&wecom, 1).await[0];
+    assert_eq!((message.event.as_str(), message.status), ("url_verification", Some(200)));
 
     // Over HTTP, as the dashboard and scripts call it.
     let path = format!("/__admin/corps/{DEFAULT_CORPID}/apps/{DEFAULT_AGENTID}/verify_callback");
@@ -232,7 +233,7 @@ async fn the_url_verification_sends_echostr_and_checks_the_answer() {
 async fn a_handler_that_does_not_echo_fails_the_verification() {
     let receiver = Receiver::start(|_, _| (200, "\"1234\"\n".into())).await;
     let wecom = mock_posting_to(&receiver).await;
-    let outcome = wecom.mock.verify_callback(DEFAULT_CORPID, DEFAULT_AGENTID).await.expect("ran");
+    let outcome = wecom.mock.control().verify_callback(DEFAULT_CORPID, DEFAULT_AGENTID).await.expect("ran");
     assert!(!outcome.ok);
     assert_eq!(outcome.reason.as_deref(), Some("the answer is not the decrypted echostr"));
 }
@@ -311,11 +312,17 @@ async fn with_a_data_dir_callbacks_follow_the_journal_and_their_records_survive_
     let added: serde_json::Value =
         http.post(url).body(body.to_string()).send().await.expect("add").json().await.expect("json");
     let id = added["config_id"].as_str().expect("an id");
-    let scanned = mock.scan(&scan(id)).expect("scan");
+    let scanned = mock.control().scan(&scan(id)).expect("scan");
 
     assert_eq!(field(&receiver.next().await.open(), "State"), "durable");
     for _ in 0..1000 {
-        if mock.messages(Some(DEFAULT_CORPID)).expect("messages").iter().any(|m| m.message.status == Some(200)) {
+        if mock
+            .control()
+            .messages(Some(DEFAULT_CORPID))
+            .expect("messages")
+            .iter()
+            .any(|m| m.message.as_callback().is_some_and(|c| c.status == Some(200)))
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -323,12 +330,14 @@ async fn with_a_data_dir_callbacks_follow_the_journal_and_their_records_survive_
     mock.shutdown().await;
 
     let again = wecom_mock::MockServer::builder().fixtures(fixtures).data_dir(data_dir()).start().await;
-    let dump = again.dump(DEFAULT_CORPID).expect("recovered");
+    let dump = again.control().dump(DEFAULT_CORPID).expect("recovered");
     assert!(dump.customers.iter().any(|c| c.external_userid == scanned.external_userid && c.state == "durable"));
-    let messages = again.messages(Some(DEFAULT_CORPID)).expect("messages");
+    let messages = again.control().messages(Some(DEFAULT_CORPID)).expect("messages");
     assert!(
-        messages.iter().any(|m| m.message.event.as_deref() == Some("change_external_contact/add_external_contact")
-            && m.message.status == Some(200)),
+        messages
+            .iter()
+            .filter_map(|m| m.message.as_callback())
+            .any(|c| c.event == "change_external_contact/add_external_contact" && c.status == Some(200)),
         "the delivery record was journaled: {messages:?}"
     );
 }

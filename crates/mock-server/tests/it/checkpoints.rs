@@ -50,7 +50,7 @@ async fn a_restore_returns_exactly_the_checkpointed_state() {
     wecom.add(json!({"type":1,"scene":2,"user":["wangwu"]})).await;
     wecom.ok(Api::DelContactWay, json!({"config_id": ids[1]})).await;
     wecom.ok(Api::UpdateContactWay, json!({"config_id": ids[0], "remark": "changed"})).await;
-    wecom.mock.advance_clock(86_400).expect("clock");
+    wecom.mock.control().advance_clock(86_400).expect("clock");
     assert_ne!(wecom.dump(), saved_bytes);
     let (status, restored) =
         wecom.admin(Method::POST, &checkpoint_path(DEFAULT_CORPID, "restore"), Some(json!({"name": "base"}))).await;
@@ -60,7 +60,7 @@ async fn a_restore_returns_exactly_the_checkpointed_state() {
     // A checkpoint can be restored again and again (a restore invalidates the tokens).
     wecom.token = wecom.token_for(DEFAULT_CORPID, DEFAULT_SECRET).await;
     wecom.add(json!({"type":1,"scene":2,"user":["wangwu"]})).await;
-    wecom.mock.restore(DEFAULT_CORPID, "base").expect("restore");
+    wecom.mock.control().restore(DEFAULT_CORPID, "base").expect("restore");
     assert_eq!(wecom.dump(), saved_bytes);
     let (_, listed) = wecom.admin(Method::GET, &checkpoint_path(DEFAULT_CORPID, "checkpoints"), None).await;
     assert_eq!(listed["checkpoints"][0]["name"], "base");
@@ -69,8 +69,8 @@ async fn a_restore_returns_exactly_the_checkpointed_state() {
 #[tokio::test]
 async fn a_restore_invalidates_the_corps_tokens_and_a_new_one_works() {
     let wecom = Wecom::start().await;
-    wecom.mock.checkpoint(DEFAULT_CORPID, "empty").expect("checkpoint");
-    wecom.mock.restore(DEFAULT_CORPID, "empty").expect("restore");
+    wecom.mock.control().checkpoint(DEFAULT_CORPID, "empty").expect("checkpoint");
+    wecom.mock.control().restore(DEFAULT_CORPID, "empty").expect("restore");
     assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 40014);
     let fresh = wecom.token_for(DEFAULT_CORPID, DEFAULT_SECRET).await;
     assert_eq!(wecom.call_with(Api::ListContactWay, Some(&fresh), &json!({})).await["errcode"], 0);
@@ -103,7 +103,7 @@ async fn a_tenant_cannot_see_or_restore_another_tenants_checkpoints() {
     assert_eq!(b_list, json!({"checkpoints": []}));
     // B's token reaches B's state only, before and after A restores.
     assert_eq!(wecom.call_with(Api::ListContactWay, Some(&b_token), &json!({})).await["contact_way"], json!([]));
-    wecom.mock.restore(&a, "base").expect("restore");
+    wecom.mock.control().restore(&a, "base").expect("restore");
     assert_eq!(wecom.call_with(Api::ListContactWay, Some(&b_token), &json!({})).await["contact_way"], json!([]));
 }
 
@@ -111,7 +111,7 @@ async fn a_tenant_cannot_see_or_restore_another_tenants_checkpoints() {
 async fn checkpoints_go_with_their_corp_and_bad_requests_are_refused() {
     let wecom = Wecom::start().await;
     let (corpid, _) = tenant(&wecom).await;
-    wecom.mock.checkpoint(&corpid, "base").expect("checkpoint");
+    wecom.mock.control().checkpoint(&corpid, "base").expect("checkpoint");
     assert_eq!(wecom.admin(Method::DELETE, &format!("/__admin/corps/{corpid}"), None).await.0, 204);
     // The same id again: a new corp, without the old one's checkpoints.
     let fixture = json!({"corpid": corpid});

@@ -2,7 +2,7 @@
 //! and the customer read-back with the config's state.
 
 use serde_json::{Value, json};
-use wecom_mock::control::ScanRequest;
+use wecom_mock::api::ScanRequest;
 use wecom_mock::fixtures::{CorpFixture, DEFAULT_CORPID, DepartmentFixture, MemberFixture};
 use wecom_types::Api;
 
@@ -152,14 +152,14 @@ async fn the_member_limit_counts_department_members() {
 async fn scans_go_round_robin_and_exclusive_configs_keep_their_member() {
     let wecom = Wecom::start().await;
     let id = wecom.add(json!({"type":2,"scene":2,"user":["zhangsan","lisi"]})).await;
-    let picks: Vec<String> = (0..4).map(|_| wecom.mock.scan(&scan(&id)).expect("scan").userid).collect();
+    let picks: Vec<String> = (0..4).map(|_| wecom.mock.control().scan(&scan(&id)).expect("scan").userid).collect();
     assert_eq!(picks, ["zhangsan", "lisi", "zhangsan", "lisi"]);
 
     let exclusive = wecom.add(json!({"type":2,"scene":2,"user":["zhangsan","lisi"],"is_exclusive":true})).await;
     let mut request = scan(&exclusive);
     request.external_userid = Some("wmloyalcustomer".into());
-    let first = wecom.mock.scan(&request).expect("scan").userid;
-    let again = wecom.mock.scan(&request).expect("scan").userid;
+    let first = wecom.mock.control().scan(&request).expect("scan").userid;
+    let again = wecom.mock.control().scan(&request).expect("scan").userid;
     assert_eq!(first, again);
 }
 
@@ -167,7 +167,7 @@ async fn scans_go_round_robin_and_exclusive_configs_keep_their_member() {
 async fn the_customer_detail_carries_the_state_of_the_config_used() {
     let wecom = Wecom::start().await;
     let id = wecom.add(json!({"type":1,"scene":2,"user":["lisi"],"state":"spring-campaign"})).await;
-    let added = wecom.mock.scan(&scan(&id)).expect("scan");
+    let added = wecom.mock.control().scan(&scan(&id)).expect("scan");
     let detail = wecom.ok(Api::GetExternalContact, json!({"external_userid": added.external_userid})).await;
     assert_eq!(detail["external_contact"]["external_userid"], added.external_userid.as_str());
     let follow = &detail["follow_user"][0];
@@ -190,7 +190,7 @@ async fn a_read_after_each_change_shows_that_change() {
         assert_eq!(config["state"], state);
         assert_eq!(config["user"].as_array().map(Vec::len), Some(n % 2 + 1));
     }
-    wecom.mock.scan(&scan(&id)).expect("scan");
+    wecom.mock.control().scan(&scan(&id)).expect("scan");
     assert_eq!(wecom.get(&id).await["user"].as_array().map(Vec::len), Some(1), "a scan changes nothing visible");
     wecom.ok(Api::DelContactWay, json!({"config_id": id})).await;
     assert_eq!(wecom.call(Api::GetContactWay, json!({"config_id": id})).await["errcode"], 41044);

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 use wecom_mock::MockServer;
-use wecom_mock::control::ScanRequest;
+use wecom_mock::api::ScanRequest;
 use wecom_mock::fixtures::DEFAULT_CORPID;
 
 use crate::support::Wecom;
@@ -58,6 +58,7 @@ async fn the_dashboard_shows_configs_states_customers_and_escapes_what_it_shows(
     let id = wecom.add(json!({"type":1,"scene":2,"user":["wangwu"],"state":"<b>bold</b>"})).await;
     let scanned = wecom
         .mock
+        .control()
         .scan(&ScanRequest { corpid: DEFAULT_CORPID.into(), config_id: id.clone(), ..Default::default() })
         .expect("scan");
     let (status, kind, body) = get(&wecom.http, &format!("{}/__admin/ui", wecom.mock.uri())).await;

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use wecom_mock::control::{ClockRequest, ScanRequest};
+use wecom_mock::api::{ClockRequest, ScanRequest};
 use wecom_mock::fixtures::*;
 use wecom_types::Api;
 use wecom_types::limits::MAX_TEMP_EXPIRES_SECS;
@@ -65,12 +65,12 @@ impl World {
         let mut tokens = HashMap::new();
 
         // A token of the no-contact app minted long ago: expired now.
-        wecom.mock.set_clock(T0 - 8000);
+        wecom.mock.control().set_clock(T0 - 8000).expect("clock");
         tokens.insert("expired", wecom.token_for(DEFAULT_CORPID, NO_CONTACT_SECRET).await);
-        wecom.mock.set_clock(T0 - 100);
+        wecom.mock.control().set_clock(T0 - 100).expect("clock");
         let expired_temp =
             wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true,"expires_in":60})).await;
-        wecom.mock.set_clock(T0);
+        wecom.mock.control().set_clock(T0).expect("clock");
         tokens.insert("no_contact", wecom.token_for(DEFAULT_CORPID, NO_CONTACT_SECRET).await);
         tokens.insert("sales", wecom.token_for(DEFAULT_CORPID, SALES_ONLY_SECRET).await);
         tokens.insert("other", wecom.token_for(OTHER_CORP, DEFAULT_SECRET).await);
@@ -81,6 +81,7 @@ impl World {
         for (config_id, customer) in [(&plain, "wmcustomer0001"), (&used_temp, "wmcustomer0002")] {
             wecom
                 .mock
+                .control()
                 .scan(&ScanRequest {
                     corpid: DEFAULT_CORPID.into(),
                     config_id: config_id.clone(),
@@ -90,7 +91,7 @@ impl World {
                 })
                 .expect("scan");
         }
-        let quotas = wecom.mock.quotas(DEFAULT_CORPID).expect("quotas");
+        let quotas = wecom.mock.control().quotas(DEFAULT_CORPID).expect("quotas");
         assert_eq!((quotas.contact_ways.used, quotas.temp_today.used), (2, 2), "both quotas are full");
         let ids = HashMap::from([("$PLAIN", plain), ("$USED", used_temp), ("$EXPIRED", expired_temp), ("$JOIN", join)]);
         World { wecom, tokens, ids }
@@ -337,7 +338,7 @@ async fn every_row_of_errcodes_md_gets_its_errcode_and_changes_nothing() {
 #[tokio::test]
 async fn the_expired_token_code_is_a_per_corp_setting() {
     let wecom = Wecom::with_default_corp(|corp| corp.expired_token_errcode = 40014).await;
-    wecom.mock.clock(&ClockRequest { advance: Some(7200), ..Default::default() }).expect("clock");
+    wecom.mock.control().clock(&ClockRequest { advance: Some(7200), ..Default::default() }).expect("clock");
     let answer = wecom.call(Api::ListContactWay, json!({})).await;
     assert_eq!(answer["errcode"], 40014);
 }

@@ -38,7 +38,10 @@ async fn an_injected_errcode_answers_in_the_real_envelope_before_the_token_is_ch
     assert!(errmsg.contains("more info at https://open.work.weixin.qq.com/devtool/query?e=-1"), "{errmsg}");
     // The rule is used up: the token is checked again.
     assert_eq!(wecom.call_with(Api::AddContactWay, Some("not-a-token"), &body).await["errcode"], 40014);
-    assert!(wecom.mock.dump(DEFAULT_CORPID).expect("dump").contact_ways.is_empty(), "a faulted call changes nothing");
+    assert!(
+        wecom.mock.control().dump(DEFAULT_CORPID).expect("dump").contact_ways.is_empty(),
+        "a faulted call changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -88,12 +91,14 @@ async fn drop_closes_the_connection_without_an_answer_and_changes_nothing() {
     // A client of its own: the dropped connection must not be handed to the next request.
     let dropped = reqwest::Client::new().post(&url).body(body.clone()).send().await;
     assert!(dropped.is_err(), "no answer expected, got {dropped:?}");
-    assert!(wecom.mock.dump(DEFAULT_CORPID).expect("dump").contact_ways.is_empty());
+    assert!(wecom.mock.control().dump(DEFAULT_CORPID).expect("dump").contact_ways.is_empty());
     let answer: Value =
         reqwest::Client::new().post(&url).body(body).send().await.expect("answered").json().await.expect("json");
     assert_eq!(answer["errcode"], 0, "the rule was used up");
-    let journal =
-        wecom.mock.requests(&wecom_mock::RequestQuery { path: Some("add_contact_way".into()), ..Default::default() });
+    let journal = wecom
+        .mock
+        .control()
+        .requests(&wecom_mock::api::RequestQuery { path: Some("add_contact_way".into()), ..Default::default() });
     assert_eq!(journal.len(), 2);
     assert_eq!((journal[0].errcode, journal[0].status, journal[0].fault.as_deref()), (None, None, Some("f1")));
 }
@@ -108,13 +113,13 @@ async fn a_delayed_answer_comes_late_but_the_call_takes_effect() {
     let impatient = reqwest::Client::builder().timeout(Duration::from_millis(100)).build().expect("client");
     let timed_out = impatient.post(&url).body(json!({"type":1,"scene":2,"user":["zhangsan"]}).to_string()).send().await;
     assert!(timed_out.is_err_and(|e| e.is_timeout()));
-    let mut dump = wecom.mock.dump(DEFAULT_CORPID).expect("dump");
+    let mut dump = wecom.mock.control().dump(DEFAULT_CORPID).expect("dump");
     for _ in 0..50 {
         if !dump.contact_ways.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        dump = wecom.mock.dump(DEFAULT_CORPID).expect("dump");
+        dump = wecom.mock.control().dump(DEFAULT_CORPID).expect("dump");
     }
     assert_eq!(dump.contact_ways.len(), 1, "the delayed add was made");
     // A patient client gets the answer, no sooner than the delay.
@@ -122,7 +127,7 @@ async fn a_delayed_answer_comes_late_but_the_call_takes_effect() {
     let started = Instant::now();
     assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 0);
     assert!(started.elapsed() >= Duration::from_millis(300));
-    let metrics = wecom.mock.metrics();
+    let metrics = wecom.mock.control().metrics();
     assert!(
         metrics.contains(&format!("wecom_mock_faults_applied_total{{path=\"{LIST}\",kind=\"delay\"}} 1")),
         "{metrics}"

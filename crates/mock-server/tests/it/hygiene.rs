@@ -131,7 +131,7 @@ async fn retrying_a_refused_call_without_backoff_is_flagged_and_backing_off_is_n
     let patient = one_list_a_minute().await;
     for _ in 0..5 {
         patient.call(Api::ListContactWay, json!({})).await;
-        tokio::time::sleep(Duration::from_millis(wecom_mock::QUICK_RETRY_MS * 2)).await;
+        tokio::time::sleep(Duration::from_millis(wecom_mock::api::QUICK_RETRY_MS * 2)).await;
     }
     let report = report(&patient).await;
     assert_eq!(report["findings"], json!([]), "{report}");

@@ -2,7 +2,7 @@
 //! read-back with the config's state.
 
 use serde_json::json;
-use wecom_mock::control::JoinRequest;
+use wecom_mock::api::JoinRequest;
 use wecom_mock::fixtures::{CorpFixture, DEFAULT_CORPID, GroupChatFixture};
 use wecom_types::Api;
 
@@ -70,10 +70,10 @@ async fn update_overwrites_the_whole_config() {
 async fn joins_fill_groups_in_order() {
     let wecom = small_groups().await;
     let id = wecom.add_join(json!({"scene":2,"chat_id_list":["wrsmall0001","wrsmall0002"],"auto_create_room":0})).await;
-    let chats: Vec<String> = (0..4).map(|_| wecom.mock.join(&join(&id)).expect("join").chat_id).collect();
+    let chats: Vec<String> = (0..4).map(|_| wecom.mock.control().join(&join(&id)).expect("join").chat_id).collect();
     assert_eq!(chats, ["wrsmall0001", "wrsmall0001", "wrsmall0002", "wrsmall0002"]);
-    let err = wecom.mock.join(&join(&id)).expect_err("all full");
-    assert_eq!((err.status, err.error.as_str()), (409, "all_groups_full"));
+    let err = wecom.mock.control().join(&join(&id)).expect_err("all full");
+    assert_eq!((err.status(), err.code()), (409, "all_groups_full"));
 }
 
 #[tokio::test]
@@ -86,12 +86,12 @@ async fn full_groups_auto_create_rooms_named_by_base_name_and_serial() {
         .await;
     let mut created = Vec::new();
     for _ in 0..8 {
-        let joined = wecom.mock.join(&join(&id)).expect("join");
+        let joined = wecom.mock.control().join(&join(&id)).expect("join");
         if joined.created_chat {
             created.push(joined.chat_id);
         }
     }
-    let dump = wecom.mock.dump(DEFAULT_CORPID).expect("dump");
+    let dump = wecom.mock.control().dump(DEFAULT_CORPID).expect("dump");
     let names: Vec<String> = created
         .iter()
         .map(|id| dump.group_chats.iter().find(|g| &g.chat_id == id).expect("created group").name.clone())
@@ -108,7 +108,7 @@ async fn the_chat_list_stays_at_five_when_rooms_are_created() {
     let wecom = small_groups().await;
     let id = wecom.add_join(json!({"scene":2,"chat_id_list":["wrsmall0001"],"room_base_name":"g"})).await;
     for _ in 0..14 {
-        wecom.mock.join(&join(&id)).expect("join");
+        wecom.mock.control().join(&join(&id)).expect("join");
     }
     let way = &wecom.ok(Api::GetJoinWay, json!({"config_id": id})).await["join_way"];
     let list = way["chat_id_list"].as_array().expect("list");
@@ -120,7 +120,7 @@ async fn the_chat_list_stays_at_five_when_rooms_are_created() {
 async fn the_group_detail_shows_the_joiner_with_join_scene_3_and_the_state() {
     let wecom = Wecom::start().await;
     let id = wecom.add_join(json!({"scene":2,"chat_id_list":["wrmockchat0004"],"state":"campaign-7"})).await;
-    let joined = wecom.mock.join(&join(&id)).expect("join");
+    let joined = wecom.mock.control().join(&join(&id)).expect("join");
     let detail = wecom.ok(Api::GetGroupChat, json!({"chat_id": joined.chat_id, "need_name": 1})).await;
     let group = &detail["group_chat"];
     assert_eq!(group["owner"], "lisi");

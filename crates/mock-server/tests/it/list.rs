@@ -23,7 +23,7 @@ async fn a_walk_returns_each_config_once_in_creation_order() {
     let wecom = Wecom::start().await;
     let mut expected = Vec::new();
     for second in 0..25 {
-        wecom.mock.set_clock(T0 + second);
+        wecom.mock.control().set_clock(T0 + second).expect("clock");
         let mut batch = add_n(&wecom, 2).await;
         batch.sort();
         expected.extend(batch);
@@ -58,10 +58,10 @@ async fn limit_zero_or_absent_means_100() {
 #[tokio::test]
 async fn configs_created_before_the_cutoff_are_not_listed() {
     let wecom = Wecom::start().await;
-    wecom.mock.set_clock(LIST_CUTOFF_UNIX - 1);
+    wecom.mock.control().set_clock(LIST_CUTOFF_UNIX - 1).expect("clock");
     let token = wecom.token_for(wecom.mock.corpid(), wecom.mock.secret()).await;
     wecom.call_with(Api::AddContactWay, Some(&token), &json!({"type":1,"scene":2,"user":["zhangsan"]})).await;
-    wecom.mock.set_clock(LIST_CUTOFF_UNIX);
+    wecom.mock.control().set_clock(LIST_CUTOFF_UNIX).expect("clock");
     let at_cutoff =
         wecom.call_with(Api::AddContactWay, Some(&token), &json!({"type":1,"scene":2,"user":["zhangsan"]})).await;
     let window = json!({"start_time": LIST_CUTOFF_UNIX - DAY_SECS, "end_time": LIST_CUTOFF_UNIX + DAY_SECS});
@@ -73,11 +73,11 @@ async fn configs_created_before_the_cutoff_are_not_listed() {
 async fn the_default_window_is_the_last_90_days() {
     let wecom = Wecom::start().await;
     let old = add_n(&wecom, 1).await;
-    wecom.mock.set_clock(T0 + 90 * DAY_SECS);
+    wecom.mock.control().set_clock(T0 + 90 * DAY_SECS).expect("clock");
     let token = wecom.token_for(wecom.mock.corpid(), wecom.mock.secret()).await;
     let page = wecom.call_with(Api::ListContactWay, Some(&token), &json!({})).await;
     assert_eq!(page["contact_way"], json!([{"config_id": old[0]}]), "start is inclusive");
-    wecom.mock.set_clock(T0 + 90 * DAY_SECS + 1);
+    wecom.mock.control().set_clock(T0 + 90 * DAY_SECS + 1).expect("clock");
     let page = wecom.call_with(Api::ListContactWay, Some(&token), &json!({})).await;
     assert_eq!(page["contact_way"], json!([]));
     let page = wecom.call_with(Api::ListContactWay, Some(&token), &json!({"start_time": T0})).await;

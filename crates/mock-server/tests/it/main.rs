@@ -14,6 +14,7 @@ mod errcodes;
 mod faults;
 mod hygiene;
 mod join_way;
+mod layers;
 mod list;
 mod metrics;
 mod quotas;

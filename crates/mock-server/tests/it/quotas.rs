@@ -35,9 +35,9 @@ async fn hundreds_of_concurrent_adds_never_exceed_a_small_quota() {
         }
     }
     assert_eq!((ok, full), (37, 263));
-    let quotas = wecom.mock.quotas(DEFAULT_CORPID).expect("quotas");
+    let quotas = wecom.mock.control().quotas(DEFAULT_CORPID).expect("quotas");
     assert_eq!(quotas.contact_ways.used, 37);
-    assert_eq!(wecom.mock.dump(DEFAULT_CORPID).expect("dump").contact_ways.len(), 37);
+    assert_eq!(wecom.mock.control().dump(DEFAULT_CORPID).expect("dump").contact_ways.len(), 37);
 }
 
 #[tokio::test]
@@ -79,13 +79,13 @@ async fn the_temp_quota_resets_at_beijing_midnight_on_the_virtual_clock() {
     // Deleting a temp config does not give back a unit of the day.
     wecom.ok(Api::DelContactWay, json!({"config_id": first})).await;
     assert_eq!(wecom.call(Api::AddContactWay, temp.clone()).await["errcode"], 41045);
-    let quotas = wecom.mock.quotas(DEFAULT_CORPID).expect("quotas");
+    let quotas = wecom.mock.control().quotas(DEFAULT_CORPID).expect("quotas");
     assert_eq!((quotas.temp_today.used, quotas.temp_today.limit), (2, 2));
     let midnight = next_beijing_midnight(T0);
     assert_eq!(quotas.temp_today.resets_at, midnight);
-    wecom.mock.set_clock(midnight - 1);
+    wecom.mock.control().set_clock(midnight - 1).expect("clock");
     assert_eq!(wecom.call(Api::AddContactWay, temp.clone()).await["errcode"], 41045, "still the same day");
-    wecom.mock.set_clock(midnight);
+    wecom.mock.control().set_clock(midnight).expect("clock");
     let token = wecom.token_for(DEFAULT_CORPID, wecom_mock::fixtures::DEFAULT_SECRET).await;
     let answer = wecom.call_with(Api::AddContactWay, Some(&token), &temp).await;
     assert_eq!(answer["errcode"], 0, "a new day: {answer}");
@@ -96,11 +96,11 @@ async fn a_days_temp_count_is_kept_when_the_clock_moves_back_to_it() {
     let wecom = with_quotas(100, 1).await;
     let temp = json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true});
     let midnight = next_beijing_midnight(T0);
-    wecom.mock.set_clock(midnight - 30);
+    wecom.mock.control().set_clock(midnight - 30).expect("clock");
     wecom.add(temp.clone()).await;
-    wecom.mock.set_clock(midnight + 30);
+    wecom.mock.control().set_clock(midnight + 30).expect("clock");
     wecom.add(temp.clone()).await;
-    wecom.mock.set_clock(midnight - 30);
-    assert_eq!(wecom.mock.quotas(DEFAULT_CORPID).expect("quotas").temp_today.used, 1);
+    wecom.mock.control().set_clock(midnight - 30).expect("clock");
+    assert_eq!(wecom.mock.control().quotas(DEFAULT_CORPID).expect("quotas").temp_today.used, 1);
     assert_eq!(wecom.call(Api::AddContactWay, temp).await["errcode"], 41045, "that day is still full");
 }

@@ -20,7 +20,7 @@ async fn limited(per_minute: u32, per_hour: u32, concurrent: u32) -> Wecom {
         corp.rate_limits = RateLimitFixture::Custom(RateLimitSettings { per_minute, per_hour, concurrent });
     })
     .await;
-    wecom.mock.set_clock(MINUTE);
+    wecom.mock.control().set_clock(MINUTE).expect("clock");
     wecom
 }
 
@@ -42,9 +42,9 @@ async fn past_the_minute_limit_calls_get_45009_until_the_clock_reaches_the_next_
     assert_eq!(lists(&wecom, 5).await, [0, 0, 0, 45009, 45009]);
     let refused = wecom.call(Api::ListContactWay, json!({})).await;
     assert!(refused["errmsg"].as_str().is_some_and(|m| m.starts_with("api freq out of limit, hint: [")), "{refused}");
-    wecom.mock.advance_clock(59).expect("clock");
+    wecom.mock.control().advance_clock(59).expect("clock");
     assert_eq!(lists(&wecom, 1).await, [45009], "still the same minute");
-    wecom.mock.advance_clock(1).expect("clock");
+    wecom.mock.control().advance_clock(1).expect("clock");
     // Refused calls did not count: the new minute has all three.
     assert_eq!(lists(&wecom, 4).await, [0, 0, 0, 45009]);
 }
@@ -53,13 +53,13 @@ async fn past_the_minute_limit_calls_get_45009_until_the_clock_reaches_the_next_
 async fn past_the_hour_limit_calls_get_45009_until_the_next_hour() {
     let wecom = limited(100, 4, 32).await;
     assert_eq!(lists(&wecom, 3).await, [0, 0, 0]);
-    wecom.mock.advance_clock(60).expect("clock");
+    wecom.mock.control().advance_clock(60).expect("clock");
     assert_eq!(lists(&wecom, 2).await, [0, 45009], "a new minute, the same hour");
     // 1_750_000_020 is 20 minutes and 20 seconds into its hour.
     let next_hour = (MINUTE / 3600 + 1) * 3600;
-    wecom.mock.set_clock(next_hour - 1);
+    wecom.mock.control().set_clock(next_hour - 1).expect("clock");
     assert_eq!(lists(&wecom, 1).await, [45009]);
-    wecom.mock.set_clock(next_hour);
+    wecom.mock.control().set_clock(next_hour).expect("clock");
     assert_eq!(lists(&wecom, 1).await, [0]);
 }
 
@@ -115,12 +115,12 @@ async fn past_the_concurrency_limit_a_call_gets_45033_while_another_is_in_flight
     // it is answered, another list meets it in flight: polled, so the test needs no guess of
     // how long anything takes.
     for _ in 0..1000 {
-        if wecom.mock.faults()[0].applied > 0 {
+        if wecom.mock.control().faults()[0].applied > 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert_eq!(wecom.mock.faults()[0].applied, 1, "the slow call arrived");
+    assert_eq!(wecom.mock.control().faults()[0].applied, 1, "the slow call arrived");
     let mut seen = Vec::new();
     while !slow.is_finished() {
         let code = list(&wecom).await;

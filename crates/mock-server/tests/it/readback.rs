@@ -2,7 +2,7 @@
 //! `externalcontact/groupchat/get`), with the documented field names.
 
 use serde_json::{Value, json};
-use wecom_mock::control::{JoinRequest, ScanRequest};
+use wecom_mock::api::{JoinRequest, ScanRequest};
 use wecom_mock::fixtures::DEFAULT_CORPID;
 use wecom_types::Api;
 
@@ -29,9 +29,9 @@ async fn a_customer_following_two_members_has_one_follow_user_per_member_with_it
     let wecom = Wecom::start().await;
     let spring = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"],"state":"spring"})).await;
     let mini = wecom.add(json!({"type":1,"scene":1,"user":["lisi"]})).await;
-    wecom.mock.scan(&scan(&spring, "wmtwomembers01")).expect("scan");
-    wecom.mock.advance_clock(60).expect("clock");
-    wecom.mock.scan(&scan(&mini, "wmtwomembers01")).expect("scan");
+    wecom.mock.control().scan(&scan(&spring, "wmtwomembers01")).expect("scan");
+    wecom.mock.control().advance_clock(60).expect("clock");
+    wecom.mock.control().scan(&scan(&mini, "wmtwomembers01")).expect("scan");
 
     let detail = wecom.ok(Api::GetExternalContact, json!({"external_userid": "wmtwomembers01"})).await;
     let contact = &detail["external_contact"];
@@ -64,8 +64,8 @@ async fn the_group_detail_lists_the_owner_and_code_joiners_with_their_scenes_and
     };
     let before =
         wecom.ok(Api::GetGroupChat, json!({"chat_id":"wrmockchat0002"})).await["group_chat"]["member_version"].clone();
-    wecom.mock.join(&join(&with_state, "wmjoinerwithstate")).expect("join");
-    wecom.mock.join(&join(&without, "wmjoinerwithout")).expect("join");
+    wecom.mock.control().join(&join(&with_state, "wmjoinerwithstate")).expect("join");
+    wecom.mock.control().join(&join(&without, "wmjoinerwithout")).expect("join");
 
     let plain = wecom.ok(Api::GetGroupChat, json!({"chat_id":"wrmockchat0002"})).await;
     let group = &plain["group_chat"];

@@ -69,7 +69,7 @@ async fn calls_refused_early_are_journaled_with_what_is_known_of_them() {
     let wecom = Wecom::start().await;
     let _ = wecom.http.post(format!("{}/cgi-bin/nope?access_token={}", wecom.mock.uri(), wecom.token)).send().await;
     wecom.call_with(Api::ListContactWay, Some("bogus"), &json!({})).await;
-    wecom.mock.advance_clock(wecom_types::limits::ACCESS_TOKEN_LIFETIME_SECS).expect("clock");
+    wecom.mock.control().advance_clock(wecom_types::limits::ACCESS_TOKEN_LIFETIME_SECS).expect("clock");
     wecom.call(Api::ListContactWay, json!({})).await;
     let entries = journal(&wecom, "?limit=3").await;
     assert_eq!((entries[0]["path"].as_str(), entries[0]["status"].as_u64()), (Some("/cgi-bin/nope"), Some(404)));
@@ -97,10 +97,10 @@ async fn the_ring_keeps_only_the_newest_calls_and_size_zero_keeps_none() {
                 .expect("json");
             assert_eq!(answer["errcode"], 0);
         }
-        let entries = mock.requests(&wecom_mock::RequestQuery::default());
+        let entries = mock.control().requests(&wecom_mock::api::RequestQuery::default());
         assert_eq!(entries.len(), kept, "size {size}");
         let ids: Vec<u64> = entries.iter().map(|e| e.id).collect();
         assert_eq!(ids, (6 - kept as u64..6).collect::<Vec<_>>(), "the newest, oldest first");
-        assert!(mock.metrics().contains(&format!("wecom_mock_request_journal_capacity {size}\n")));
+        assert!(mock.control().metrics().contains(&format!("wecom_mock_request_journal_capacity {size}\n")));
     }
 }

@@ -17,7 +17,7 @@ async fn another_corps_token_can_neither_read_nor_change_any_config() {
     let way = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"],"state":"mine"})).await;
     let join = wecom.add_join(json!({"scene":2,"chat_id_list":["wrmockchat0001"]})).await;
     let before = wecom.dump();
-    let tenant = wecom.mock.create_tenant().expect("tenant");
+    let tenant = wecom.mock.control().create_tenant().expect("tenant");
     let other = wecom.token_for(&tenant.corpid, &tenant.secret).await;
     let attempts: [(Api, Value); 6] = [
         (Api::GetContactWay, json!({"config_id": way})),

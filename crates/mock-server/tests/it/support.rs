@@ -29,7 +29,7 @@ impl Wecom {
             .map(|c| (c.corpid.clone(), c.apps[0].secret.clone()))
             .unwrap_or((DEFAULT_CORPID.to_owned(), DEFAULT_SECRET.to_owned()));
         let mock = MockServer::builder().fixtures(fixtures).seed(7).start().await;
-        mock.set_clock(T0);
+        mock.control().set_clock(T0).expect("clock");
         let http = reqwest::Client::new();
         let mut wecom = Wecom { mock, http, token: String::new() };
         wecom.token = wecom.token_for(&corpid, &secret).await;
@@ -106,7 +106,7 @@ impl Wecom {
     }
 
     pub(crate) fn dump(&self) -> Vec<u8> {
-        self.mock.dump_bytes(self.mock.corpid()).expect("the default corp exists")
+        self.mock.control().dump_bytes(self.mock.corpid()).expect("the default corp exists")
     }
 
     /// Every config id of a list walk.

@@ -9,7 +9,7 @@ use super::support::Wecom;
 #[tokio::test]
 async fn gettoken_returns_the_same_token_with_its_remaining_lifetime() {
     let wecom = Wecom::start().await;
-    wecom.mock.advance_clock(100).expect("clock");
+    wecom.mock.control().advance_clock(100).expect("clock");
     let answer = wecom.gettoken(&[("corpid", DEFAULT_CORPID), ("corpsecret", DEFAULT_SECRET)]).await;
     assert_eq!(answer["access_token"], wecom.token.as_str());
     assert_eq!(answer["expires_in"], 7100);
@@ -18,9 +18,9 @@ async fn gettoken_returns_the_same_token_with_its_remaining_lifetime() {
 #[tokio::test]
 async fn after_7200_seconds_the_old_token_is_expired_and_a_new_one_is_issued() {
     let wecom = Wecom::start().await;
-    wecom.mock.advance_clock(7199).expect("clock");
+    wecom.mock.control().advance_clock(7199).expect("clock");
     assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 0, "valid until the last second");
-    wecom.mock.advance_clock(1).expect("clock");
+    wecom.mock.control().advance_clock(1).expect("clock");
     assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 42001);
     let fresh = wecom.token_for(DEFAULT_CORPID, DEFAULT_SECRET).await;
     assert_ne!(fresh, wecom.token);
@@ -31,7 +31,7 @@ async fn after_7200_seconds_the_old_token_is_expired_and_a_new_one_is_issued() {
 #[tokio::test]
 async fn tokens_are_long_and_unguessable() {
     let wecom = Wecom::start().await;
-    let tenant = wecom.mock.create_tenant().expect("tenant");
+    let tenant = wecom.mock.control().create_tenant().expect("tenant");
     let other = wecom.token_for(&tenant.corpid, &tenant.secret).await;
     assert_eq!(wecom.token.len(), 64);
     assert_ne!(wecom.token, other);
@@ -44,7 +44,7 @@ async fn tokens_are_long_and_unguessable() {
 async fn one_corps_token_never_reaches_another_corps_data() {
     let wecom = Wecom::start().await;
     let id = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"]})).await;
-    let tenant = wecom.mock.create_tenant().expect("tenant");
+    let tenant = wecom.mock.control().create_tenant().expect("tenant");
     let token = wecom.token_for(&tenant.corpid, &tenant.secret).await;
     let answer = wecom.call_with(Api::GetContactWay, Some(&token), &json!({"config_id": id})).await;
     assert_eq!(answer["errcode"], 41044);
@@ -58,7 +58,7 @@ async fn one_corps_token_never_reaches_another_corps_data() {
 #[tokio::test]
 async fn revoked_tokens_answer_40014_and_a_new_one_works() {
     let wecom = Wecom::start().await;
-    wecom.mock.revoke_tokens(DEFAULT_CORPID).expect("revoke");
+    wecom.mock.control().revoke_tokens(DEFAULT_CORPID).expect("revoke");
     assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 40014);
     let fresh = wecom.token_for(DEFAULT_CORPID, DEFAULT_SECRET).await;
     assert_eq!(wecom.call_with(Api::ListContactWay, Some(&fresh), &json!({})).await["errcode"], 0);
@@ -67,7 +67,7 @@ async fn revoked_tokens_answer_40014_and_a_new_one_works() {
 #[tokio::test]
 async fn replacing_a_corp_invalidates_its_tokens() {
     let wecom = Wecom::start().await;
-    wecom.mock.put_corp(&wecom_mock::fixtures::CorpFixture::default_corp()).expect("replace");
+    wecom.mock.control().put_corp(&wecom_mock::fixtures::CorpFixture::default_corp()).expect("replace");
     assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 40014);
 }
 
@@ -75,10 +75,10 @@ async fn replacing_a_corp_invalidates_its_tokens() {
 async fn a_replaced_token_stays_expired_when_the_clock_moves_back() {
     let wecom = Wecom::start().await;
     let first = wecom.token.clone();
-    wecom.mock.advance_clock(7200).expect("clock");
+    wecom.mock.control().advance_clock(7200).expect("clock");
     let second = wecom.token_for(DEFAULT_CORPID, DEFAULT_SECRET).await;
     assert_ne!(first, second);
-    wecom.mock.set_clock(super::support::T0 + 100);
+    wecom.mock.control().set_clock(super::support::T0 + 100).expect("clock");
     let answer = wecom.call_with(Api::ListContactWay, Some(&first), &json!({})).await;
     assert_eq!(answer["errcode"], 42001, "a replaced token does not come back to life");
     let answer = wecom.call_with(Api::ListContactWay, Some(&second), &json!({})).await;

@@ -129,7 +129,7 @@ async fn a_chunked_body_in_several_frames_is_read_whole() {
     }
     stream.get_mut().write_all(b"0\r\n\r\n").await.expect("write");
     assert!(read_response(&mut stream).await.contains("200"));
-    let dump = wecom.mock.dump(wecom.mock.corpid()).expect("dump");
+    let dump = wecom.mock.control().dump(wecom.mock.corpid()).expect("dump");
     assert_eq!(dump.contact_ways.len(), 1, "the two chunks made one request");
     assert_eq!(dump.contact_ways[0].contact_way.state.as_deref(), Some("chunked"));
 }

@@ -187,6 +187,32 @@ pub struct GroupChat {
     pub member_version: Option<String>,
 }
 
+/// A group member's `type`: a member of the corp or an external contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct GroupMemberType(pub i32);
+
+impl GroupMemberType {
+    /// `1`: a member of the corp.
+    pub const INTERNAL: GroupMemberType = GroupMemberType(1);
+    /// `2`: an external contact (a customer).
+    pub const EXTERNAL: GroupMemberType = GroupMemberType(2);
+}
+
+/// How a group member joined (`join_scene`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JoinScene(pub i32);
+
+impl JoinScene {
+    /// `1`: invited directly by a group member.
+    pub const DIRECT_INVITE: JoinScene = JoinScene(1);
+    /// `2`: by an invitation link.
+    pub const INVITE_LINK: JoinScene = JoinScene(2);
+    /// `3`: by scanning the group's QR code (a Join Group config).
+    pub const QR_CODE: JoinScene = JoinScene(3);
+}
+
 /// One member of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -196,13 +222,13 @@ pub struct GroupMember {
     pub userid: String,
     /// 1 = corp member, 2 = external contact.
     #[serde(rename = "type", default)]
-    pub member_type: i32,
+    pub member_type: GroupMemberType,
     /// When they joined (unix seconds).
     #[serde(default)]
     pub join_time: i64,
     /// 1 = invited directly, 2 = by link, 3 = by QR code.
     #[serde(default)]
-    pub join_scene: i32,
+    pub join_scene: JoinScene,
     /// Who invited them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitor: Option<GroupInvitor>,

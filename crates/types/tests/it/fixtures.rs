@@ -94,6 +94,6 @@ fn wire_names_that_are_rust_keywords_are_renamed() {
             .expect("json")
             .expect("ok answer");
     let customer = &group.group_chat.member_list[1];
-    assert_eq!((customer.member_type, customer.join_scene), (2, 3));
+    assert_eq!((customer.member_type, customer.join_scene), (GroupMemberType::EXTERNAL, JoinScene::QR_CODE));
     assert_eq!(customer.state.as_deref(), Some("klsdup3kj3s1"));
 }

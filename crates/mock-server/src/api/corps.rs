@@ -1,0 +1,100 @@
+//! The corps, the clock and the tenants: `/__admin/corps…`, `/__admin/clock`, `/__admin/reset`,
+//! `/__admin/tenants`.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /__admin/clock`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRequest {
+    /// Put the clock at this instant and freeze it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<i64>,
+    /// Move the clock forward (or back) by this many seconds and freeze it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advance: Option<i64>,
+    /// Return to wall time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real: Option<bool>,
+    /// Only this corp; default every corp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corpid: Option<String>,
+}
+
+/// The clock after a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockResponse {
+    /// Unix seconds.
+    pub now: i64,
+    /// `false` when following wall time.
+    pub frozen: bool,
+}
+
+/// One use/limit pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaUse {
+    /// Used.
+    pub used: u32,
+    /// Limit.
+    pub limit: u32,
+}
+
+/// Today's temp quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TempQuotaUse {
+    /// Temp configs created today (Beijing day).
+    pub used: u32,
+    /// Daily limit.
+    pub limit: u32,
+    /// When the count resets (next Beijing midnight, unix seconds).
+    pub resets_at: i64,
+}
+
+/// `GET /__admin/corps/{corpid}/quotas`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotasResponse {
+    /// Non-temp Contact Me plus Join Group configs.
+    pub contact_ways: QuotaUse,
+    /// Temp Contact Me configs today.
+    pub temp_today: TempQuotaUse,
+}
+
+/// One app in a corp summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSummary {
+    /// The app's id.
+    pub agentid: u32,
+    /// Its secret (the mock is a test tool: listing secrets is the point).
+    pub secret: String,
+}
+
+/// One corp in `GET /__admin/corps`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorpSummary {
+    /// The corp id.
+    pub corpid: String,
+    /// Its name.
+    pub name: String,
+    /// Its apps.
+    pub apps: Vec<AppSummary>,
+}
+
+/// `POST /__admin/tenants`: a fresh corp with the default directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantResponse {
+    /// The new corp's id.
+    pub corpid: String,
+    /// Its customer-contact app's secret.
+    pub secret: String,
+    /// That app's id.
+    pub agentid: u32,
+}
+
+/// `POST /__admin/reset`: `{}` for every corp, or `{"corpid"}` for one.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    /// Only this corp; default every corp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corpid: Option<String>,
+}

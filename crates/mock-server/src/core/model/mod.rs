@@ -1,0 +1,225 @@
+//! One corp's state and the events that change it.
+//!
+//! The domain (`core::domain`) checks a request against a `&CorpState` and returns the events
+//! the change consists of; [`CorpState::apply`] applies them and cannot fail. A rejected request
+//! therefore changes nothing, and the same events are what a journal would store.
+
+pub(crate) mod directory;
+pub(crate) mod records;
+mod table;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+use wecom_types::limits::beijing_day;
+
+pub(crate) use directory::*;
+pub(crate) use records::*;
+pub(crate) use table::ContactWays;
+
+/// How many messages a corp keeps for `/__admin/messages`.
+pub(crate) const MESSAGE_LOG_CAP: usize = 10_000;
+
+/// Wall-clock unix seconds.
+pub(crate) fn wall_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A corp's virtual clock: wall time, or frozen at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct Clock {
+    pub frozen_at: Option<i64>,
+}
+
+impl Clock {
+    pub(crate) fn now(&self) -> i64 {
+        self.frozen_at.unwrap_or_else(wall_now)
+    }
+}
+
+/// Why a temp chat ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum EndReason {
+    Closed,
+    Expired,
+}
+
+/// One change of a corp's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Externally tagged: an internally tagged enum buffers its fields, and serde's buffer cannot
+// hold the `u128` config ids, so the journal could not read events back.
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Event {
+    ContactWayCreated { record: ContactWayRecord },
+    ContactWayReplaced { record: ContactWayRecord },
+    ContactWayDeleted { id: ConfigId },
+    JoinWayCreated { record: JoinWayRecord },
+    JoinWayReplaced { record: JoinWayRecord },
+    JoinWayDeleted { id: ConfigId },
+    CustomerAdded { external_userid: String, userid: String, relationship: Relationship },
+    TempChatEnded { external_userid: String, userid: String, at: i64, reason: EndReason },
+    GroupChatCreated { chat: GroupChatRecord },
+    GroupJoined { chat_id: String, member: GroupMemberRecord },
+    ClockSet { frozen_at: Option<i64> },
+    MessageRecorded { message: Message },
+}
+
+/// Everything one corp holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CorpState {
+    pub corpid: String,
+    pub directory: Directory,
+    pub clock: Clock,
+    pub contact_ways: ContactWays,
+    /// Non-temp Contact Me configs by (create_time, id): list walks and cursors.
+    pub list_index: BTreeSet<(i64, ConfigId)>,
+    pub join_ways: HashMap<ConfigId, JoinWayRecord>,
+    pub group_chats: BTreeMap<String, GroupChatRecord>,
+    /// Keyed by (external_userid, userid).
+    pub customers: BTreeMap<(String, String), Relationship>,
+    /// Temp chats by (chat_expires_at, external_userid, userid).
+    pub temp_chats: BTreeSet<(i64, String, String)>,
+    /// Non-temp Contact Me plus Join Group configs: the shared quota's use.
+    pub shared_used: u32,
+    /// Temp configs created per Beijing day (days since the epoch in UTC+8). Every day is
+    /// kept, so moving the virtual clock back to a day finds that day's count again.
+    pub temp_days: BTreeMap<i64, u32>,
+    pub messages: VecDeque<Message>,
+}
+
+impl CorpState {
+    /// A fresh corp with a directory and its initial groups.
+    pub(crate) fn new(corpid: String, directory: Directory, group_chats: Vec<GroupChatRecord>, clock: Clock) -> Self {
+        CorpState {
+            corpid,
+            directory,
+            clock,
+            contact_ways: ContactWays::default(),
+            list_index: BTreeSet::new(),
+            join_ways: HashMap::new(),
+            group_chats: group_chats.into_iter().map(|g| (g.chat_id.clone(), g)).collect(),
+            customers: BTreeMap::new(),
+            temp_chats: BTreeSet::new(),
+            shared_used: 0,
+            temp_days: BTreeMap::new(),
+            messages: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Temp configs created on the Beijing day of `now`.
+    pub(crate) fn temp_used_on(&self, now: i64) -> u32 {
+        self.temp_days.get(&beijing_day(now)).copied().unwrap_or(0)
+    }
+
+    /// The earliest instant at which a temp chat ends.
+    pub(crate) fn next_due(&self) -> Option<i64> {
+        self.temp_chats.first().map(|(at, _, _)| *at)
+    }
+
+    /// The events that end every temp chat due at `now`.
+    pub(crate) fn due_expirations(&self, now: i64) -> Vec<Event> {
+        self.temp_chats
+            .iter()
+            .take_while(|(at, _, _)| *at <= now)
+            .map(|(at, ext, user)| Event::TempChatEnded {
+                external_userid: ext.clone(),
+                userid: user.clone(),
+                at: *at,
+                reason: EndReason::Expired,
+            })
+            .collect()
+    }
+
+    /// Applies one event. Infallible: the domain only emits events that fit the state.
+    pub(crate) fn apply(&mut self, event: Event) {
+        match event {
+            Event::ContactWayCreated { record } => {
+                if record.is_temp() {
+                    *self.temp_days.entry(beijing_day(record.create_time)).or_insert(0) += 1;
+                } else {
+                    self.shared_used += 1;
+                    self.list_index.insert((record.create_time, record.id));
+                }
+                self.contact_ways.insert(record.id, record);
+            }
+            Event::ContactWayReplaced { record } => {
+                self.contact_ways.insert(record.id, record);
+            }
+            Event::ContactWayDeleted { id } => {
+                if let Some(record) = self.contact_ways.remove(&id)
+                    && !record.is_temp()
+                {
+                    self.shared_used = self.shared_used.saturating_sub(1);
+                    self.list_index.remove(&(record.create_time, id));
+                }
+            }
+            Event::JoinWayCreated { record } => {
+                self.shared_used += 1;
+                self.join_ways.insert(record.id, record);
+            }
+            Event::JoinWayReplaced { record } => {
+                self.join_ways.insert(record.id, record);
+            }
+            Event::JoinWayDeleted { id } => {
+                if self.join_ways.remove(&id).is_some() {
+                    self.shared_used = self.shared_used.saturating_sub(1);
+                }
+            }
+            Event::CustomerAdded { external_userid, userid, relationship } => {
+                if let Some(at) = relationship.chat_expires_at {
+                    self.temp_chats.insert((at, external_userid.clone(), userid.clone()));
+                }
+                self.customers.insert((external_userid, userid), relationship);
+            }
+            Event::TempChatEnded { external_userid, userid, at, reason } => {
+                let key = (external_userid, userid);
+                if let Some(rel) = self.customers.remove(&key) {
+                    if let Some(expires_at) = rel.chat_expires_at {
+                        self.temp_chats.remove(&(expires_at, key.0.clone(), key.1.clone()));
+                    }
+                    self.record(Message {
+                        at,
+                        kind: MessageKind::Conclusions,
+                        to: key.0,
+                        from: Some(key.1),
+                        conclusions: rel.conclusions.as_ref().map(wecom_types::api::Conclusions::as_sent),
+                        reason: Some(
+                            match reason {
+                                EndReason::Closed => "closed",
+                                EndReason::Expired => "expired",
+                            }
+                            .to_owned(),
+                        ),
+                        event: None,
+                        status: None,
+                        attempts: None,
+                    });
+                }
+            }
+            Event::GroupChatCreated { chat } => {
+                self.group_chats.insert(chat.chat_id.clone(), chat);
+            }
+            Event::GroupJoined { chat_id, member } => {
+                if let Some(chat) = self.group_chats.get_mut(&chat_id) {
+                    chat.members.push(member);
+                }
+            }
+            Event::ClockSet { frozen_at } => self.clock.frozen_at = frozen_at,
+            Event::MessageRecorded { message } => self.record(message),
+        }
+    }
+
+    fn record(&mut self, message: Message) {
+        if self.messages.len() >= MESSAGE_LOG_CAP {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(message);
+    }
+}

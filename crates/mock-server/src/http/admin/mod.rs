@@ -1,0 +1,80 @@
+//! The `/__admin` control surface over HTTP: authorization, the route table (`routes.rs`), and
+//! the admin error shape, HTTP 4xx / 5xx with `{"error": "snake_case_code", "message": "..."}`.
+//! What each route does is [`Control`](crate::Control)'s.
+
+pub(crate) mod routes;
+
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, AUTHORIZATION, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde::Serialize;
+
+use super::{Body, json_response};
+use crate::api::{AdminError, AdminErrorKind};
+use crate::state::{MockState, constant_time_eq};
+
+/// An admin error as a response.
+pub(crate) fn error_response(err: &AdminError) -> Response<Body> {
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    json_response(status, serde_json::to_vec(err).unwrap_or_default())
+}
+
+/// `401` unless the admin token (when one is set) is presented as a bearer token.
+pub(crate) fn authorize(state: &MockState, req: &Request<Incoming>) -> Result<(), AdminError> {
+    let Some(expected) = state.settings.admin_token.as_deref() else { return Ok(()) };
+    let presented = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+        Ok(())
+    } else {
+        Err(AdminError::new(AdminErrorKind::Unauthorized, "a valid `Authorization: Bearer <admin token>` is required"))
+    }
+}
+
+/// 200 with `value` as JSON.
+fn ok<T: Serialize>(value: &T) -> Result<Response<Body>, AdminError> {
+    serde_json::to_vec(value)
+        .map(|bytes| json_response(StatusCode::OK, bytes))
+        .map_err(|e| AdminError::internal(e.to_string()))
+}
+
+/// 204.
+fn no_content() -> Response<Body> {
+    let mut response = Response::new(Body::default());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+/// Serves one authorized admin request (the body read); answers once the journal has what it
+/// changed.
+pub(crate) async fn handle(state: &MockState, method: &Method, path: &str, query: &str, body: &[u8]) -> Response<Body> {
+    let rest = path.strip_prefix("/__admin").unwrap_or(path);
+    let matched = match routes::find(method, rest) {
+        Ok(matched) => matched,
+        Err(err) => {
+            let mut response = error_response(&err);
+            if err.kind == AdminErrorKind::MethodNotAllowed {
+                let allowed = routes::allowed(rest);
+                let allowed: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+                if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+                    response.headers_mut().insert(ALLOW, value);
+                }
+            }
+            return response;
+        }
+    };
+    let (answer, lsn) = crate::durability::track_async(routes::serve(state.control(), &matched, query, body)).await;
+    let response = match answer {
+        Ok(response) => response,
+        Err(err) => error_response(&err),
+    };
+    // The change is in memory; it is acknowledged only once the journal has it.
+    match state.durable(lsn).await {
+        Ok(()) => response,
+        Err(unavailable) => error_response(&unavailable.into()),
+    }
+}

@@ -1,0 +1,74 @@
+//! Checkpoints of one corp's state (`POST /__admin/corps/{corpid}/checkpoint` / `…/restore`):
+//! save the state under a name, later make the corp exactly that again.
+//!
+//! A checkpoint is a copy of the whole [`CorpState`] (directory, clock, configs, customers,
+//! groups, quota counts, messages), kept in memory per corp: a corp can only restore its own
+//! checkpoints, and they go when the corp goes (DELETE, or a full reset that drops it). A
+//! restart forgets them. A restore replaces the corp through `MockState::install`, like a PUT:
+//! it is journaled (with a data dir it survives a restart), the corp's tokens become invalid
+//! (40014: clients fetch a new one), and its rate-limit windows and hygiene report start over.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use crate::api::{CheckpointInfo, MAX_CHECKPOINTS_PER_CORP};
+use crate::core::model::CorpState;
+
+/// What a checkpoint holds, as `GET …/checkpoints` lists it.
+pub(super) fn info(corpid: &str, name: &str, state: &CorpState) -> CheckpointInfo {
+    CheckpointInfo {
+        corpid: corpid.to_owned(),
+        name: name.to_owned(),
+        contact_ways: state.contact_ways.values().len(),
+        join_ways: state.join_ways.len(),
+        customers: state.customers.len(),
+    }
+}
+
+/// The corp holds [`MAX_CHECKPOINTS_PER_CORP`] already.
+#[derive(Debug)]
+pub(super) struct Full;
+
+/// Every corp's checkpoints.
+#[derive(Default)]
+pub(super) struct Checkpoints {
+    saved: Mutex<HashMap<String, BTreeMap<String, Arc<CorpState>>>>,
+}
+
+impl Checkpoints {
+    /// How many are held, all corps together.
+    pub(super) fn count(&self) -> usize {
+        self.saved.lock().values().map(BTreeMap::len).sum()
+    }
+
+    /// Saves `state` as the corp's checkpoint `name` (replacing one of that name).
+    pub(super) fn save(&self, corpid: &str, name: &str, state: Arc<CorpState>) -> Result<(), Full> {
+        let mut all = self.saved.lock();
+        let of_corp = all.entry(corpid.to_owned()).or_default();
+        if !of_corp.contains_key(name) && of_corp.len() >= MAX_CHECKPOINTS_PER_CORP {
+            return Err(Full);
+        }
+        of_corp.insert(name.to_owned(), state);
+        Ok(())
+    }
+
+    /// The corp's checkpoint `name`.
+    pub(super) fn get(&self, corpid: &str, name: &str) -> Option<Arc<CorpState>> {
+        self.saved.lock().get(corpid).and_then(|of_corp| of_corp.get(name).cloned())
+    }
+
+    /// The corp's checkpoints, sorted by name.
+    pub(super) fn list(&self, corpid: &str) -> Vec<CheckpointInfo> {
+        let all = self.saved.lock();
+        all.get(corpid)
+            .map(|of_corp| of_corp.iter().map(|(name, state)| info(corpid, name, state)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Forgets the checkpoints of corps that no longer exist.
+    pub(super) fn retain_corps(&self, exists: impl Fn(&str) -> bool) {
+        self.saved.lock().retain(|corpid, _| exists(corpid));
+    }
+}

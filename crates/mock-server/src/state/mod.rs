@@ -1,0 +1,405 @@
+//! The whole server's state: corps side by side, the tokens that lead to them, the journal and
+//! the traffic counters, and the one place the control surface is performed ([`Control`]).
+//!
+//! Corps are independent (a `DashMap` from corpid to corp). Within a corp a write takes that
+//! corp's lock for the few microseconds of check + apply, which keeps quotas exact under any
+//! concurrency; reads share a read lock. No lock is held across I/O.
+
+mod checkpoints;
+mod control;
+mod corp;
+mod tokens;
+
+pub use control::Control;
+pub(crate) use corp::Corp;
+pub(crate) use tokens::constant_time_eq;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use dashmap::DashMap;
+use parking_lot::{Mutex, RwLock};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use wecom_types::ErrCode;
+
+use crate::api::{AdminError, AdminErrorKind, DEFAULT_JOURNAL_SIZE};
+use crate::core::domain::{ApiError, Bug};
+use crate::core::fixtures::{CorpFixture, FixtureError, Fixtures};
+use crate::core::model::{Clock, CorpState};
+use crate::durability::journal::Journal;
+use crate::durability::record::{CorpImage, Record};
+use crate::durability::{CompactorParts, DataDir, Freeze, Frozen, OpenError, Store, Unavailable, recover};
+use crate::traffic::{CorpTraffic, Traffic};
+use checkpoints::Checkpoints;
+use tokens::{TokenEntry, Tokens};
+
+/// Server-wide settings.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Base of the `qr_code` / `pic_url` URLs handed out.
+    pub public_url: String,
+    /// When set, `/__admin/*` needs `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
+    /// Seed for config ids and other draws (tokens always come from the OS CSPRNG).
+    pub seed: Option<u64>,
+    /// The corps to create at start-up and on reset; empty means the default corp.
+    pub fixtures: Fixtures,
+    /// Calls kept by the request journal (`GET /__admin/requests`); `None` means
+    /// [`DEFAULT_JOURNAL_SIZE`](crate::api::DEFAULT_JOURNAL_SIZE), 0 turns it off.
+    pub journal_size: Option<usize>,
+}
+
+/// The corps and tokens of one server.
+pub struct MockState {
+    /// The settings it was started with.
+    pub settings: Settings,
+    corps: Arc<DashMap<String, Arc<Corp>, foldhash::fast::RandomState>>,
+    /// Corps are created, replaced and removed one operation at a time (and not while the
+    /// compactor copies them), so each such change is one journal record in a clear order.
+    lifecycle: Arc<Mutex<()>>,
+    /// The journal and compactor with a data dir.
+    store: Option<Store>,
+    tokens: Tokens,
+    request_seq: AtomicU64,
+    /// Rules broken on purpose, set only by `MockServerBuilder::inject_bug`.
+    pub(crate) bugs: Vec<Bug>,
+    /// Metrics, faults and the request journal.
+    pub(crate) traffic: Traffic,
+    /// Each corp's saved checkpoints.
+    checkpoints: Checkpoints,
+}
+
+/// A change the journal cannot take is refused with -1 ("system busy") on a WeCom path.
+impl From<Unavailable> for ApiError {
+    fn from(_: Unavailable) -> Self {
+        ApiError::with_detail(ErrCode::SYSTEM_BUSY, "system busy: the mock cannot write its journal")
+    }
+}
+
+/// … and with 503 `journal_unavailable` on the control surface.
+impl From<Unavailable> for AdminError {
+    fn from(_: Unavailable) -> Self {
+        AdminError::new(
+            AdminErrorKind::JournalUnavailable,
+            "the mock cannot write its journal: the change was not made",
+        )
+    }
+}
+
+/// Why corps could not be put in place: a fixture that cannot work, or a journal that cannot
+/// take the change. Either way nothing changed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InstallError {
+    #[error(transparent)]
+    Fixture(#[from] FixtureError),
+    #[error(transparent)]
+    Journal(#[from] Unavailable),
+}
+
+impl From<InstallError> for AdminError {
+    fn from(err: InstallError) -> Self {
+        match err {
+            InstallError::Fixture(err) => AdminError::bad_request(format!("invalid corp: {err}")),
+            InstallError::Journal(unavailable) => unavailable.into(),
+        }
+    }
+}
+
+impl From<InstallError> for OpenError {
+    fn from(err: InstallError) -> Self {
+        match err {
+            InstallError::Fixture(err) => OpenError::Fixtures(err),
+            InstallError::Journal(_) => OpenError::Journal,
+        }
+    }
+}
+
+impl MockState {
+    /// A server with the fixtures' corps (or the default corp) loaded, in memory.
+    pub fn new(settings: Settings) -> Result<Self, OpenError> {
+        MockState::open(settings, None)
+    }
+
+    /// A server kept in `data_dir` when given: its state is recovered from there, and the
+    /// fixtures are loaded only into an empty data dir (afterwards the data dir is the truth).
+    pub fn open(settings: Settings, data_dir: Option<&DataDir>) -> Result<Self, OpenError> {
+        let traffic = Traffic::new(settings.seed, settings.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE));
+        let mut state = MockState {
+            settings,
+            corps: Arc::new(DashMap::default()),
+            lifecycle: Arc::new(Mutex::new(())),
+            store: None,
+            tokens: Tokens::default(),
+            request_seq: AtomicU64::new(0),
+            bugs: Vec::new(),
+            traffic,
+            checkpoints: Checkpoints::default(),
+        };
+        let Some(options) = data_dir else {
+            state.load_fixtures(None)?;
+            return Ok(state);
+        };
+        let recovered = recover::recover(&options.path)?;
+        let parts = CompactorParts { dir: options.path.clone(), freeze: state.freeze() };
+        let compact_now = recovered.segments > 0;
+        state.store = Some(Store::new(options, recovered.next_segment, recovered.next_seq, parts)?);
+        if recovered.fresh {
+            state.load_fixtures(None)?;
+        } else {
+            tracing::info!(
+                dir = %options.path.display(),
+                corps = recovered.corps.len(),
+                replayed = recovered.replayed,
+                "state recovered from the data dir (fixtures are not loaded over it)"
+            );
+            for (_, (seq, corp)) in recovered.corps {
+                state.insert_corp(corp, seq);
+            }
+        }
+        // Only now: a compaction started before the recovered corps are in place would write a
+        // snapshot without them and delete the segments that hold them.
+        if compact_now && let Some(store) = &state.store {
+            store.compact_soon();
+        }
+        Ok(state)
+    }
+
+    /// The control surface of this server, in Rust: what `/__admin` does over HTTP.
+    pub fn control(&self) -> Control<'_> {
+        Control::new(self)
+    }
+
+    /// `true` once the journal failed (a full disk, say): changes are refused until a restart.
+    pub fn journal_failed(&self) -> bool {
+        self.store.as_ref().is_some_and(|store| store.journal.has_failed())
+    }
+
+    /// How the compactor gets the corps: under the lifecycle lock (no corp created or removed
+    /// meanwhile), the journal is rotated and each corp copied under its read lock.
+    fn freeze(&self) -> Freeze {
+        let corps = Arc::clone(&self.corps);
+        let lifecycle = Arc::clone(&self.lifecycle);
+        Box::new(move |journal: &Journal| {
+            let _lifecycle = lifecycle.lock();
+            let covers = journal.rotate()?;
+            let corps = corps.iter().map(|corp| corp.image()).collect();
+            Ok(Frozen { covers, next_seq: journal.next_seq(), corps })
+        })
+    }
+
+    /// Waits until journal record `lsn` meets the fsync policy.
+    pub(crate) async fn durable(&self, lsn: u64) -> Result<(), Unavailable> {
+        match &self.store {
+            Some(store) if lsn > 0 => store.journal.wait(lsn).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Writes and fsyncs everything journaled and stops the journal (clean shutdown).
+    pub(crate) fn close_journal(&self) {
+        if let Some(store) = &self.store {
+            store.close();
+        }
+    }
+
+    /// The data dir, when there is one.
+    pub(crate) fn data_dir(&self) -> Option<&std::path::Path> {
+        self.store.as_ref().map(Store::dir)
+    }
+
+    fn fixture_corps(&self) -> Vec<CorpFixture> {
+        if self.settings.fixtures.corps.is_empty() {
+            vec![CorpFixture::default_corp()]
+        } else {
+            self.settings.fixtures.corps.clone()
+        }
+    }
+
+    /// (Re)loads the fixtures: every corp, or only `only`.
+    pub(crate) fn load_fixtures(&self, only: Option<&str>) -> Result<(), InstallError> {
+        let corps = self.fixture_corps();
+        match only {
+            None => {
+                // Built first, so a broken fixture leaves everything as it was.
+                let mut states = Vec::with_capacity(corps.len());
+                for fixture in &corps {
+                    let clock = self.clock_of(&fixture.corpid);
+                    let (directory, chats) = fixture.build(clock.now())?;
+                    states.push(CorpState::new(fixture.corpid.clone(), directory, chats, clock));
+                }
+                self.install(true, &[], states)?;
+            }
+            Some(corpid) => match corps.iter().find(|c| c.corpid == corpid) {
+                Some(fixture) => self.put_corp(fixture)?,
+                // A corp that is not in the fixtures (a tenant) is emptied in place.
+                None => {
+                    let Some(corp) = self.corp(corpid) else { return Ok(()) };
+                    let replacement = corp.state.read().clone();
+                    let (dir, chats) = (replacement.directory, replacement.group_chats);
+                    let fresh =
+                        CorpState::new(corpid.to_owned(), dir, chats.into_values().collect(), replacement.clock);
+                    self.install(false, &[], vec![fresh])?;
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// The clock a corp has now (a replacement keeps it), or wall time for a new corp.
+    fn clock_of(&self, corpid: &str) -> Clock {
+        self.corp(corpid).map(|c| c.state.read().clock).unwrap_or_default()
+    }
+
+    /// Creates or replaces a corp from its fixture; its state starts empty.
+    pub(crate) fn put_corp(&self, fixture: &CorpFixture) -> Result<(), InstallError> {
+        let clock = self.clock_of(&fixture.corpid);
+        let (directory, chats) = fixture.build(clock.now())?;
+        let state = CorpState::new(fixture.corpid.clone(), directory, chats, clock);
+        self.install(false, &[], vec![state])?;
+        Ok(())
+    }
+
+    /// Creates, replaces (`put`) and removes corps as one journaled step; returns whether any
+    /// of `removed` existed.
+    fn install(&self, clear: bool, removed: &[&str], put: Vec<CorpState>) -> Result<bool, Unavailable> {
+        let _lifecycle = self.lifecycle.lock();
+        let journal = self.store.as_ref().map(|store| &store.journal);
+        if let Some(journal) = journal {
+            journal.usable()?;
+        }
+        let old: Vec<Arc<Corp>> = if clear {
+            self.corps.iter().map(|c| Arc::clone(c.value())).collect()
+        } else {
+            removed
+                .iter()
+                .copied()
+                .chain(put.iter().map(|s| s.corpid.as_str()))
+                .filter_map(|id| self.corp(id))
+                .collect()
+        };
+        let retire = |flag: bool| {
+            for corp in &old {
+                let _write = corp.state.write();
+                corp.retired.store(flag, Ordering::Release);
+            }
+        };
+        // After this no change to an old corp can reach the journal, so the record below
+        // follows every record of theirs.
+        retire(true);
+        let mut seq = 0;
+        if let Some(journal) = journal {
+            let removed: Vec<String> = removed.iter().map(|id| (*id).to_owned()).collect();
+            let images: Vec<CorpImage> = put.iter().map(CorpImage::of).collect();
+            match journal.append(|s| Record::Corps { seq: s, clear, removed, put: images }) {
+                Ok(s) => seq = s,
+                Err(err) => {
+                    retire(false);
+                    return Err(err);
+                }
+            }
+        }
+        if clear {
+            self.corps.clear();
+        }
+        let mut existed = false;
+        for id in removed {
+            existed |= self.corps.remove(*id).is_some();
+        }
+        for state in put {
+            self.insert_corp(state, seq);
+        }
+        Ok(existed)
+    }
+
+    /// Puts a corp in the map as it is (no journal record: the caller wrote one, or it was
+    /// recovered from one).
+    fn insert_corp(&self, state: CorpState, seq: u64) {
+        let rng = match self.settings.seed {
+            // Mixing in the seq keeps a seeded run reproducible for the same history while a
+            // recovered corp does not hand out the ids of its first life again.
+            Some(seed) => StdRng::seed_from_u64(seed ^ fnv1a(state.corpid.as_bytes()) ^ seq.rotate_left(32)),
+            None => StdRng::from_os_rng(),
+        };
+        let corp = Corp {
+            traffic: CorpTraffic::new(&state.corpid),
+            state: RwLock::new(state),
+            rng: Mutex::new(rng),
+            issued: Mutex::new(HashMap::new()),
+            epoch: AtomicU64::new(self.tokens.new_epoch()),
+            journal: self.store.as_ref().map(|store| Arc::clone(&store.journal)),
+            applied_seq: AtomicU64::new(seq),
+            retired: AtomicBool::new(false),
+        };
+        let corpid = corp.state.read().corpid.clone();
+        self.corps.insert(corpid, Arc::new(corp));
+    }
+
+    pub(crate) fn corp(&self, corpid: &str) -> Option<Arc<Corp>> {
+        self.corps.get(corpid).map(|c| Arc::clone(&c))
+    }
+
+    /// Replaces a corp's state wholesale (a checkpoint's restore), journaled like a PUT.
+    pub(crate) fn install_state(&self, state: CorpState) -> Result<(), Unavailable> {
+        self.install(false, &[], vec![state]).map(|_| ())
+    }
+
+    /// Removes a corp (journaled); `Ok(false)` when there was none.
+    pub(crate) fn remove_corp(&self, corpid: &str) -> Result<bool, Unavailable> {
+        self.install(false, &[corpid], Vec::new())
+    }
+
+    /// Every corp id, sorted.
+    pub(crate) fn corpids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.corps.iter().map(|c| c.key().clone()).collect();
+        ids.sort();
+        ids
+    }
+
+    /// Every corp, in corpid order.
+    pub(crate) fn corps(&self) -> Vec<Arc<Corp>> {
+        self.corpids().iter().filter_map(|id| self.corp(id)).collect()
+    }
+
+    /// The next request id, for errmsg hints.
+    pub(crate) fn request_id(&self, now: i64) -> String {
+        let seq = self.request_seq.fetch_add(1, Ordering::Relaxed);
+        format!("{now}_{seq}_{:06x}", rand::rng().random::<u32>() & 0xff_ffff)
+    }
+
+    /// `gettoken`: the same token while it is valid, a new one after.
+    pub(crate) fn get_token(&self, corpid: &str, secret: &str) -> Result<(String, i64), ApiError> {
+        let corp = self.corp(corpid).ok_or_else(|| ApiError::new(ErrCode::INVALID_CORPID))?;
+        self.tokens.issue(&corp, corpid, secret)
+    }
+
+    /// Checks a call's token: 41001 without one, 40014 unknown or revoked, the corp's
+    /// expired-token code after expiry. Returns the corp and the calling app.
+    pub(crate) fn authenticate(&self, token: Option<&str>) -> Result<(Arc<Corp>, u32), ApiError> {
+        let token = token.filter(|t| !t.is_empty()).ok_or_else(|| ApiError::new(ErrCode::ACCESS_TOKEN_MISSING))?;
+        let invalid = || ApiError::new(ErrCode::INVALID_ACCESS_TOKEN);
+        let entry: TokenEntry = self.tokens.lookup(token).ok_or_else(invalid)?;
+        let corp = self.corp(&entry.corpid).ok_or_else(invalid)?;
+        Tokens::check(&entry, &corp)?;
+        Ok((corp, entry.agentid))
+    }
+
+    /// The corp a token was minted for, even expired (fault rules limited to a corp, and the
+    /// request journal, name the corp of calls the token check refuses).
+    pub(crate) fn token_corpid(&self, token: &str) -> Option<Arc<str>> {
+        self.tokens.corpid_of(token)
+    }
+
+    /// Ends due temp chats in every corp (the background ticker).
+    pub(crate) fn tick(&self) {
+        for corp in self.corps.iter() {
+            corp.expire_due();
+        }
+    }
+}
+
+/// A small stable hash to derive per-corp seeds.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
