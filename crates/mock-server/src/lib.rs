@@ -55,5 +55,6 @@ pub use crate::core::domain::Bug;
 pub use crate::core::fixtures;
 pub use durability::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, OpenError};
 pub use http::MAX_BODY_BYTES;
+pub use http::openapi::document as openapi_document;
 pub use server::{MockServer, MockServerBuilder, StartError, serve};
 pub use state::{Control, MockState, Settings};

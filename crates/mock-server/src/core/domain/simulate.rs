@@ -14,7 +14,7 @@ use crate::core::hex;
 use crate::core::model::*;
 
 /// `POST /__admin/scan`: a customer adds a member through a Contact Me config.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScanRequest {
     /// The corp.
@@ -33,7 +33,7 @@ pub struct ScanRequest {
 }
 
 /// The relationship a scan created (or found).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScanResponse {
     /// The customer.
     pub external_userid: String,
@@ -48,7 +48,7 @@ pub struct ScanResponse {
 }
 
 /// `POST /__admin/join`: a customer joins a group through a Join Group config.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     /// The corp.
@@ -61,7 +61,7 @@ pub struct JoinRequest {
 }
 
 /// Where a join landed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JoinResponse {
     /// The customer.
     pub external_userid: String,
