@@ -34,6 +34,7 @@ pub const MAX_FAULT_RULES: usize = 1_000;
 /// other's faults.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = FaultRule::errcode("add_contact_way", -1).times(1))]
 #[schemars(extend("oneOf" = [
     {"required": ["errcode"], "properties": {"errcode": {"type": "integer"}}},
     {"required": ["delay_ms"], "properties": {"delay_ms": {"type": "integer"}}},

@@ -65,3 +65,29 @@ async fn the_empty_array_still_reads_as_the_empty_object() {
     wecom.ok(Api::UpdateContactWay, json!({"config_id": id, "conclusions": []})).await;
     assert!(wecom.get(&id).await.get("conclusions").is_none(), "`[]` clears like `{{}}`");
 }
+
+#[tokio::test]
+async fn an_admin_body_that_is_an_array_is_a_bad_request() {
+    // serde would read ["wwmock0000000001", "<config_id>"] as a ScanRequest's fields in order.
+    let wecom = Wecom::start().await;
+    let id = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"]})).await;
+    let corpid = wecom.mock.corpid().to_owned();
+    let cases = [
+        ("/__admin/scan", json!([corpid, id])),
+        ("/__admin/join", json!([corpid, id])),
+        ("/__admin/clock", json!([1_750_000_000])),
+        ("/__admin/reset", json!([corpid])),
+        ("/__admin/tenants", json!([])),
+        ("/__admin/faults", json!(["add_contact_way", -1])),
+        ("/__admin/corps/wwmock0000000001/checkpoint", json!(["saved"])),
+    ];
+    let before = wecom.dump();
+    for (path, body) in cases {
+        let (status, answer) = wecom.admin(reqwest::Method::POST, path, Some(body)).await;
+        assert_eq!((status, answer["error"].as_str()), (400, Some("bad_request")), "{path}: {answer}");
+    }
+    let (status, answer) =
+        wecom.admin(reqwest::Method::PUT, &format!("/__admin/corps/{corpid}"), Some(json!([corpid]))).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(wecom.dump(), before, "nothing changed");
+}
