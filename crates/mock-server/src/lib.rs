@@ -30,6 +30,9 @@
 //!
 //! or run the `wecom-mock` binary (`cargo run -p wecom-mock`), which serves the same code.
 //!
+//! Every path it serves is described by an OpenAPI 3.1 document generated from the types
+//! ([`openapi_document`]), served at `GET /__admin/openapi.json` and kept as `docs/openapi.json`.
+//!
 //! State lives in memory unless a data dir is given ([`MockServerBuilder::data_dir`], or
 //! `--data-dir` for the binary): then every change is journaled before it is answered and
 //! survives a restart (see `docs/RELIABILITY.md`).
