@@ -65,6 +65,22 @@ def test_the_admin_token_given_in_args_is_sent():
         assert refused.value.code == 401
 
 
+def test_a_tenant_has_its_own_admin_token_that_reaches_its_corp_only():
+    with MockServer(args=["--admin-token", "operator-secret"]) as mock:
+        tenant = mock.tenant()
+        assert tenant.admin_token and tenant.admin_token != "operator-secret"
+        assert mock.dump(tenant.corpid)["corpid"] == tenant.corpid
+        as_tenant = {"Authorization": f"Bearer {tenant.admin_token}"}
+        own = urllib.request.Request(f"{mock.url}/__admin/corps/{tenant.corpid}/quotas", headers=as_tenant)
+        with urllib.request.urlopen(own) as answer:
+            assert answer.status == 200
+        other = urllib.request.Request(f"{mock.url}/__admin/corps/{mock.corpid}", headers=as_tenant)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(other)
+        assert refused.value.code == 403
+        mock.delete_corp(tenant.corpid)
+
+
 def test_a_missing_binary_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(MockServerError, match="no wecom-mock binary"):
         MockServer(binary=tmp_path / "nope").start()

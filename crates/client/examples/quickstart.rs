@@ -32,7 +32,7 @@ async fn main() -> Result<(), Error> {
     let stored = client.get_contact_way(&created.config_id).await?;
     println!("read back: members {:?}, state {:?}, remark {:?}", stored.user, stored.state, stored.remark);
 
-    let ids: Vec<String> = client.list_contact_ways(ListContactWay::default()).try_collect().await?;
+    let ids: Vec<String> = client.contact_way_ids(ListContactWay::default()).try_collect().await?;
     println!("{} contact ways listed, ours among them: {}", ids.len(), ids.contains(&created.config_id));
 
     let group = client.create_join_way(&AddJoinWay::new(Scene::QR_CODE, ["wrmockchat0001"]).with_state("vip")).await?;

@@ -38,7 +38,7 @@ impl Client {
     }
 
     /// C3 `list_contact_way`: one page of config ids. To walk every page, use
-    /// [`Client::list_contact_ways`].
+    /// [`Client::contact_way_ids`].
     ///
     /// ```no_run
     /// use wecom_types::api::ListContactWay;

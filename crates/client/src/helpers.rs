@@ -40,10 +40,12 @@ impl Client {
     /// use futures_util::TryStreamExt;
     /// use wecom_types::api::ListContactWay;
     /// # async fn example(client: wecom_client::Client) -> Result<(), wecom_client::Error> {
-    /// let ids: Vec<String> = client.list_contact_ways(ListContactWay::default()).try_collect().await?;
+    /// let ids: Vec<String> = client.contact_way_ids(ListContactWay::default()).try_collect().await?;
     /// # Ok(()) }
     /// ```
-    pub fn list_contact_ways(
+    ///
+    /// One page, with its cursor, is [`Client::list_contact_way`].
+    pub fn contact_way_ids(
         &self,
         filter: ListContactWay,
     ) -> impl Stream<Item = Result<String, Error>> + Send + 'static {
@@ -74,7 +76,17 @@ impl Client {
         .try_flatten()
     }
 
-    /// Every config of [`Client::list_contact_ways`], resolved with `get_contact_way`, with at
+    /// The old name of [`Client::contact_way_ids`], which it calls: beside
+    /// [`Client::list_contact_way`] (one page) the name read as "many pages of the same".
+    #[deprecated(since = "0.1.0", note = "renamed to `contact_way_ids` (a stream of config ids)")]
+    pub fn list_contact_ways(
+        &self,
+        filter: ListContactWay,
+    ) -> impl Stream<Item = Result<String, Error>> + Send + 'static {
+        self.contact_way_ids(filter)
+    }
+
+    /// Every config of [`Client::contact_way_ids`], resolved with `get_contact_way`, with at
     /// most `concurrency` gets in flight (at least one). Configs come in list order; a config
     /// deleted between the list and its get comes as an error item (41044), and the stream goes
     /// on.
@@ -96,7 +108,7 @@ impl Client {
         concurrency: usize,
     ) -> impl Stream<Item = Result<ContactWay, Error>> + Send + 'static {
         let client = self.clone();
-        self.list_contact_ways(filter)
+        self.contact_way_ids(filter)
             .map(move |id| {
                 let client = client.clone();
                 async move { client.get_contact_way(&id?).await }

@@ -26,7 +26,7 @@
 //!     way.remark = Some("spring campaign".into());
 //! }).await?;
 //!
-//! let ids: Vec<String> = client.list_contact_ways(ListContactWay::default()).try_collect().await?;
+//! let ids: Vec<String> = client.contact_way_ids(ListContactWay::default()).try_collect().await?;
 //! assert!(ids.contains(&created.config_id));
 //! # Ok(()) }
 //! ```
@@ -47,14 +47,15 @@
 //!   `add_join_way` are **not** resent, because a second config would be created and the first
 //!   one's id lost. They are resent only when the connection was never made. The error is
 //!   [`Error::Transport`] with [`Delivery::MaybeSent`]; give each add a unique `state` so you can
-//!   find out whether it happened ([`Client::list_contact_ways`], then `get_contact_way`).
+//!   find out whether it happened ([`Client::contact_way_ids`], then `get_contact_way`).
 //! - **Pre-flight validation.** Every request is checked with the rules of `wecom-types` before
 //!   it is sent; a bad one is [`Error::Validation`], naming the field and the errcode the server
 //!   would give, and never reaches the server. Nothing is truncated silently.
 //! - **Safe updates.** [`Client::update_contact_way`] sends only the fields you set;
 //!   [`Client::update_contact_way_merged`] and [`Client::update_join_way_merged`] read, let you
 //!   edit, and write back so that members and settings cannot be lost by accident.
-//! - **Pagination.** [`Client::list_contact_ways`] is a `Stream` over every page;
+//! - **Pagination.** [`Client::contact_way_ids`] is a `Stream` of every config id, page after page
+//!   ([`Client::list_contact_way`] is one page);
 //!   [`Client::contact_ways_detailed`] resolves each id with bounded concurrency.
 //! - **Tracing.** Each call runs in a `wecom.call` span with `api`, `path`, `attempt`, `errcode`
 //!   and `latency_ms`. The secret and the token are never logged (nor kept in error messages:

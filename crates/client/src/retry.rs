@@ -17,7 +17,7 @@
 //! second config and the first one's id (the only key to it, and a unit of the 500 000 quota)
 //! would be lost. The caller gets [`Error::Transport`] with
 //! [`Delivery::MaybeSent`] and decides: give each add a unique `state` and look for it with
-//! [`Client::list_contact_ways`](crate::Client::list_contact_ways) before trying again.
+//! [`Client::contact_way_ids`](crate::Client::contact_way_ids) before trying again.
 
 use std::time::Duration;
 

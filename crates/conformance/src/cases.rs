@@ -1,24 +1,6 @@
-//! Spec cases as data: `cases/errcodes.jsonl`, one request → expected errcode per line, covering
-//! every row of `errcodes.md`. Adding a case is adding a line.
-//!
-//! A line is a JSON object:
-//!
-//! | key | meaning |
-//! |---|---|
-//! | `row` | the `errcodes.md` row it covers (the situation column, verbatim) |
-//! | `api` | the API's short name (`add_contact_way`, `gettoken`, …), a path under `/cgi-bin/`, or `__admin/join` |
-//! | `body` / `raw` / `query` | a JSON body, a body sent byte for byte, or gettoken's query |
-//! | `expect` | the errcode (or, for `__admin/…`, the HTTP status) |
-//! | `status` | the HTTP status, when it is not 200 |
-//! | `error` | the admin error code |
-//! | `token` | `none`, `bogus` or `expired` instead of a valid token |
-//! | `app` | the app index of a created corp (1: no customer contact, 2: sees department 2 only) |
-//! | `corp` | run in a fresh corp made through the control surface, with these [`Setup`] overrides |
-//! | `given` | a set-up step that makes `$ID` / `$EXT`: `contact_way`, `deleted_contact_way`, `temp_way`, `temp_used`, `temp_expired`, `relationship`, `join_way`, `full_join_way` |
-//! | `needs` | `mock` (the mock's own answers), `faults` (the runner injects the expected errcode for one call with `POST /__admin/faults`) or `rate_limits` (the case's corp gets tiny limits and a frozen clock; for 45033 a delay fault keeps one call in flight) |
-//!
-//! Placeholders: `$CORPID`, `$SECRET`, `$USER`, `$USER2` (usable members), `$CHAT` (a customer
-//! group), `$ID`, `$EXT`, `$HUGE` (a body over 1 MiB), `$129` (129 bytes of text).
+//! Spec cases as data: the cases of `spec/cases.jsonl` (the table shared with the other
+//! suites, see [`crate::spec`]) at the `conformance` layer, covering every row of
+//! `errcodes.md`, run against a target. Adding a case is adding a line.
 //!
 //! Cases without `corp` run in the target's own corp and touch only `$USER`, `$USER2` and
 //! `$CHAT`; every config they create is deleted afterwards. Cases with `corp`, a control-surface
@@ -26,32 +8,16 @@
 
 use std::time::Instant;
 
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use wecom_types::{Api, ErrCode};
 
 use crate::setup::Setup;
+pub use crate::spec::{CASES_JSONL, Case, CaseError, CorpOverrides, Layer, Vars, parse_cases};
 use crate::target::Target;
 
-/// The case table shipped with the crate.
-pub const ERRCODE_CASES: &str = include_str!("../cases/errcodes.jsonl");
-
-/// Corp overrides of a case.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CorpOverrides {
-    /// [`Setup::medical`].
-    pub medical: Option<bool>,
-    /// [`Setup::quota`].
-    pub quota: Option<u32>,
-    /// [`Setup::temp_daily`].
-    pub temp_daily: Option<u32>,
-    /// [`Setup::expired_token_errcode`].
-    pub expired_token_errcode: Option<i32>,
-    /// [`Setup::group_limit`].
-    pub group_limit: Option<u32>,
-    /// [`Setup::big_department`].
-    pub big_department: Option<bool>,
+/// The cases of the embedded table that this suite runs (layer `conformance`).
+pub fn conformance_cases() -> Result<Vec<Case>, CaseError> {
+    crate::spec::cases_for(Layer::Conformance)
 }
 
 impl CorpOverrides {
@@ -70,75 +36,9 @@ impl CorpOverrides {
     }
 }
 
-/// One line of the table.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Case {
-    /// The `errcodes.md` row.
-    pub row: String,
-    /// The API.
-    pub api: String,
-    /// JSON body.
-    #[serde(default)]
-    pub body: Option<Value>,
-    /// Raw body.
-    #[serde(default)]
-    pub raw: Option<String>,
-    /// gettoken query.
-    #[serde(default)]
-    pub query: Option<Map<String, Value>>,
-    /// Expected errcode (or admin HTTP status).
-    pub expect: i32,
-    /// Expected HTTP status.
-    #[serde(default)]
-    pub status: Option<u16>,
-    /// Expected admin error code.
-    #[serde(default)]
-    pub error: Option<String>,
-    /// Token variant.
-    #[serde(default)]
-    pub token: Option<String>,
-    /// App index.
-    #[serde(default)]
-    pub app: Option<usize>,
-    /// Corp overrides: run in a fresh corp.
-    #[serde(default)]
-    pub corp: Option<CorpOverrides>,
-    /// Set-up step.
-    #[serde(default)]
-    pub given: Option<String>,
-    /// A feature the target must have.
-    #[serde(default)]
-    pub needs: Option<String>,
-    /// Line number in the file (1-based), filled in by [`parse_cases`].
-    #[serde(skip)]
-    pub line: usize,
-}
-
-impl Case {
-    /// A short name for reports: the line, the API and the expected code.
-    pub fn name(&self) -> String {
-        format!("errcodes.jsonl:{} {} → {}", self.line, self.api, self.expect)
-    }
-
-    fn needs_control(&self) -> bool {
-        self.corp.is_some() || self.token.as_deref() == Some("expired") || self.api.starts_with("__admin")
-    }
-}
-
-/// Parses the table; blank lines and lines starting with `#` are skipped.
-pub fn parse_cases(text: &str) -> Result<Vec<Case>, String> {
-    let mut cases = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let mut case: Case = serde_json::from_str(trimmed).map_err(|e| format!("line {}: {e}", i + 1))?;
-        case.line = i + 1;
-        cases.push(case);
-    }
-    Ok(cases)
+/// Whether a case needs the control surface (a corp of its own, the clock, `/__admin/…`).
+fn needs_control(case: &Case) -> bool {
+    case.corp.is_some() || case.token.as_deref() == Some("expired") || case.api.starts_with("__admin")
 }
 
 /// How a case ended.
@@ -229,17 +129,6 @@ struct Cleanup {
     join_ways: Vec<String>,
 }
 
-fn substitute(text: &str, vars: &[(&str, String)]) -> String {
-    let mut out = text.to_owned();
-    // Longest names first, so `$USER2` is not read as `$USER` followed by `2`.
-    let mut vars = vars.to_vec();
-    vars.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-    for (k, v) in vars {
-        out = out.replace(k, &v);
-    }
-    out
-}
-
 async fn token(target: &Target, corp: &CaseCorp, app: usize) -> Result<String, String> {
     let secret = corp.secrets.get(app).ok_or(format!("the corp has no app {app}"))?;
     target.token(&corp.corpid, secret).await.map(|(t, _)| t)
@@ -279,6 +168,11 @@ async fn given(
     match step {
         "contact_way" => {
             let a = post(target, Api::AddContactWay, &token, single, cleanup).await?;
+            Ok((str_field(&a, "config_id"), String::new()))
+        }
+        "multi_contact_way" => {
+            let multi = json!({"type": 2, "scene": 2, "user": [corp.user]});
+            let a = post(target, Api::AddContactWay, &token, multi, cleanup).await?;
             Ok((str_field(&a, "config_id"), String::new()))
         }
         "deleted_contact_way" => {
@@ -337,7 +231,7 @@ pub async fn run_case(env: &Env, case: &Case, serial: usize) -> CaseResult {
         Some("mock") if !env.mock => {
             Verdict::Skip("checks an answer of the mock's own (not a WeCom behaviour)".to_owned())
         }
-        _ if case.needs_control() && !env.control => Verdict::Skip(
+        _ if needs_control(case) && !env.control => Verdict::Skip(
             "needs the control surface (/__admin: a corp of its own, the clock or a simulated customer)".to_owned(),
         ),
         _ => run_checked(env, case, serial).await,
@@ -432,32 +326,18 @@ async fn exercise(env: &Env, case: &Case, corp: &CaseCorp, cleanup: &mut Cleanup
         Some(step) => given(target, corp, step, cleanup).await?,
         None => (String::new(), String::new()),
     };
-    let vars = [
-        ("$CORPID", corp.corpid.clone()),
-        ("$SECRET", corp.secrets.first().cloned().unwrap_or_default()),
-        ("$USER", corp.user.clone()),
-        ("$USER2", corp.user2.clone()),
-        ("$CHAT", corp.chat.clone()),
-        ("$ID", id),
-        ("$EXT", ext),
-        ("$129", "t".repeat(129)),
-    ];
-    let body = match (&case.raw, &case.body) {
-        (Some(raw), _) if raw == "$HUGE" => {
-            format!("{{\"remark\":\"{}\"}}", "x".repeat(wecom_mock::MAX_BODY_BYTES + 1))
-        }
-        (Some(raw), _) => substitute(raw, &vars),
-        (None, Some(body)) => substitute(&body.to_string(), &vars),
-        (None, None) => "{}".to_owned(),
-    };
+    let mut vars = Vars::offline();
+    vars.set("$CORPID", corp.corpid.as_str())
+        .set("$SECRET", corp.secrets.first().cloned().unwrap_or_default())
+        .set("$USER", corp.user.as_str())
+        .set("$USER2", corp.user2.as_str())
+        .set("$CHAT", corp.chat.as_str())
+        .set("$ID", id)
+        .set("$EXT", ext)
+        .set("$HUGE", format!("{{\"remark\":\"{}\"}}", "x".repeat(wecom_mock::MAX_BODY_BYTES + 1)));
+    let body = case.body_text(&vars);
     if case.api == "gettoken" {
-        let query: Vec<(String, String)> = case
-            .query
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k, substitute(v.as_str().unwrap_or_default(), &vars)))
-            .collect();
+        let query = case.query_pairs(&vars);
         let pairs: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let answer = target.gettoken(&pairs).await?;
         return Ok(compare_code(case, 200, &answer));
@@ -476,7 +356,7 @@ async fn exercise(env: &Env, case: &Case, corp: &CaseCorp, cleanup: &mut Cleanup
             }
         });
     }
-    let api = Api::ALL.into_iter().find(|a| a.short_name() == case.api);
+    let api = case.table_api();
     let app = case.app.unwrap_or(0);
     let token = match case.token.as_deref() {
         Some("none") => None,

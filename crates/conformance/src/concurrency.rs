@@ -206,7 +206,7 @@ pub async fn list_walks_are_consistent(
     for client in all.into_iter().skip(1 + churners) {
         tasks.spawn(async move {
             let filter = ListContactWay { limit: Some(3), ..Default::default() };
-            client.list_contact_ways(filter).try_collect::<Vec<String>>().await.map(Some).map_err(|e| e.to_string())
+            client.contact_way_ids(filter).try_collect::<Vec<String>>().await.map(Some).map_err(|e| e.to_string())
         });
     }
     let mut problems = Vec::new();

@@ -5,8 +5,8 @@
 //! `contact-way-api.md` / `errcodes.md` / `mock-server.md` and never from the mock's code,
 //! predicts the errcode and payload of every operation. Generated operation sequences
 //! ([`machine`]) run through the real client against a server over HTTP ([`session`]), and
-//! every answer plus the final state dump is compared with the model. A table of spec cases
-//! ([`cases`]) covers every row of `errcodes.md`, and [`concurrency`] checks what many clients
+//! every answer plus the final state dump is compared with the model. The spec-case table
+//! (`spec/cases.jsonl`, read by [`spec`] and run by [`cases`]) covers every row of `errcodes.md`, and [`concurrency`] checks what many clients
 //! at once must never see.
 //!
 //! ## How to use
@@ -43,6 +43,8 @@ pub mod op;
 pub mod report;
 pub mod session;
 pub mod setup;
+#[path = "../../../spec/cases.rs"]
+pub mod spec;
 pub mod step;
 pub mod target;
 

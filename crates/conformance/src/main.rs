@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use wecom_conformance::cases::{ERRCODE_CASES, Env, Verdict, parse_cases, run_cases};
+use wecom_conformance::cases::{Env, Verdict, conformance_cases, run_cases};
 use wecom_conformance::report::Report;
 use wecom_conformance::target::Target;
 use wecom_conformance::{concurrency, machine};
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
     );
 
     let mut report = Report::default();
-    let cases = match parse_cases(ERRCODE_CASES) {
+    let cases = match conformance_cases() {
         Ok(cases) => cases,
         Err(e) => {
             eprintln!("the case table does not parse: {e}");

@@ -277,7 +277,7 @@ impl<'t> Session<'t> {
                 }
             }
             Op::ListAll { app, req } => {
-                match self.client(*app).list_contact_ways(req.clone()).try_collect::<Vec<String>>().await {
+                match self.client(*app).contact_way_ids(req.clone()).try_collect::<Vec<String>>().await {
                     Ok(ids) => Answer::Ids(ids),
                     Err(e) => error_answer(&e),
                 }

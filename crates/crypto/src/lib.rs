@@ -40,7 +40,12 @@
 //! lowercase hex SHA-1 of the byte-wise sorted concatenation of token, timestamp, nonce and the
 //! base64 cipher text.
 //!
-//! Every function returns an [`Error`] on bad input; none panics.
+//! The XML around it: [`xml_text`] / [`xml_texts`] / [`xml_inner`] read an envelope or an event
+//! with `quick-xml` (CDATA, entities, `<State/>`, attributes, nested elements), [`element`] and
+//! [`envelope`] write them as CDATA sections that any text survives.
+//!
+//! Every function returns an [`Error`] (or `None` for an element that is not there) on bad
+//! input; none panics.
 
 use aes::Aes256;
 use base64::Engine;
@@ -53,7 +58,7 @@ use sha1::{Digest, Sha1};
 
 mod xml;
 
-pub use xml::{cdata, envelope, xml_inner, xml_text, xml_texts};
+pub use xml::{cdata, element, envelope, try_xml_text, xml_inner, xml_text, xml_texts};
 
 /// Length of an EncodingAESKey: 43 base64 characters.
 pub const ENCODING_AES_KEY_LEN: usize = 43;
@@ -86,6 +91,14 @@ pub enum Error {
     /// The XML has no `Encrypt` element.
     #[error("the XML has no <{0}> element")]
     MissingXmlElement(&'static str),
+    /// The XML is not well-formed (an unclosed element or CDATA section, an unknown entity, …).
+    #[error("malformed XML at byte {position}: {reason}")]
+    MalformedXml {
+        /// Byte offset in the XML where reading stopped.
+        position: u64,
+        /// What the XML reader found.
+        reason: String,
+    },
     /// The cipher text is not base64.
     #[error("the cipher text is not base64")]
     Base64,
@@ -119,7 +132,7 @@ impl Error {
     pub fn code(&self) -> i32 {
         match self {
             Error::SignatureMismatch => -40001,
-            Error::MissingXmlElement(_) => -40002,
+            Error::MissingXmlElement(_) | Error::MalformedXml { .. } => -40002,
             Error::InvalidAesKey => -40004,
             Error::ReceiveIdMismatch { .. } => -40005,
             Error::TooLong => -40006,
@@ -320,7 +333,7 @@ impl CallbackCrypto {
         nonce: &str,
         body: &str,
     ) -> Result<String, Error> {
-        let encrypt = xml_text(body, "Encrypt").ok_or(Error::MissingXmlElement("Encrypt"))?;
+        let encrypt = try_xml_text(body, "Encrypt")?.ok_or(Error::MissingXmlElement("Encrypt"))?;
         self.verify_and_decrypt(msg_signature, timestamp, nonce, &encrypt)
     }
 }

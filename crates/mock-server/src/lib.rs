@@ -59,5 +59,6 @@ pub use crate::core::fixtures;
 pub use durability::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, OpenError};
 pub use http::MAX_BODY_BYTES;
 pub use http::openapi::document as openapi_document;
+pub use http::{DRAIN_BYTES, MAX_ADMIN_BODY_BYTES};
 pub use server::{MockServer, MockServerBuilder, StartError, serve};
-pub use state::{Control, MockState, Settings};
+pub use state::{Control, DEFAULT_MAX_CORPS, DEFAULT_MAX_TOTAL_CONFIGS, MockState, Settings, TenantSignup};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
 use wecom_mock::fixtures::{FixtureError, Fixtures};
-use wecom_mock::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, MockState, Settings};
+use wecom_mock::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, MockState, Settings, TenantSignup};
 
 /// A stateful fake of the WeCom "Contact Me" / "Join Group" APIs.
 #[derive(Debug, Parser)]
@@ -55,6 +55,27 @@ struct Args {
     #[arg(long, env = "WECOM_MOCK_JOURNAL_SIZE", default_value_t = wecom_mock::api::DEFAULT_JOURNAL_SIZE)]
     journal_size: usize,
 
+    /// Who may create tenants (`POST /__admin/tenants`): `closed`, only the operator token (or
+    /// anyone without --admin-token); `open`, anyone, e.g. other teams' CI jobs.
+    #[arg(long, env = "WECOM_MOCK_TENANT_SIGNUP", value_enum, default_value_t = Signup::Closed)]
+    tenant_signup: Signup,
+
+    /// The most corps this server holds, fixtures and tenants together (a create beyond is
+    /// 409 too_many_corps).
+    #[arg(long, env = "WECOM_MOCK_MAX_CORPS", default_value_t = wecom_mock::DEFAULT_MAX_CORPS)]
+    max_corps: usize,
+
+    /// The most Contact Me and Join Group configs all corps hold together (an add beyond is
+    /// refused with errcode 41045 naming this limit). See docs/OPERATIONS.md for the memory a
+    /// limit implies.
+    #[arg(long, env = "WECOM_MOCK_MAX_TOTAL_CONFIGS", default_value_t = wecom_mock::DEFAULT_MAX_TOTAL_CONFIGS)]
+    max_total_configs: u64,
+
+    /// Delete a tenant's corp once it has had no call (WeCom or admin) for this long, e.g. `24h`
+    /// or `30m` (wall time, whatever the corp's virtual clock says). Default: never.
+    #[arg(long, env = "WECOM_MOCK_TENANT_TTL", value_parser = humantime::parse_duration)]
+    tenant_ttl: Option<std::time::Duration>,
+
     /// Log format on stderr (filter with RUST_LOG, default `info`).
     #[arg(long, env = "WECOM_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -67,6 +88,22 @@ struct Args {
 enum LogFormat {
     Text,
     Json,
+}
+
+/// `--tenant-signup`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Signup {
+    Closed,
+    Open,
+}
+
+impl From<Signup> for TenantSignup {
+    fn from(signup: Signup) -> Self {
+        match signup {
+            Signup::Closed => TenantSignup::Closed,
+            Signup::Open => TenantSignup::Open,
+        }
+    }
 }
 
 /// `--fsync`: the names of [`FsyncPolicy`] on the command line.
@@ -157,7 +194,7 @@ async fn healthcheck(listen: SocketAddr) -> ExitCode {
 
 fn print_banner(state: &MockState, base: &str) {
     println!("wecom-mock listening on {base}");
-    let corps = state.control().corps();
+    let corps = state.control().corps().unwrap_or_default();
     for corp in &corps {
         let Some(app) = corp.apps.first() else { continue };
         println!("corp {} ({}): agentid {} secret {}", corp.corpid, corp.name, app.agentid, app.secret);
@@ -240,6 +277,10 @@ async fn main() -> ExitCode {
         seed: args.seed,
         fixtures,
         journal_size: Some(args.journal_size),
+        tenant_signup: args.tenant_signup.into(),
+        max_corps: args.max_corps,
+        max_total_configs: args.max_total_configs,
+        tenant_ttl: args.tenant_ttl,
     };
     let data_dir = args.data_dir.as_ref().map(|path| DataDir {
         fsync: args.fsync.into(),

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use crate::core::domain::Bug;
 use crate::core::fixtures::{DEFAULT_AGENTID, DEFAULT_CORPID, DEFAULT_SECRET, Fixtures};
 use crate::durability::{DataDir, OpenError};
-use crate::state::{Control, MockState, Settings};
+use crate::state::{Control, MockState, Settings, TenantSignup};
 
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -126,6 +126,10 @@ pub struct MockServerBuilder {
     admin_token: Option<String>,
     data_dir: Option<DataDir>,
     journal_size: Option<usize>,
+    tenant_signup: TenantSignup,
+    max_corps: Option<usize>,
+    max_total_configs: Option<u64>,
+    tenant_ttl: Option<Duration>,
     bugs: Vec<Bug>,
 }
 
@@ -163,6 +167,32 @@ impl MockServerBuilder {
         self
     }
 
+    /// Who may create tenants without the operator token (`--tenant-signup`).
+    pub fn tenant_signup(mut self, signup: TenantSignup) -> Self {
+        self.tenant_signup = signup;
+        self
+    }
+
+    /// At most this many corps (`--max-corps`, default [`DEFAULT_MAX_CORPS`](crate::DEFAULT_MAX_CORPS)).
+    pub fn max_corps(mut self, corps: usize) -> Self {
+        self.max_corps = Some(corps);
+        self
+    }
+
+    /// At most this many configs over all corps (`--max-total-configs`, default
+    /// [`DEFAULT_MAX_TOTAL_CONFIGS`](crate::DEFAULT_MAX_TOTAL_CONFIGS)).
+    pub fn max_total_configs(mut self, configs: u64) -> Self {
+        self.max_total_configs = Some(configs);
+        self
+    }
+
+    /// Delete tenants that have had no call for this long (`--tenant-ttl`; wall time, checked
+    /// every second).
+    pub fn tenant_ttl(mut self, ttl: Duration) -> Self {
+        self.tenant_ttl = Some(ttl);
+        self
+    }
+
     /// Breaks one rule on purpose, so that a test suite can show it notices. Test-only: there is
     /// no flag or admin path for it.
     #[doc(hidden)]
@@ -181,6 +211,10 @@ impl MockServerBuilder {
             seed: self.seed,
             fixtures: self.fixtures.unwrap_or_default(),
             journal_size: self.journal_size,
+            tenant_signup: self.tenant_signup,
+            max_corps: self.max_corps.unwrap_or(crate::DEFAULT_MAX_CORPS),
+            max_total_configs: self.max_total_configs.unwrap_or(crate::DEFAULT_MAX_TOTAL_CONFIGS),
+            tenant_ttl: self.tenant_ttl,
         };
         let mut state = MockState::open(settings, self.data_dir.as_ref())?;
         state.bugs = self.bugs;
@@ -229,6 +263,12 @@ impl MockServer {
     /// (`mock.control().scan(…)`, `.set_clock(…)`, `.dump(…)`, `.add_fault(…)`, …).
     pub fn control(&self) -> Control<'_> {
         self.state.control()
+    }
+
+    /// The control surface as the holder of `admin_token` sees it (a tenant's token opens its
+    /// own corp only); 401 for a token the server does not know.
+    pub fn control_with_token(&self, admin_token: &str) -> Result<Control<'_>, crate::api::AdminError> {
+        self.state.control_with_token(admin_token)
     }
 
     /// The server's whole state (for in-process benchmarks: [`MockState::handle`]).

@@ -133,12 +133,30 @@ pub trait Endpoint: Serialize + DeserializeOwned + Validate + Send + Sync + 'sta
     type Response: Serialize + DeserializeOwned + Send + Sync + 'static;
 }
 
+/// Something done with the request type of an API that is known only at run time (a row of a
+/// table, a parsed path): [`Api::visit`] calls [`visit`](Self::visit) with that API's type.
+pub trait EndpointVisitor {
+    /// What the visit gives.
+    type Output;
+    /// Called with `E`, the request type of the API visited.
+    fn visit<E: Endpoint>(self) -> Self::Output;
+}
+
 macro_rules! endpoints {
-    ($( $req:ty => $api:ident, $resp:ty; )*) => {
+    ($( $req:ident => $api:ident, $resp:ty; )*) => {
         $( impl Endpoint for $req {
             const API: Api = Api::$api;
             type Response = $resp;
         } )*
+
+        impl Api {
+            /// Calls `visitor` with this API's request type.
+            pub fn visit<V: EndpointVisitor>(self, visitor: V) -> V::Output {
+                match self {
+                    $( Api::$api => visitor.visit::<$req>(), )*
+                }
+            }
+        }
     };
 }
 
@@ -182,6 +200,20 @@ mod tests {
     fn only_adds_create() {
         let creating: Vec<Api> = Api::ALL.into_iter().filter(|api| api.info().creates).collect();
         assert_eq!(creating, [Api::AddContactWay, Api::AddJoinWay]);
+    }
+
+    #[test]
+    fn a_visit_reaches_the_request_type_of_the_api() {
+        struct ApiOf;
+        impl EndpointVisitor for ApiOf {
+            type Output = Api;
+            fn visit<E: Endpoint>(self) -> Api {
+                E::API
+            }
+        }
+        for api in Api::ALL {
+            assert_eq!(api.visit(ApiOf), api);
+        }
     }
 
     #[test]

@@ -227,6 +227,20 @@ fidelity_table! {
     /// `/media/{media_id}` (a conclusions image's `pic_url`) serves one placeholder PNG, whatever
     /// the id.
     MEDIA_PLACEHOLDER: &str = "one placeholder PNG", spec "§3.7";
+    /// An add refused because the mock server holds its `--max-total-configs` (all corps
+    /// together) answers like a full quota, with an errmsg naming the limit: a client treats it
+    /// as a quota to free, not as something to retry.
+    SERVER_CONFIG_LIMIT: ErrCode = ErrCode::CONTACT_WAY_QUOTA_EXCEEDED, spec "mock-server.md";
+    /// What `--max-total-configs` counts: every Contact Me config (temp ones included, they take
+    /// memory too) and every Join Group config, of every corp.
+    SERVER_CONFIG_LIMIT_COUNTS: &str = "Contact Me (temp included) + Join Group, all corps", spec "mock-server.md";
+    /// A tenant's corpid is the mock's (`ww` + 16 hex digits); a `corpid` in the fixture given
+    /// to `POST /__admin/tenants` is replaced.
+    TENANT_CORPID: &str = "chosen by the mock; a fixture's corpid is replaced", spec "mock-server.md";
+    /// Without `--admin-token` the control surface is open: no token, or a token that is not a
+    /// tenant's, opens everything (as before tenants existed); a tenant's token still limits
+    /// the caller to its corp.
+    OPEN_ADMIN_WITHOUT_TOKEN: &str = "no token or an unknown one: everything; a tenant's: its corp", spec "mock-server.md";
 }
 
 #[cfg(test)]

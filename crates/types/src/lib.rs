@@ -34,7 +34,7 @@ pub mod schema;
 pub mod validate;
 pub mod wire;
 
-pub use endpoint::{Api, Endpoint, Method};
+pub use endpoint::{Api, Endpoint, EndpointVisitor, Method};
 pub use errcode::{ErrCode, ErrMsg};
 pub use patch::Patch;
 pub use validate::{Rule, Validate, Violation};

@@ -31,7 +31,7 @@ async fn contact_me_round_trip_against_the_mock() {
     let way = client.get_contact_way(&created.config_id).await.expect("get");
     assert_eq!(way.state.as_deref(), Some("spring"));
     assert_eq!(way.user, Some(vec!["zhangsan".to_owned(), "lisi".to_owned()]));
-    let ids: Vec<String> = client.list_contact_ways(ListContactWay::default()).try_collect().await.expect("list");
+    let ids: Vec<String> = client.contact_way_ids(ListContactWay::default()).try_collect().await.expect("list");
     assert_eq!(ids, std::slice::from_ref(&created.config_id));
     client.del_contact_way(&created.config_id).await.expect("delete");
     let gone = client.get_contact_way(&created.config_id).await.expect_err("deleted");
@@ -96,7 +96,7 @@ async fn the_list_stream_walks_many_pages_once_each() {
         );
     }
     let filter = ListContactWay { limit: Some(7), ..Default::default() };
-    let mut ids: Vec<String> = client.list_contact_ways(filter.clone()).try_collect().await.expect("walk");
+    let mut ids: Vec<String> = client.contact_way_ids(filter.clone()).try_collect().await.expect("walk");
     assert_eq!(ids.len(), 60);
     ids.sort();
     created.sort();
@@ -206,7 +206,8 @@ async fn transient_answers_injected_by_the_mock_are_retried_until_the_call_succe
         client.list_contact_way(&ListContactWay::default()).await.unwrap_or_else(|e| panic!("{code}: {e}"));
         let calls = mock
             .control()
-            .requests(&wecom_mock::api::RequestQuery { path: Some("list_contact_way".into()), ..Default::default() });
+            .requests(&wecom_mock::api::RequestQuery { path: Some("list_contact_way".into()), ..Default::default() })
+            .expect("requests");
         let codes: Vec<Option<i32>> = calls.iter().map(|c| c.errcode).collect();
         assert_eq!(codes, [Some(code), Some(code), Some(0)], "{code}");
     }
@@ -242,8 +243,12 @@ async fn a_rate_limited_client_sees_45009_and_recovers_after_backoff_once_the_wi
     assert!(refused.is_retryable());
     // Now the window turns while the patient client is backing off: as soon as the mock has
     // refused it once, the clock moves to the next minute, and a later retry gets through.
-    let refusals =
-        || mock.control().requests(&wecom_mock::api::RequestQuery { errcode: Some(45009), ..Default::default() }).len();
+    let refusals = || {
+        mock.control()
+            .requests(&wecom_mock::api::RequestQuery { errcode: Some(45009), ..Default::default() })
+            .expect("requests")
+            .len()
+    };
     let before = refusals();
     let turn = async {
         // Bounded, so a client that never got refused fails the test instead of hanging it.
@@ -258,10 +263,13 @@ async fn a_rate_limited_client_sees_45009_and_recovers_after_backoff_once_the_wi
     let all = ListContactWay::default();
     let (page, ()) = tokio::join!(client.list_contact_way(&all), turn);
     page.expect("recovered after backoff");
-    let last = mock.control().requests(&wecom_mock::api::RequestQuery {
-        path: Some("list_contact_way".into()),
-        limit: Some(1),
-        ..Default::default()
-    });
+    let last = mock
+        .control()
+        .requests(&wecom_mock::api::RequestQuery {
+            path: Some("list_contact_way".into()),
+            limit: Some(1),
+            ..Default::default()
+        })
+        .expect("requests");
     assert_eq!(last[0].errcode, Some(0));
 }

@@ -1,4 +1,4 @@
-//! `list_contact_ways` follows `next_cursor` to the end, and `contact_ways_detailed` resolves
+//! `contact_way_ids` follows `next_cursor` to the end, and `contact_ways_detailed` resolves
 //! every id under a concurrency bound.
 
 use std::collections::HashSet;
@@ -35,7 +35,7 @@ async fn pagination_returns_each_id_exactly_once_over_many_pages() {
     let all = ids(1234);
     stub.on(Api::ListContactWay, pages(all.clone()));
     let filter = ListContactWay { start_time: Some(1_700_000_000), limit: Some(17), ..Default::default() };
-    let got: Vec<String> = stub.client().list_contact_ways(filter).try_collect().await.expect("walk");
+    let got: Vec<String> = stub.client().contact_way_ids(filter).try_collect().await.expect("walk");
     assert_eq!(got, all);
     assert_eq!(got.iter().collect::<HashSet<_>>().len(), all.len());
     let requests = stub.requests(Api::ListContactWay);
@@ -54,8 +54,7 @@ async fn pagination_returns_each_id_exactly_once_over_many_pages() {
 async fn an_empty_list_is_an_empty_stream() {
     let stub = Stub::start().await;
     stub.on(Api::ListContactWay, pages(Vec::new()));
-    let got: Vec<String> =
-        stub.client().list_contact_ways(ListContactWay::default()).try_collect().await.expect("walk");
+    let got: Vec<String> = stub.client().contact_way_ids(ListContactWay::default()).try_collect().await.expect("walk");
     assert!(got.is_empty());
     assert_eq!(stub.count(Api::ListContactWay), 1);
 }
@@ -65,15 +64,27 @@ async fn the_walk_starts_at_the_filter_s_cursor() {
     let stub = Stub::start().await;
     stub.on(Api::ListContactWay, pages(ids(10)));
     let filter = ListContactWay { cursor: Some("pos-7".into()), limit: Some(2), ..Default::default() };
-    let got: Vec<String> = stub.client().list_contact_ways(filter).try_collect().await.expect("walk");
+    let got: Vec<String> = stub.client().contact_way_ids(filter).try_collect().await.expect("walk");
     assert_eq!(got, ["cfg00007", "cfg00008", "cfg00009"]);
+}
+
+#[tokio::test]
+async fn the_deprecated_name_walks_the_same_ids() {
+    let stub = Stub::start().await;
+    stub.on(Api::ListContactWay, pages(ids(5)));
+    let filter = ListContactWay { limit: Some(2), ..Default::default() };
+    #[allow(deprecated)]
+    let old: Vec<String> = stub.client().list_contact_ways(filter.clone()).try_collect().await.expect("walk");
+    let new: Vec<String> = stub.client().contact_way_ids(filter).try_collect().await.expect("walk");
+    assert_eq!(old, new);
+    assert_eq!(old.len(), 5);
 }
 
 #[tokio::test]
 async fn a_repeated_cursor_ends_the_walk_with_an_error() {
     let stub = Stub::start().await;
     stub.on(Api::ListContactWay, |_| Reply::ok(json!({"contact_way": [{"config_id": "a"}], "next_cursor": "same"})));
-    let got: Vec<Result<String, Error>> = stub.client().list_contact_ways(ListContactWay::default()).collect().await;
+    let got: Vec<Result<String, Error>> = stub.client().contact_way_ids(ListContactWay::default()).collect().await;
     assert_eq!(got.len(), 3, "{got:?}");
     assert!(matches!(&got[2], Err(Error::RepeatedCursor { cursor }) if cursor == "same"), "{got:?}");
     assert_eq!(stub.count(Api::ListContactWay), 2);
@@ -88,7 +99,7 @@ async fn a_failed_page_is_yielded_and_ends_the_stream() {
         if cursor.as_deref() == Some("pos-20") { Reply::err(40058) } else { serve(seen) }
     });
     let filter = ListContactWay { limit: Some(10), ..Default::default() };
-    let got: Vec<Result<String, Error>> = stub.client().list_contact_ways(filter).collect().await;
+    let got: Vec<Result<String, Error>> = stub.client().contact_way_ids(filter).collect().await;
     assert_eq!(got.len(), 21);
     assert!(got[..20].iter().all(Result::is_ok));
     assert_eq!(got[20].as_ref().err().and_then(Error::code).map(|c| c.get()), Some(40058));

@@ -1,7 +1,7 @@
 //! The suite must notice a broken rule: the mock is started with a bug switched on
 //! (`MockServerBuilder::inject_bug`, test-only) and the suite has to fail.
 
-use wecom_conformance::cases::{ERRCODE_CASES, Env, Verdict, parse_cases, run_cases};
+use wecom_conformance::cases::{Env, Verdict, conformance_cases, run_cases};
 use wecom_conformance::machine::run_machine_with;
 use wecom_mock::Bug;
 use wecom_mock::MockServer;
@@ -11,7 +11,7 @@ use crate::support::InProcess;
 /// Runs the spec cases and a fixed set of generated sequences; returns what failed.
 fn suite_failures(bug: Bug) -> (Vec<String>, Option<String>) {
     let world = InProcess::with(MockServer::builder().inject_bug(bug));
-    let cases = parse_cases(ERRCODE_CASES).expect("the case table parses");
+    let cases = conformance_cases().expect("the case table parses");
     let env = world.rt.block_on(Env::probe(world.target(), world.mock.corpid(), world.mock.secret()));
     let failed_cases = world
         .rt

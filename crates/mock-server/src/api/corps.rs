@@ -84,7 +84,20 @@ pub struct CorpSummary {
     pub apps: Vec<AppSummary>,
 }
 
-/// `POST /__admin/tenants`: a fresh corp with the default directory.
+/// `POST /__admin/tenants`: `{}`, or a name and the corp in the fixtures format.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantRequest {
+    /// The tenant's name (and its corp's); default `Tenant <corpid>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The corp, one element of the fixtures format's `corps` (its corpid is the mock's);
+    /// default the default directory with new secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixture: Option<serde_json::Value>,
+}
+
+/// The answer of `POST /__admin/tenants`: a fresh corp and the token that steers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TenantResponse {
     /// The new corp's id.
@@ -93,6 +106,9 @@ pub struct TenantResponse {
     pub secret: String,
     /// That app's id.
     pub agentid: u32,
+    /// `Authorization: Bearer <admin_token>` opens the control surface for this corp only.
+    /// Shown once: the mock keeps only its digest.
+    pub admin_token: String,
 }
 
 /// `POST /__admin/reset`: `{}` for every corp, or `{"corpid"}` for one.

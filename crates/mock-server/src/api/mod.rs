@@ -17,7 +17,7 @@ pub use callbacks::VerifyCallbackResponse;
 pub use checkpoints::{CheckpointInfo, CheckpointRequest, MAX_CHECKPOINT_NAME_BYTES, MAX_CHECKPOINTS_PER_CORP};
 pub use corps::{
     AppSummary, ClockRequest, ClockResponse, CorpSummary, QuotaUse, QuotasResponse, ResetRequest, TempQuotaUse,
-    TenantResponse,
+    TenantRequest, TenantResponse,
 };
 pub use error::{AdminError, AdminErrorKind};
 pub use faults::{FaultAdded, FaultRule, FaultStatus, MAX_FAULT_DELAY_MS, MAX_FAULT_RULES};

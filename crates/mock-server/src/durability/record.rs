@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::model::{
     Clock, ConfigId, ContactWayRecord, CorpState, Directory, Event, GroupChatRecord, JoinWayRecord, Message,
-    Relationship,
+    Relationship, Tenant,
 };
 
 /// One journal record. `seq` is global and increasing; per corp it follows the order of the
@@ -65,6 +65,10 @@ pub(crate) struct CorpImage {
     #[serde(default, skip_serializing)]
     pub temp_day_count: Option<u32>,
     pub messages: VecDeque<Message>,
+    /// A tenant's name and token digest (absent for other corps, and in data dirs written
+    /// before tenants had tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<Tenant>,
 }
 
 impl CorpImage {
@@ -89,6 +93,7 @@ impl CorpImage {
             temp_day: None,
             temp_day_count: None,
             messages: state.messages.clone(),
+            tenant: state.tenant.clone(),
         }
     }
 
@@ -108,6 +113,7 @@ impl CorpImage {
             state.temp_days.entry(day).or_insert(count);
         }
         state.messages = self.messages;
+        state.tenant = self.tenant;
         state
     }
 }

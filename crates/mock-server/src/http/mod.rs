@@ -58,26 +58,46 @@ pub(crate) fn api_error(state: &MockState, status: StatusCode, err: &ApiError, f
     json_response(status, wecom_types::wire::encode_error(&body))
 }
 
-/// The body was over [`MAX_BODY_BYTES`] (or did not arrive whole).
-#[derive(Debug)]
-struct TooLarge;
+/// The largest admin body accepted (a corp's fixture in `PUT /__admin/corps/{corpid}` or
+/// `POST /__admin/tenants`: some 20 000 members), answered 413 in the admin error shape beyond.
+pub const MAX_ADMIN_BODY_BYTES: usize = 4 << 20;
 
-/// Reads the body, up to [`MAX_BODY_BYTES`].
-async fn read_body(req: Request<Incoming>) -> Result<Bytes, TooLarge> {
+/// A body over its limit is still read (and thrown away) up to this many bytes before the 413
+/// goes out, so that clients which send the whole body before reading the answer (Python's
+/// http.client, Java's HttpURLConnection) see the answer and not a broken pipe; beyond it the
+/// connection is closed after the answer.
+pub const DRAIN_BYTES: u64 = 16 << 20;
+
+/// The body was over its limit: `close` when it was not read to its end (the connection must
+/// then close after the 413), or did not arrive whole.
+#[derive(Debug)]
+struct TooLarge {
+    close: bool,
+}
+
+/// Reads the body, up to `limit` bytes; a larger one is drained up to [`DRAIN_BYTES`].
+async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, TooLarge> {
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
-        return Err(TooLarge);
+    if declared.is_some_and(|len| len > DRAIN_BYTES) {
+        return Err(TooLarge { close: true });
     }
     // A small body arrives in one frame: keep that frame's bytes instead of collecting (the
     // generic collector was a tenth of a get's own instructions in a profile).
     let mut body = req.into_body();
     let mut first: Option<Bytes> = None;
     let mut joined: Option<Vec<u8>> = None;
+    let mut seen: u64 = 0;
     while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(|_| TooLarge)?.into_data() else { continue };
-        let so_far = joined.as_ref().map_or_else(|| first.as_ref().map_or(0, Bytes::len), Vec::len);
-        if so_far + data.len() > MAX_BODY_BYTES {
-            return Err(TooLarge);
+        let Ok(data) = frame.map_err(|_| TooLarge { close: true })?.into_data() else { continue };
+        seen += data.len() as u64;
+        if seen > limit as u64 {
+            // Over the limit: keep reading, and drop what comes, up to the drain bound.
+            if seen > DRAIN_BYTES {
+                return Err(TooLarge { close: true });
+            }
+            first = None;
+            joined = None;
+            continue;
         }
         match (&mut joined, first.take()) {
             (Some(all), _) => all.extend_from_slice(&data),
@@ -90,21 +110,31 @@ async fn read_body(req: Request<Incoming>) -> Result<Bytes, TooLarge> {
             (None, None) => first = Some(data),
         }
     }
+    if seen > limit as u64 {
+        return Err(TooLarge { close: false });
+    }
     Ok(joined.map(Bytes::from).or(first).unwrap_or_default())
+}
+
+/// Closes the connection after `response` when the body was not read to its end.
+fn closing(mut response: Response<Body>, too_large: &TooLarge) -> Response<Body> {
+    if too_large.close {
+        response.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// The 413 of a WeCom path (or an unknown one): the envelope, counted like any answer.
 fn too_large(
     state: &MockState,
-    api: Option<Api>,
-    method: &Method,
-    path: &str,
+    (api, method, path): (Option<Api>, &Method, &str),
     from_ip: IpAddr,
     started: std::time::Instant,
+    why: &TooLarge,
 ) -> Response<Body> {
     let err = ApiError::with_detail(wecom_types::fidelity::BODY_TOO_LARGE, "request body too large");
     let response = api_error(state, StatusCode::PAYLOAD_TOO_LARGE, &err, from_ip);
-    wecom::unrouted(state, api, method, path, started, err.code, response)
+    closing(wecom::unrouted(state, api, method, path, started, err.code, response), why)
 }
 
 /// Serves one request.
@@ -135,32 +165,38 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     }
     let is_admin = path == "/__admin" || path.starts_with("/__admin/");
     if is_admin {
-        if let Err(denied) = admin::authorize(&state, &req) {
-            return admin::error_response(&denied);
-        }
+        let scope = match admin::authorize(&state, &req) {
+            Ok(scope) => scope,
+            Err(denied) => return admin::error_response(&denied),
+        };
         let method = req.method().clone();
-        let Ok(body) = read_body(req).await else {
-            return admin::error_response(&AdminError::new(AdminErrorKind::BodyTooLarge, "request body too large"));
+        let body = match read_body(req, MAX_ADMIN_BODY_BYTES).await {
+            Ok(body) => body,
+            Err(why) => {
+                let message = format!("request body over {MAX_ADMIN_BODY_BYTES} bytes");
+                return closing(admin::error_response(&AdminError::new(AdminErrorKind::BodyTooLarge, message)), &why);
+            }
         };
         if method != Method::GET && state.journal_failed() {
             // Corp lifecycle changes have no errcode path of their own: refuse them here.
             return admin::error_response(&Unavailable.into());
         }
-        return admin::handle(&state, &method, &path, &query, &body).await;
+        return admin::handle(&state, scope, &method, &path, &query, &body).await;
     }
     let method = req.method().clone();
     let Some(api) = Api::from_path(&path) else {
         // Read (and drop) the body before answering: answering an unread body makes hyper close
         // the keep-alive connection, and the client's next request on it would fail.
-        if read_body(req).await.is_err() {
-            return too_large(&state, None, &method, &path, from_ip, started);
+        if let Err(why) = read_body(req, MAX_BODY_BYTES).await {
+            return too_large(&state, (None, &method, &path), from_ip, started, &why);
         }
         let err = ApiError::with_detail(wecom_types::fidelity::UNKNOWN_PATH, format!("api not found: {path}"));
         let response = api_error(&state, StatusCode::NOT_FOUND, &err, from_ip);
         return wecom::unrouted(&state, None, &method, &path, started, err.code, response);
     };
-    let Ok(body) = read_body(req).await else {
-        return too_large(&state, Some(api), &method, &path, from_ip, started);
+    let body = match read_body(req, MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(why) => return too_large(&state, (Some(api), &method, &path), from_ip, started, &why),
     };
     // Faults, token, permission, rate limits, the call, the journal wait, then metrics,
     // hygiene and the request journal.

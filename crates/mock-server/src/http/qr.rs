@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_png_reads_back_as_the_pixels_drawn() {
-        let drawn = |x: u32, y: u32| (x + y) % 3 == 0;
+        let drawn = |x: u32, y: u32| (x + y).is_multiple_of(3);
         let (width, height, dark) = decode(&png(10, 3, drawn).expect("drawn"));
         assert_eq!((width, height), (10, 3));
         let expected: Vec<bool> = (0..3).flat_map(|y| (0..10).map(move |x| drawn(x, y))).collect();

@@ -22,7 +22,7 @@ use super::admin;
 use super::query::{query_pairs, query_value};
 use crate::api::{AdminError, AdminErrorKind};
 use crate::core::model::{CorpState, MessageKind, format_config_id};
-use crate::state::{MockState, constant_time_eq};
+use crate::state::{MockState, Scope};
 
 /// The dashboard's path.
 pub(super) const PATH: &str = "/__admin/ui";
@@ -36,17 +36,18 @@ pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> R
         return admin::error_response(&AdminError::new(AdminErrorKind::MethodNotAllowed, "the dashboard is GET only"));
     }
     let pairs = query_pairs(query);
-    if let Some(expected) = state.settings.admin_token.as_deref() {
-        let from_query =
-            query_value(&pairs, "token").is_some_and(|t| constant_time_eq(t.as_bytes(), expected.as_bytes()));
-        if !from_query && admin::authorize(state, req).is_err() {
+    let token = query_value(&pairs, "token").filter(|t| !t.is_empty()).or(admin::bearer(req));
+    let only = match state.scope_of(token) {
+        Ok(Scope::Operator) => None,
+        Ok(Scope::Tenant(corpid)) => Some(corpid),
+        Ok(Scope::Anonymous) | Err(_) => {
             return admin::error_response(&AdminError::new(
                 AdminErrorKind::Unauthorized,
                 "open the dashboard as /__admin/ui?token=<admin token>",
             ));
         }
-    }
-    let content = render_corps(state);
+    };
+    let content = render_corps(state, only.as_deref());
     let fragment = query_value(&pairs, "fragment") == Some("1");
     let nonce = crate::core::hex::u128_string(rand::rng().random());
     let body = if fragment { content } else { page_html(&nonce, &content) };
@@ -103,9 +104,13 @@ pub(crate) fn utc(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
-fn render_corps(state: &MockState) -> String {
+/// Every corp, or (a tenant's dashboard) only `only`.
+fn render_corps(state: &MockState, only: Option<&str>) -> String {
     let mut out = String::new();
-    let ids = state.corpids();
+    let ids = match only {
+        Some(corpid) => vec![corpid.to_owned()],
+        None => state.corpids(),
+    };
     if ids.is_empty() {
         out.push_str("<p class=\"empty\">No corps. <code>PUT /__admin/corps/{corpid}</code> adds one.</p>");
     }

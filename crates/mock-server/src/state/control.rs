@@ -1,23 +1,29 @@
 //! The control surface, in one place: every `/__admin` operation as a method of [`Control`],
 //! called by the HTTP admin routes and by Rust tests alike (`MockServer::control()`). Each
 //! returns a typed [`AdminError`] when it cannot be done, and then changes nothing.
+//!
+//! A `Control` has a [`Scope`]: the operator's opens everything; a tenant's (its admin token)
+//! opens its own corp only, and an operation on another corp, or on every corp, is 403 with
+//! nothing changed; an anonymous caller on a server with an admin token may only create a
+//! tenant, and only with `--tenant-signup open`.
 
 use std::fmt::Write;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use rand::Rng;
 use wecom_types::limits::next_beijing_midnight;
 
-use super::MockState;
 use super::checkpoints::{Full, info};
 use super::corp::Corp;
 use super::tokens::token_chars;
+use super::{MockState, TenantSignup, token_sha256};
 use crate::api::*;
 use crate::core::domain::simulate;
 use crate::core::dump::dump;
-use crate::core::fixtures::CorpFixture;
+use crate::core::fixtures::{CorpFixture, Fixtures};
 use crate::core::hex;
-use crate::core::model::{Clock, Event};
+use crate::core::model::{Clock, Event, Tenant};
 use crate::core::notices;
 use crate::durability::files_bytes;
 use crate::net::callbacks;
@@ -38,26 +44,90 @@ use crate::traffic::metrics::{escape_label, header};
 /// assert_eq!(quotas.contact_ways.used, 0);
 /// # }
 /// ```
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Control<'a> {
     state: &'a MockState,
+    scope: Scope,
+}
+
+/// Whose control surface a [`Control`] is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The operator (or anyone, on a server without `--admin-token`): everything.
+    Operator,
+    /// A tenant, by its admin token: its own corp only.
+    Tenant(String),
+    /// No token on a server with `--admin-token`: nothing but, with `--tenant-signup open`,
+    /// creating a tenant.
+    Anonymous,
+}
+
+fn forbidden(message: impl Into<String>) -> AdminError {
+    AdminError::new(AdminErrorKind::Forbidden, message)
+}
+
+fn unauthorized() -> AdminError {
+    AdminError::new(AdminErrorKind::Unauthorized, "a valid `Authorization: Bearer <admin token>` is required")
 }
 
 impl<'a> Control<'a> {
-    pub(super) fn new(state: &'a MockState) -> Self {
-        Control { state }
+    pub(super) fn new(state: &'a MockState, scope: Scope) -> Self {
+        Control { state, scope }
     }
 
-    fn corp(&self, corpid: &str) -> Result<Arc<Corp>, AdminError> {
-        self.state.corp(corpid).ok_or_else(|| AdminError::unknown_corp(corpid))
+    /// The corp this control surface is limited to (a tenant's), or `None` for the operator's.
+    pub fn tenant(&self) -> Option<&str> {
+        match &self.scope {
+            Scope::Tenant(corpid) => Some(corpid),
+            Scope::Operator | Scope::Anonymous => None,
+        }
+    }
+
+    /// The corp `corpid`, if this scope may reach it: 403 for a tenant reaching another corp
+    /// (whether or not it exists), 404 for an unknown one. Reaching a corp counts as a call to
+    /// it (`--tenant-ttl`).
+    fn reach(&self, corpid: &str) -> Result<Arc<Corp>, AdminError> {
+        match &self.scope {
+            Scope::Operator => {}
+            Scope::Tenant(own) if own == corpid => {}
+            Scope::Tenant(own) => return Err(forbidden(format!("this admin token opens corp `{own}` only"))),
+            Scope::Anonymous => return Err(unauthorized()),
+        }
+        let corp = self.state.corp(corpid).ok_or_else(|| AdminError::unknown_corp(corpid))?;
+        corp.touch(self.state.uptime_secs());
+        Ok(corp)
+    }
+
+    /// The corp an optional `corpid` aims at: a tenant's own corp when left out (or given as
+    /// its own), 403 for another; the operator's as given (`None`: every corp).
+    fn aim(&self, corpid: Option<&str>) -> Result<Option<String>, AdminError> {
+        match (&self.scope, corpid.filter(|id| !id.is_empty())) {
+            (Scope::Operator, corpid) => Ok(corpid.map(str::to_owned)),
+            (Scope::Tenant(own), None) => Ok(Some(own.clone())),
+            (Scope::Tenant(own), Some(corpid)) if corpid == own => Ok(Some(own.clone())),
+            (Scope::Tenant(own), Some(_)) => Err(forbidden(format!("this admin token opens corp `{own}` only"))),
+            (Scope::Anonymous, _) => Err(unauthorized()),
+        }
+    }
+
+    /// The corp a scan or join names: its `corpid`, or a tenant's own corp when left out.
+    fn named(&self, corpid: &str) -> Result<Arc<Corp>, AdminError> {
+        match self.aim(Some(corpid))? {
+            Some(corpid) => self.reach(&corpid),
+            None => Err(AdminError::bad_request("`corpid` is required")),
+        }
     }
 
     // --- corps -------------------------------------------------------------------------------
 
-    /// `GET /__admin/corps`: every corp with its apps' credentials, in corpid order.
-    pub fn corps(&self) -> Vec<CorpSummary> {
-        self.state
-            .corps()
+    /// `GET /__admin/corps`: every corp with its apps' credentials, in corpid order (a tenant:
+    /// its own corp).
+    pub fn corps(&self) -> Result<Vec<CorpSummary>, AdminError> {
+        let corps = match self.aim(None)? {
+            Some(own) => vec![self.reach(&own)?],
+            None => self.state.corps(),
+        };
+        Ok(corps
             .iter()
             .map(|corp| {
                 corp.read(|state, _| CorpSummary {
@@ -71,12 +141,12 @@ impl<'a> Control<'a> {
                         .collect(),
                 })
             })
-            .collect()
+            .collect())
     }
 
     /// `GET /__admin/corps/{corpid}`: the corp's state dump.
     pub fn dump(&self, corpid: &str) -> Result<CorpDump, AdminError> {
-        let corp = self.corp(corpid)?;
+        let corp = self.reach(corpid)?;
         let public_url = self.state.settings.public_url.as_str();
         Ok(corp.read(|state, _| dump(state, public_url)))
     }
@@ -86,13 +156,21 @@ impl<'a> Control<'a> {
         serde_json::to_vec(&self.dump(corpid)?).map_err(|e| AdminError::internal(e.to_string()))
     }
 
-    /// `PUT /__admin/corps/{corpid}`: creates or replaces the fixture's corp (its state emptied).
+    /// `PUT /__admin/corps/{corpid}`: creates or replaces the fixture's corp (its state emptied;
+    /// a tenant's corp keeps its admin token). A tenant may replace its own corp only.
     pub fn put_corp(&self, fixture: &CorpFixture) -> Result<(), AdminError> {
+        if let Some(own) = self.aim(Some(&fixture.corpid))?
+            && self.tenant().is_some()
+        {
+            self.reach(&own)?;
+        }
         Ok(self.state.put_corp(fixture)?)
     }
 
-    /// `DELETE /__admin/corps/{corpid}`: the corp, its tokens and its checkpoints are gone.
+    /// `DELETE /__admin/corps/{corpid}`: the corp, its tokens and its checkpoints are gone (a
+    /// tenant's corp ends the tenant and its admin token).
     pub fn delete_corp(&self, corpid: &str) -> Result<(), AdminError> {
+        self.reach(corpid)?;
         if !self.state.remove_corp(corpid)? {
             return Err(AdminError::unknown_corp(corpid));
         }
@@ -101,20 +179,30 @@ impl<'a> Control<'a> {
     }
 
     /// `POST /__admin/reset`: every corp (or one) back to its fixture (the default corp, or a
-    /// tenant's directory).
+    /// tenant's directory; a tenant keeps its credentials). A tenant resets its own corp.
     pub fn reset(&self, corpid: Option<&str>) -> Result<(), AdminError> {
-        if let Some(id) = corpid {
-            self.corp(id)?;
+        let corpid = self.aim(corpid)?;
+        if let Some(id) = &corpid {
+            self.reach(id)?;
         }
-        self.state.load_fixtures(corpid)?;
+        self.state.load_fixtures(corpid.as_deref())?;
         // A full reset drops the corps that are not in the fixtures (tenants): their checkpoints
         // go with them. A corp that is still there keeps its own.
         self.state.checkpoints.retain_corps(|id| self.state.corp(id).is_some());
         Ok(())
     }
 
-    /// `POST /__admin/tenants`: a fresh corp with the default directory and new secrets.
-    pub fn create_tenant(&self) -> Result<TenantResponse, AdminError> {
+    /// `POST /__admin/tenants`: a fresh corp of its own for a team, with the default directory
+    /// and new secrets (or the fixture given), and an admin token that opens that corp only.
+    /// The operator may always; anyone else only with `--tenant-signup open`.
+    pub fn create_tenant(&self, req: &TenantRequest) -> Result<TenantResponse, AdminError> {
+        let signup_open = self.state.settings.tenant_signup == TenantSignup::Open;
+        match &self.scope {
+            Scope::Operator => {}
+            _ if signup_open => {}
+            Scope::Tenant(_) => return Err(forbidden("creating tenants needs the operator token")),
+            Scope::Anonymous => return Err(unauthorized()),
+        }
         let mut rng = rand::rng();
         let corpid = loop {
             let mut id = String::from("ww");
@@ -123,20 +211,45 @@ impl<'a> Control<'a> {
                 break id;
             }
         };
-        let mut fixture = CorpFixture::default_directory(&corpid);
-        fixture.name = format!("Tenant {corpid}");
-        for app in &mut fixture.apps {
-            app.secret = token_chars(32);
+        let mut fixture = match &req.fixture {
+            Some(given) => {
+                let mut given = given.clone();
+                let Some(fields) = given.as_object_mut() else {
+                    return Err(AdminError::bad_request("`fixture` is one corp of the fixtures format, an object"));
+                };
+                fields.insert("corpid".to_owned(), serde_json::Value::String(corpid.clone()));
+                let bytes = serde_json::to_vec(&given).map_err(|e| AdminError::internal(e.to_string()))?;
+                Fixtures::parse_corp(&bytes).map_err(|e| AdminError::bad_request(format!("invalid fixture: {e}")))?
+            }
+            None => {
+                let mut fixture = CorpFixture::default_directory(&corpid);
+                for app in &mut fixture.apps {
+                    app.secret = token_chars(32);
+                }
+                fixture.name = format!("Tenant {corpid}");
+                fixture
+            }
+        };
+        if let Some(name) = req.name.as_deref().filter(|n| !n.is_empty()) {
+            fixture.name = name.to_owned();
         }
-        let app =
-            fixture.apps.first().cloned().ok_or_else(|| AdminError::internal("the default directory has no app"))?;
-        self.state.put_corp(&fixture)?;
-        Ok(TenantResponse { corpid, secret: app.secret, agentid: app.agentid })
+        let app = fixture
+            .apps
+            .iter()
+            .find(|app| app.customer_contact)
+            .or(fixture.apps.first())
+            .cloned()
+            .ok_or_else(|| AdminError::bad_request("the tenant's corp needs an app"))?;
+        let admin_token = token_chars(48);
+        let tenant = Tenant { name: fixture.name.clone(), token_sha256: token_sha256(&admin_token) };
+        self.state.put_tenant(&fixture, Some(tenant))?;
+        tracing::info!(corpid = %corpid, name = %fixture.name, "tenant created");
+        Ok(TenantResponse { corpid, secret: app.secret, agentid: app.agentid, admin_token })
     }
 
     /// `GET /__admin/corps/{corpid}/quotas`.
     pub fn quotas(&self, corpid: &str) -> Result<QuotasResponse, AdminError> {
-        let corp = self.corp(corpid)?;
+        let corp = self.reach(corpid)?;
         Ok(corp.read(|state, now| QuotasResponse {
             contact_ways: QuotaUse { used: state.shared_used, limit: state.directory.quotas.contact_ways },
             temp_today: TempQuotaUse {
@@ -149,21 +262,22 @@ impl<'a> Control<'a> {
 
     /// `POST /__admin/corps/{corpid}/tokens/revoke`: every token of the corp answers 40014.
     pub fn revoke_tokens(&self, corpid: &str) -> Result<(), AdminError> {
-        let corp = self.corp(corpid)?;
+        let corp = self.reach(corpid)?;
         self.state.tokens.revoke(&corp, corpid);
         Ok(())
     }
 
     // --- the clock -------------------------------------------------------------------------
 
-    /// `POST /__admin/clock`.
+    /// `POST /__admin/clock`: every corp's clock (a tenant: its own), or `corpid`'s.
     pub fn clock(&self, req: &ClockRequest) -> Result<ClockResponse, AdminError> {
         let changes =
             usize::from(req.set.is_some()) + usize::from(req.advance.is_some()) + usize::from(req.real == Some(true));
         if changes != 1 {
             return Err(AdminError::bad_request("give exactly one of `set`, `advance` or `real: true`"));
         }
-        let clock = self.change_clock(req.corpid.as_deref(), |clock| match (req.set, req.advance) {
+        let corpid = self.aim(req.corpid.as_deref())?;
+        let clock = self.change_clock(corpid.as_deref(), |clock| match (req.set, req.advance) {
             (Some(at), _) => Clock { frozen_at: Some(at) },
             (None, Some(secs)) => Clock { frozen_at: Some(clock.now().saturating_add(secs)) },
             (None, None) => Clock { frozen_at: None },
@@ -171,7 +285,7 @@ impl<'a> Control<'a> {
         Ok(ClockResponse { now: clock.now(), frozen: clock.frozen_at.is_some() })
     }
 
-    /// Freezes every corp's clock at `unix`.
+    /// Freezes every corp's clock (a tenant: its own) at `unix`.
     pub fn set_clock(&self, unix: i64) -> Result<ClockResponse, AdminError> {
         self.clock(&ClockRequest { set: Some(unix), ..ClockRequest::default() })
     }
@@ -189,7 +303,7 @@ impl<'a> Control<'a> {
     /// Changes every corp's clock (or one corp's); a clock moved past a temp chat's end ends it.
     fn change_clock(&self, corpid: Option<&str>, change: impl Fn(Clock) -> Clock) -> Result<Clock, AdminError> {
         let targets: Vec<Arc<Corp>> = match corpid {
-            Some(id) => vec![self.corp(id)?],
+            Some(id) => vec![self.reach(id)?],
             None => self.state.corps(),
         };
         let mut last = Clock::default();
@@ -208,7 +322,7 @@ impl<'a> Control<'a> {
     /// `POST /__admin/scan`: a customer scans a Contact Me code. The app's callback, if any, is
     /// posted once the change is made.
     pub fn scan(&self, req: &ScanRequest) -> Result<ScanResponse, AdminError> {
-        let corp = self.corp(&req.corpid)?;
+        let corp = self.named(&req.corpid)?;
         let mut announced = Vec::new();
         let reply = corp.write(|state, now, rng| {
             let (reply, events) = simulate::scan(state, now, rng, req)?;
@@ -222,7 +336,7 @@ impl<'a> Control<'a> {
     /// `POST /__admin/join`: a customer joins through a Join Group code. The app's callback, if
     /// any, is posted once the change is made.
     pub fn join(&self, req: &JoinRequest) -> Result<JoinResponse, AdminError> {
-        let corp = self.corp(&req.corpid)?;
+        let corp = self.named(&req.corpid)?;
         let mut announced = Vec::new();
         let reply = corp.write(|state, now, rng| {
             let (reply, events) = simulate::join(state, now, rng, req)?;
@@ -233,10 +347,11 @@ impl<'a> Control<'a> {
         Ok(reply)
     }
 
-    /// `GET /__admin/messages`: closing messages and callbacks sent, oldest first.
+    /// `GET /__admin/messages`: closing messages and callbacks sent, oldest first (a tenant:
+    /// its own corp's).
     pub fn messages(&self, corpid: Option<&str>) -> Result<Vec<MessageEntry>, AdminError> {
-        let corps = match corpid {
-            Some(id) => vec![self.corp(id)?],
+        let corps = match self.aim(corpid)? {
+            Some(id) => vec![self.reach(&id)?],
             None => self.state.corps(),
         };
         let mut out = Vec::new();
@@ -258,7 +373,7 @@ impl<'a> Control<'a> {
     /// `POST /__admin/corps/{corpid}/apps/{agentid}/verify_callback`: the URL check WeCom makes
     /// when a callback URL is saved, recorded in the messages like a delivery.
     pub async fn verify_callback(&self, corpid: &str, agentid: u32) -> Result<VerifyCallbackResponse, AdminError> {
-        let corp = self.corp(corpid)?;
+        let corp = self.reach(corpid)?;
         let (callback, now) = corp.read(|state, now| {
             let app = state.directory.app(agentid).ok_or_else(|| {
                 AdminError::new(AdminErrorKind::AppNotFound, format!("corp `{corpid}` has no app {agentid}"))
@@ -280,7 +395,7 @@ impl<'a> Control<'a> {
         if name.is_empty() || name.len() > MAX_CHECKPOINT_NAME_BYTES {
             return Err(AdminError::bad_request(format!("`name` is 1 to {MAX_CHECKPOINT_NAME_BYTES} bytes")));
         }
-        let corp = self.corp(corpid)?;
+        let corp = self.reach(corpid)?;
         // Copied under the read lock, like the compactor does; stored after it is released.
         let copy = Arc::new(corp.read(|state, _| state.clone()));
         let saved = info(corpid, name, &copy);
@@ -296,55 +411,77 @@ impl<'a> Control<'a> {
     /// `POST /__admin/corps/{corpid}/restore`: the corp's state becomes exactly the one saved
     /// under `name`.
     pub fn restore(&self, corpid: &str, name: &str) -> Result<CheckpointInfo, AdminError> {
-        self.corp(corpid)?;
+        self.reach(corpid)?;
         let saved = self.state.checkpoints.get(corpid, name).ok_or_else(|| {
             AdminError::new(AdminErrorKind::CheckpointNotFound, format!("corp `{corpid}` has no checkpoint `{name}`"))
         })?;
         let restored = info(corpid, name, &saved);
-        self.state.install_state(crate::core::model::CorpState::clone(&saved))?;
+        let mut state = crate::core::model::CorpState::clone(&saved);
+        // Credentials are not state: the corp's tenant, as it is now, stays.
+        state.tenant = self.state.corp(corpid).and_then(|corp| corp.state.read().tenant.clone());
+        self.state.install_state(state)?;
         Ok(restored)
     }
 
     /// `GET /__admin/corps/{corpid}/checkpoints`, sorted by name.
     pub fn checkpoints(&self, corpid: &str) -> Result<Vec<CheckpointInfo>, AdminError> {
-        self.corp(corpid)?;
+        self.reach(corpid)?;
         Ok(self.state.checkpoints.list(corpid))
     }
 
     // --- traffic -------------------------------------------------------------------------------
 
-    /// `POST /__admin/faults`.
+    /// `POST /__admin/faults` (a tenant's rules always apply to its own corp only).
     pub fn add_fault(&self, rule: &FaultRule) -> Result<FaultAdded, AdminError> {
-        self.state.traffic.faults.add(rule.clone())
+        let mut rule = rule.clone();
+        rule.corpid = self.aim(rule.corpid.as_deref())?;
+        self.state.traffic.faults.add(rule)
     }
 
-    /// `GET /__admin/faults`: every rule, oldest first.
-    pub fn faults(&self) -> Vec<FaultStatus> {
-        self.state.traffic.faults.list()
-    }
-
-    /// `DELETE /__admin/faults`: every rule, or (`corpid`) the rules limited to one corp.
-    pub fn clear_faults(&self, corpid: Option<&str>) {
-        self.state.traffic.faults.clear(corpid);
-    }
-
-    /// `DELETE /__admin/faults/{id}`.
-    pub fn remove_fault(&self, id: &str) -> Result<(), AdminError> {
-        if self.state.traffic.faults.remove(id) {
-            Ok(())
-        } else {
-            Err(AdminError::new(AdminErrorKind::FaultNotFound, format!("no fault rule `{id}`")))
+    /// `GET /__admin/faults`: every rule, oldest first (a tenant: its own).
+    pub fn faults(&self) -> Result<Vec<FaultStatus>, AdminError> {
+        let mine = self.aim(None)?;
+        let mut faults = self.state.traffic.faults.list();
+        if let Some(own) = mine {
+            faults.retain(|fault| fault.rule.corpid.as_deref() == Some(own.as_str()));
         }
+        Ok(faults)
     }
 
-    /// `GET /__admin/requests`: the newest calls matching `query`, oldest first.
-    pub fn requests(&self, query: &RequestQuery) -> Vec<RequestEntry> {
-        self.state.traffic.requests.query(query)
+    /// `DELETE /__admin/faults`: every rule, or (`corpid`) the rules limited to one corp (a
+    /// tenant: its own).
+    pub fn clear_faults(&self, corpid: Option<&str>) -> Result<(), AdminError> {
+        let corpid = self.aim(corpid)?;
+        self.state.traffic.faults.clear(corpid.as_deref());
+        Ok(())
+    }
+
+    /// `DELETE /__admin/faults/{id}` (a tenant: one of its own rules).
+    pub fn remove_fault(&self, id: &str) -> Result<(), AdminError> {
+        let not_found = || AdminError::new(AdminErrorKind::FaultNotFound, format!("no fault rule `{id}`"));
+        if let Some(own) = self.tenant() {
+            let rule =
+                self.state.traffic.faults.list().into_iter().find(|fault| fault.id == id).ok_or_else(not_found)?;
+            if rule.rule.corpid.as_deref() != Some(own) {
+                return Err(forbidden(format!("fault rule `{id}` is not one of corp `{own}`")));
+            }
+        } else {
+            self.aim(None)?;
+        }
+        if self.state.traffic.faults.remove(id) { Ok(()) } else { Err(not_found()) }
+    }
+
+    /// `GET /__admin/requests`: the newest calls matching `query`, oldest first (a tenant: its
+    /// own corp's).
+    pub fn requests(&self, query: &RequestQuery) -> Result<Vec<RequestEntry>, AdminError> {
+        let mut query = query.clone();
+        query.corpid = self.aim(query.corpid.as_deref())?;
+        Ok(self.state.traffic.requests.query(&query))
     }
 
     /// `GET /__admin/corps/{corpid}/hygiene`.
     pub fn hygiene(&self, corpid: &str) -> Result<HygieneReport, AdminError> {
-        let corp = self.corp(corpid)?;
+        let corp = self.reach(corpid)?;
         Ok(corp.traffic.hygiene.report(corpid))
     }
 
@@ -407,6 +544,20 @@ impl<'a> Control<'a> {
                 }
             }
         }
+        header(&mut out, "wecom_mock_tenants", "gauge", "Tenants (corps made by POST /__admin/tenants).");
+        let _ = writeln!(out, "wecom_mock_tenants {}", self.state.tenant_count());
+        header(&mut out, "wecom_mock_tenants_expired_total", "counter", "Tenants deleted by --tenant-ttl.");
+        let _ = writeln!(out, "wecom_mock_tenants_expired_total {}", traffic.tenants_expired.load(Ordering::Relaxed));
+        header(
+            &mut out,
+            "wecom_mock_configs_total",
+            "gauge",
+            "Configs of every corp together (--max-total-configs counts these).",
+        );
+        let _ = writeln!(out, "wecom_mock_configs_total {}", self.state.total_configs());
+        header(&mut out, "wecom_mock_limit", "gauge", "The server's limits: --max-corps, --max-total-configs.");
+        let _ = writeln!(out, "wecom_mock_limit{{limit=\"corps\"}} {}", self.state.settings.max_corps);
+        let _ = writeln!(out, "wecom_mock_limit{{limit=\"configs\"}} {}", self.state.settings.max_total_configs);
         header(&mut out, "wecom_mock_faults_active", "gauge", "Fault rules that can still apply.");
         let _ = writeln!(out, "wecom_mock_faults_active {}", traffic.faults.active());
         header(&mut out, "wecom_mock_checkpoints", "gauge", "Checkpoints held, all corps together.");

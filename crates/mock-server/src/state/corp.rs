@@ -34,6 +34,13 @@ pub(crate) struct Corp {
     pub(super) retired: AtomicBool,
     /// Rate-limit windows and the hygiene counters; they start over with the corp.
     pub(crate) traffic: CorpTraffic,
+    /// The server's count of configs over every corp, kept by this corp's writes.
+    pub(super) total_configs: Arc<AtomicU64>,
+    /// A tenant's corp (it may expire).
+    pub(super) is_tenant: bool,
+    /// When the last call (WeCom or admin) reached this corp: wall seconds since the server
+    /// started.
+    pub(super) last_call: AtomicU64,
 }
 
 impl Corp {
@@ -59,15 +66,26 @@ impl Corp {
         if events.is_empty() {
             return Ok(());
         }
+        let retired = self.retired.load(Ordering::Acquire);
         if let Some(journal) = &self.journal
-            && !self.retired.load(Ordering::Acquire)
+            && !retired
         {
             let corpid = &state.corpid;
             let seq = journal.append(|seq| Record::Events { corpid: corpid.clone(), seq, events: events.clone() })?;
             self.applied_seq.store(seq, Ordering::Release);
         }
+        let before = configs(state);
         for event in events {
             state.apply(event);
+        }
+        // A retired corp's configs were taken off the count when it was retired.
+        if !retired {
+            let after = configs(state);
+            if after > before {
+                self.total_configs.fetch_add(after - before, Ordering::AcqRel);
+            } else if before > after {
+                self.total_configs.fetch_sub(before - after, Ordering::AcqRel);
+            }
         }
         Ok(())
     }
@@ -158,6 +176,15 @@ impl Corp {
         }
     }
 
+    /// Notes a call reaching this corp at `now` (wall seconds since the server started).
+    pub(crate) fn touch(&self, now: u64) {
+        // Read first: most calls of a busy corp fall in the second already noted, and a load
+        // does not take the cache line from the other cores.
+        if self.last_call.load(Ordering::Relaxed) != now {
+            self.last_call.store(now, Ordering::Relaxed);
+        }
+    }
+
     /// A fresh config id, unique in this corp.
     pub(crate) fn new_config_id(state: &CorpState, rng: &mut StdRng) -> ConfigId {
         loop {
@@ -167,4 +194,9 @@ impl Corp {
             }
         }
     }
+}
+
+/// Contact Me and Join Group configs of a corp (what `--max-total-configs` counts).
+pub(super) fn configs(state: &CorpState) -> u64 {
+    (state.contact_ways.values().len() + state.join_ways.len()) as u64
 }

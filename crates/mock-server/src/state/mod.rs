@@ -11,6 +11,7 @@ mod corp;
 mod tokens;
 
 pub use control::Control;
+pub(crate) use control::Scope;
 pub(crate) use corp::Corp;
 pub(crate) use tokens::constant_time_eq;
 
@@ -27,7 +28,7 @@ use wecom_types::ErrCode;
 use crate::api::{AdminError, AdminErrorKind, DEFAULT_JOURNAL_SIZE};
 use crate::core::domain::{ApiError, Bug};
 use crate::core::fixtures::{CorpFixture, FixtureError, Fixtures};
-use crate::core::model::{Clock, CorpState};
+use crate::core::model::{Clock, CorpState, Tenant};
 use crate::durability::journal::Journal;
 use crate::durability::record::{CorpImage, Record};
 use crate::durability::{CompactorParts, DataDir, Freeze, Frozen, OpenError, Store, Unavailable, recover};
@@ -35,12 +36,28 @@ use crate::traffic::{CorpTraffic, Traffic};
 use checkpoints::Checkpoints;
 use tokens::{TokenEntry, Tokens};
 
+/// The most corps one server holds by default (`--max-corps`).
+pub const DEFAULT_MAX_CORPS: usize = 1000;
+/// The most Contact Me and Join Group configs all corps of one server hold together by default
+/// (`--max-total-configs`), about 1.7 GiB of RSS at the measured cost per config.
+pub const DEFAULT_MAX_TOTAL_CONFIGS: u64 = 5_000_000;
+
+/// Who may create tenants (`--tenant-signup`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TenantSignup {
+    /// Only the operator token (or anyone when no `--admin-token` is set).
+    #[default]
+    Closed,
+    /// Anyone, without a token: CI jobs of other teams get a corp of their own.
+    Open,
+}
+
 /// Server-wide settings.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Base of the `qr_code` / `pic_url` URLs handed out.
     pub public_url: String,
-    /// When set, `/__admin/*` needs `Authorization: Bearer <token>`.
+    /// When set, `/__admin/*` needs `Authorization: Bearer <token>` (this one, or a tenant's).
     pub admin_token: Option<String>,
     /// Seed for config ids and other draws (tokens always come from the OS CSPRNG).
     pub seed: Option<u64>,
@@ -49,6 +66,30 @@ pub struct Settings {
     /// Calls kept by the request journal (`GET /__admin/requests`); `None` means
     /// [`DEFAULT_JOURNAL_SIZE`](crate::api::DEFAULT_JOURNAL_SIZE), 0 turns it off.
     pub journal_size: Option<usize>,
+    /// Who may create tenants.
+    pub tenant_signup: TenantSignup,
+    /// The most corps the server holds (a create beyond is 409 `too_many_corps`).
+    pub max_corps: usize,
+    /// The most configs all corps hold together (an add beyond is refused, errcode 41045).
+    pub max_total_configs: u64,
+    /// A tenant with no call (WeCom or admin) for this long is deleted; `None`: never.
+    pub tenant_ttl: Option<std::time::Duration>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            public_url: String::new(),
+            admin_token: None,
+            seed: None,
+            fixtures: Fixtures::default(),
+            journal_size: None,
+            tenant_signup: TenantSignup::Closed,
+            max_corps: DEFAULT_MAX_CORPS,
+            max_total_configs: DEFAULT_MAX_TOTAL_CONFIGS,
+            tenant_ttl: None,
+        }
+    }
 }
 
 /// The corps and tokens of one server.
@@ -69,6 +110,10 @@ pub struct MockState {
     pub(crate) traffic: Traffic,
     /// Each corp's saved checkpoints.
     checkpoints: Checkpoints,
+    /// Tenant admin tokens: the SHA-256 (hex) of each to its corp.
+    tenant_tokens: DashMap<String, String, foldhash::fast::RandomState>,
+    /// Configs of every corp together, kept by each corp's writes (`--max-total-configs`).
+    total_configs: Arc<AtomicU64>,
 }
 
 /// A change the journal cannot take is refused with -1 ("system busy") on a WeCom path.
@@ -96,6 +141,8 @@ pub(crate) enum InstallError {
     Fixture(#[from] FixtureError),
     #[error(transparent)]
     Journal(#[from] Unavailable),
+    #[error("the server holds its --max-corps limit of {0} corps: delete some first")]
+    TooManyCorps(usize),
 }
 
 impl From<InstallError> for AdminError {
@@ -103,6 +150,9 @@ impl From<InstallError> for AdminError {
         match err {
             InstallError::Fixture(err) => AdminError::bad_request(format!("invalid corp: {err}")),
             InstallError::Journal(unavailable) => unavailable.into(),
+            too_many @ InstallError::TooManyCorps(_) => {
+                AdminError::new(AdminErrorKind::TooManyCorps, too_many.to_string())
+            }
         }
     }
 }
@@ -111,7 +161,7 @@ impl From<InstallError> for OpenError {
     fn from(err: InstallError) -> Self {
         match err {
             InstallError::Fixture(err) => OpenError::Fixtures(err),
-            InstallError::Journal(_) => OpenError::Journal,
+            InstallError::Journal(_) | InstallError::TooManyCorps(_) => OpenError::Journal,
         }
     }
 }
@@ -136,6 +186,8 @@ impl MockState {
             bugs: Vec::new(),
             traffic,
             checkpoints: Checkpoints::default(),
+            tenant_tokens: DashMap::default(),
+            total_configs: Arc::new(AtomicU64::new(0)),
         };
         let Some(options) = data_dir else {
             state.load_fixtures(None)?;
@@ -166,9 +218,45 @@ impl MockState {
         Ok(state)
     }
 
-    /// The control surface of this server, in Rust: what `/__admin` does over HTTP.
+    /// The control surface of this server, in Rust, as the operator: what `/__admin` does over
+    /// HTTP with the operator's token.
     pub fn control(&self) -> Control<'_> {
-        Control::new(self)
+        Control::new(self, Scope::Operator)
+    }
+
+    /// The control surface as the holder of `admin_token` sees it: a tenant's token opens its
+    /// corp only; the operator's (`--admin-token`) opens everything. 401 for any other token.
+    pub fn control_with_token(&self, admin_token: &str) -> Result<Control<'_>, AdminError> {
+        Ok(Control::new(self, self.scope_of(Some(admin_token))?))
+    }
+
+    /// Whose control surface a bearer token opens: the operator's token everything, a tenant's
+    /// its corp; no token: everything without `--admin-token`, else (nearly) nothing; another
+    /// token: 401 (on a server without `--admin-token`, everything).
+    pub(crate) fn scope_of(&self, token: Option<&str>) -> Result<Scope, AdminError> {
+        let token = token.filter(|t| !t.is_empty());
+        let operator = self.settings.admin_token.as_deref();
+        if let (Some(token), Some(expected)) = (token, operator)
+            && constant_time_eq(token.as_bytes(), expected.as_bytes())
+        {
+            return Ok(Scope::Operator);
+        }
+        if let Some(corpid) = token.and_then(|t| self.tenant_of_token(t)) {
+            return Ok(Scope::Tenant(corpid));
+        }
+        match (operator, token) {
+            (None, _) => Ok(Scope::Operator),
+            (Some(_), None) => Ok(Scope::Anonymous),
+            (Some(_), Some(_)) => Err(AdminError::new(
+                AdminErrorKind::Unauthorized,
+                "a valid `Authorization: Bearer <admin token>` is required",
+            )),
+        }
+    }
+
+    /// The control surface of a scope.
+    pub(crate) fn control_as(&self, scope: Scope) -> Control<'_> {
+        Control::new(self, scope)
     }
 
     /// `true` once the journal failed (a full disk, say): changes are refused until a restart.
@@ -229,6 +317,7 @@ impl MockState {
                     let (directory, chats) = fixture.build(clock.now())?;
                     states.push(CorpState::new(fixture.corpid.clone(), directory, chats, clock));
                 }
+                // Tenants are not in the fixtures: a full reset ends them.
                 self.install(true, &[], states)?;
             }
             Some(corpid) => match corps.iter().find(|c| c.corpid == corpid) {
@@ -238,8 +327,9 @@ impl MockState {
                     let Some(corp) = self.corp(corpid) else { return Ok(()) };
                     let replacement = corp.state.read().clone();
                     let (dir, chats) = (replacement.directory, replacement.group_chats);
-                    let fresh =
+                    let mut fresh =
                         CorpState::new(corpid.to_owned(), dir, chats.into_values().collect(), replacement.clock);
+                    fresh.tenant = replacement.tenant;
                     self.install(false, &[], vec![fresh])?;
                 }
             },
@@ -252,11 +342,27 @@ impl MockState {
         self.corp(corpid).map(|c| c.state.read().clock).unwrap_or_default()
     }
 
-    /// Creates or replaces a corp from its fixture; its state starts empty.
+    /// Creates or replaces a corp from its fixture; its state starts empty (a tenant's corp
+    /// stays a tenant's: credentials are not state).
     pub(crate) fn put_corp(&self, fixture: &CorpFixture) -> Result<(), InstallError> {
-        let clock = self.clock_of(&fixture.corpid);
+        self.put_tenant(fixture, None)
+    }
+
+    /// Creates or replaces a corp from its fixture, as `tenant`'s corp when one is given.
+    pub(crate) fn put_tenant(&self, fixture: &CorpFixture, tenant: Option<Tenant>) -> Result<(), InstallError> {
+        let existing = self.corp(&fixture.corpid);
+        if existing.is_none() && self.corps.len() >= self.settings.max_corps {
+            return Err(InstallError::TooManyCorps(self.settings.max_corps));
+        }
+        let (clock, kept) = existing
+            .map(|c| {
+                let state = c.state.read();
+                (state.clock, state.tenant.clone())
+            })
+            .unwrap_or_default();
         let (directory, chats) = fixture.build(clock.now())?;
-        let state = CorpState::new(fixture.corpid.clone(), directory, chats, clock);
+        let mut state = CorpState::new(fixture.corpid.clone(), directory, chats, clock);
+        state.tenant = tenant.or(kept);
         self.install(false, &[], vec![state])?;
         Ok(())
     }
@@ -281,8 +387,15 @@ impl MockState {
         };
         let retire = |flag: bool| {
             for corp in &old {
-                let _write = corp.state.write();
+                let state = corp.state.write();
                 corp.retired.store(flag, Ordering::Release);
+                // A retired corp's configs no longer count (its writes stop counting too).
+                let configs = corp::configs(&state);
+                if flag {
+                    self.total_configs.fetch_sub(configs, Ordering::AcqRel);
+                } else {
+                    self.total_configs.fetch_add(configs, Ordering::AcqRel);
+                }
             }
         };
         // After this no change to an old corp can reach the journal, so the record below
@@ -298,6 +411,11 @@ impl MockState {
                     retire(false);
                     return Err(err);
                 }
+            }
+        }
+        for corp in &old {
+            if let Some(tenant) = &corp.state.read().tenant {
+                self.tenant_tokens.remove(&tenant.token_sha256);
             }
         }
         if clear {
@@ -322,8 +440,15 @@ impl MockState {
             Some(seed) => StdRng::seed_from_u64(seed ^ fnv1a(state.corpid.as_bytes()) ^ seq.rotate_left(32)),
             None => StdRng::from_os_rng(),
         };
+        if let Some(tenant) = &state.tenant {
+            self.tenant_tokens.insert(tenant.token_sha256.clone(), state.corpid.clone());
+        }
+        self.total_configs.fetch_add(corp::configs(&state), Ordering::AcqRel);
         let corp = Corp {
             traffic: CorpTraffic::new(&state.corpid),
+            total_configs: Arc::clone(&self.total_configs),
+            is_tenant: state.tenant.is_some(),
+            last_call: AtomicU64::new(self.uptime_secs()),
             state: RwLock::new(state),
             rng: Mutex::new(rng),
             issued: Mutex::new(HashMap::new()),
@@ -391,12 +516,72 @@ impl MockState {
         self.tokens.corpid_of(token)
     }
 
-    /// Ends due temp chats in every corp (the background ticker).
+    /// Ends due temp chats in every corp, and tenants idle past `--tenant-ttl` (the background
+    /// ticker, once a second).
     pub(crate) fn tick(&self) {
         for corp in self.corps.iter() {
             corp.expire_due();
         }
+        self.expire_tenants();
     }
+
+    /// Deletes the tenants that have had no call for `--tenant-ttl` (wall time since their last
+    /// call, whatever their virtual clocks say), journaled like any delete.
+    fn expire_tenants(&self) {
+        let Some(ttl) = self.settings.tenant_ttl else { return };
+        let now = self.uptime_secs();
+        let idle: Vec<(String, u64)> = self
+            .corps
+            .iter()
+            .filter(|corp| corp.is_tenant)
+            .filter_map(|corp| {
+                let quiet = now.saturating_sub(corp.last_call.load(Ordering::Relaxed));
+                (quiet >= ttl.as_secs()).then(|| (corp.key().clone(), quiet))
+            })
+            .collect();
+        for (corpid, quiet) in idle {
+            match self.remove_corp(&corpid) {
+                Ok(true) => {
+                    self.checkpoints.retain_corps(|id| self.corp(id).is_some());
+                    self.traffic.tenants_expired.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(corpid = %corpid, idle_secs = quiet, "tenant expired: no call for --tenant-ttl");
+                }
+                Ok(false) => {}
+                Err(Unavailable) => tracing::warn!(corpid = %corpid, "tenant not expired: the journal failed"),
+            }
+        }
+    }
+
+    /// Seconds of wall time since the server started: what tenant expiry counts in (never a
+    /// corp's virtual clock).
+    pub(crate) fn uptime_secs(&self) -> u64 {
+        self.traffic.micros(std::time::Instant::now()) / 1_000_000
+    }
+
+    /// Configs of every corp together.
+    pub(crate) fn total_configs(&self) -> u64 {
+        self.total_configs.load(Ordering::Acquire)
+    }
+
+    /// The tenant corp whose admin token this is, if any (found by the token's SHA-256, then
+    /// compared in constant time).
+    pub(crate) fn tenant_of_token(&self, token: &str) -> Option<String> {
+        let digest = token_sha256(token);
+        let entry = self.tenant_tokens.get(&digest)?;
+        constant_time_eq(entry.key().as_bytes(), digest.as_bytes()).then(|| entry.value().clone())
+    }
+
+    /// How many tenants there are.
+    pub(crate) fn tenant_count(&self) -> usize {
+        self.tenant_tokens.len()
+    }
+}
+
+/// Lowercase hex of the SHA-256 of a tenant admin token: what is stored of it.
+pub(crate) fn token_sha256(token: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A small stable hash to derive per-corp seeds.

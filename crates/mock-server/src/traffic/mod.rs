@@ -31,6 +31,8 @@ pub(crate) struct Traffic {
     /// from the monotonic clock, one clock read per call.
     started_wall_ms: i64,
     next_request_id: AtomicU64,
+    /// Tenants deleted by `--tenant-ttl`.
+    pub tenants_expired: AtomicU64,
 }
 
 impl Traffic {
@@ -45,6 +47,7 @@ impl Traffic {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             next_request_id: AtomicU64::new(0),
+            tenants_expired: AtomicU64::new(0),
         }
     }
 

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::json;
 use wecom_callback_crypto::{xml_inner, xml_text, xml_texts};
 use wecom_mock::api::CallbackSent;
@@ -86,6 +88,36 @@ async fn a_scan_posts_add_external_contact_that_verifies_decrypts_and_carries_th
     assert_eq!(message.to, receiver.url);
     assert_eq!(message.event, "change_external_contact/add_external_contact");
     assert_eq!(message.at, T0);
+}
+
+/// A state of up to 30 characters (the limit) built from what breaks hand-written XML and any
+/// other character.
+fn xml_hostile_state() -> impl Strategy<Value = String> {
+    let pieces = vec!["]]>", "<", "&", "&amp;", "</State>", "<![CDATA[", "\r\n", "\r", "中", "😀", " "];
+    let piece =
+        prop_oneof![any::<char>().prop_map(String::from), proptest::sample::select(pieces).prop_map(str::to_owned),];
+    proptest::collection::vec(piece, 1..8).prop_map(|pieces| pieces.concat().chars().take(30).collect())
+}
+
+#[test]
+fn any_state_reaches_the_handler_exactly_through_the_posted_event() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let receiver = runtime.block_on(Receiver::start(like_a_handler));
+    let wecom = runtime.block_on(mock_posting_to(&receiver));
+    let receiver = tokio::sync::Mutex::new(receiver);
+    let config = Config { cases: 24, failure_persistence: None, ..Config::default() };
+    let result = TestRunner::new(config).run(&xml_hostile_state(), |state| {
+        runtime.block_on(async {
+            let id = wecom.add(json!({"type":1,"scene":2,"user":["lisi"],"state":state})).await;
+            wecom.mock.control().scan(&scan(&id)).map_err(|e| TestCaseError::fail(format!("scan: {e:?}")))?;
+            let event = receiver.lock().await.next().await.open();
+            prop_assert_eq!(xml_text(&event, "State"), Some(state));
+            Ok(())
+        })
+    });
+    if let Err(err) = result {
+        panic!("{err}");
+    }
 }
 
 #[tokio::test]

@@ -1,344 +1,241 @@
-//! Every row of `errcodes.md` over real HTTP: the exact errcode, and a failed request leaves the
-//! corp's state dump byte-for-byte unchanged.
+//! Every case of `spec/cases.jsonl` at the `mock` layer, over real HTTP: the exact errcode and
+//! HTTP status, the errmsg in the real shape, and a refused request leaves the corp's state dump
+//! byte for byte unchanged.
 //!
-//! The corp's quotas are full before the table runs, so every row also shows that its check
-//! comes before the quota check (the last in the order of checks); the quota rows themselves
-//! are the valid requests.
+//! Each case runs in a corp of its own: the default directory with the case's `corp` overrides,
+//! its clock frozen at [`T0`]. A case that must be refused and has no `given` step runs with both
+//! quotas used up (unless its `corp` sets them), so it also shows that its check comes before
+//! the quota check, the last in the order of checks.
 
-use std::collections::HashMap;
+#[path = "../../../../spec/cases.rs"]
+mod cases;
 
+use cases::{Case, CorpOverrides, Layer, Vars, cases_for};
 use serde_json::{Value, json};
-use wecom_mock::api::{ClockRequest, ScanRequest};
-use wecom_mock::fixtures::*;
-use wecom_types::Api;
-use wecom_types::limits::MAX_TEMP_EXPIRES_SECS;
+use wecom_mock::api::{ClockRequest, JoinRequest, ScanRequest};
+use wecom_mock::fixtures::{CorpFixture, DepartmentFixture, MemberFixture};
+use wecom_types::limits::ACCESS_TOKEN_LIFETIME_SECS;
+use wecom_types::{Api, Method};
 
-use super::support::{T0, Wecom, chars};
+use super::support::{T0, Wecom};
 
-/// Which token a row calls with.
-#[derive(Debug, Clone, Copy)]
-enum Auth {
-    Main,
-    Missing,
-    Unknown,
-    Expired,
-    NoContactApp,
-    SalesOnlyApp,
-    NonMedicalCorp,
+/// A corp with a case's overrides (the same knobs as the conformance suite's `Setup`).
+fn corp_fixture(corpid: &str, overrides: &CorpOverrides, quotas_used_up: bool) -> CorpFixture {
+    let mut corp = CorpFixture::default_directory(corpid);
+    if overrides.medical == Some(false) {
+        corp.industry = "other".to_owned();
+    }
+    let unless_set = |value: Option<u32>, default: u32| value.unwrap_or(if quotas_used_up { 0 } else { default });
+    corp.quotas.contact_ways = unless_set(overrides.quota, corp.quotas.contact_ways);
+    corp.quotas.temp_daily = unless_set(overrides.temp_daily, corp.quotas.temp_daily);
+    if let Some(errcode) = overrides.expired_token_errcode {
+        corp.expired_token_errcode = errcode;
+    }
+    if let Some(limit) = overrides.group_limit {
+        corp.group_chats.iter_mut().take(3).for_each(|chat| chat.member_limit = limit);
+    }
+    if overrides.big_department == Some(true) {
+        corp.departments.push(DepartmentFixture { id: 3, name: "Bulk".to_owned(), parent: 1 });
+        corp.members.extend((0..98).map(|i| MemberFixture {
+            userid: format!("bulk{i:03}"),
+            name: String::new(),
+            department: vec![3],
+            activated: true,
+            real_name_verified: true,
+            customer_contact: true,
+        }));
+    }
+    corp
 }
 
-struct Row {
-    what: &'static str,
-    api: Api,
-    auth: Auth,
-    body: Value,
-    errcode: i32,
+/// One case's corp, its apps' tokens and what its `given` step made.
+struct CaseCorp<'w> {
+    wecom: &'w Wecom,
+    corpid: String,
+    secrets: Vec<String>,
 }
 
-fn row(what: &'static str, api: Api, body: Value, errcode: i32) -> Row {
-    Row { what, api, auth: Auth::Main, body, errcode }
-}
-
-fn row_as(what: &'static str, api: Api, auth: Auth, body: Value, errcode: i32) -> Row {
-    Row { what, api, auth, body, errcode }
-}
-
-const OTHER_CORP: &str = "wwmockother00001";
-
-struct World {
-    wecom: Wecom,
-    tokens: HashMap<&'static str, String>,
-    ids: HashMap<&'static str, String>,
-}
-
-impl World {
-    async fn new() -> World {
-        let mut corp = CorpFixture::default_corp();
-        corp.quotas = QuotaFixture { contact_ways: 2, temp_daily: 2 };
-        let other: CorpFixture = serde_json::from_value(json!({
-            "corpid": OTHER_CORP,
-            "members": [{"userid": "zhangsan", "department": [1]}],
-            "departments": [{"id": 1, "name": "HQ"}],
-        }))
-        .expect("fixture");
-        let wecom = Wecom::with_fixtures(Fixtures { corps: vec![corp, other] }).await;
-        let mut tokens = HashMap::new();
-
-        // A token of the no-contact app minted long ago: expired now.
-        wecom.mock.control().set_clock(T0 - 8000).expect("clock");
-        tokens.insert("expired", wecom.token_for(DEFAULT_CORPID, NO_CONTACT_SECRET).await);
-        wecom.mock.control().set_clock(T0 - 100).expect("clock");
-        let expired_temp =
-            wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true,"expires_in":60})).await;
-        wecom.mock.control().set_clock(T0).expect("clock");
-        tokens.insert("no_contact", wecom.token_for(DEFAULT_CORPID, NO_CONTACT_SECRET).await);
-        tokens.insert("sales", wecom.token_for(DEFAULT_CORPID, SALES_ONLY_SECRET).await);
-        tokens.insert("other", wecom.token_for(OTHER_CORP, DEFAULT_SECRET).await);
-
-        let plain = wecom.add(json!({"type":2,"scene":2,"user":["zhangsan"]})).await;
-        let used_temp = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true})).await;
-        let join = wecom.add_join(json!({"scene":2,"chat_id_list":["wrmockchat0001"]})).await;
-        for (config_id, customer) in [(&plain, "wmcustomer0001"), (&used_temp, "wmcustomer0002")] {
-            wecom
-                .mock
-                .control()
-                .scan(&ScanRequest {
-                    corpid: DEFAULT_CORPID.into(),
-                    config_id: config_id.clone(),
-                    external_userid: Some(customer.into()),
-                    userid: Some("zhangsan".into()),
-                    ..Default::default()
-                })
-                .expect("scan");
-        }
-        let quotas = wecom.mock.control().quotas(DEFAULT_CORPID).expect("quotas");
-        assert_eq!((quotas.contact_ways.used, quotas.temp_today.used), (2, 2), "both quotas are full");
-        let ids = HashMap::from([("$PLAIN", plain), ("$USED", used_temp), ("$EXPIRED", expired_temp), ("$JOIN", join)]);
-        World { wecom, tokens, ids }
+impl CaseCorp<'_> {
+    async fn token(&self, app: usize) -> Result<String, String> {
+        let secret = self.secrets.get(app).ok_or(format!("the corp has no app {app}"))?;
+        Ok(self.wecom.token_for(&self.corpid, secret).await)
     }
 
-    fn token(&self, auth: Auth) -> Option<String> {
-        match auth {
-            Auth::Main => Some(self.wecom.token.clone()),
-            Auth::Missing => None,
-            Auth::Unknown => Some("not-a-token".to_owned()),
-            Auth::Expired => Some(self.tokens["expired"].clone()),
-            Auth::NoContactApp => Some(self.tokens["no_contact"].clone()),
-            Auth::SalesOnlyApp => Some(self.tokens["sales"].clone()),
-            Auth::NonMedicalCorp => Some(self.tokens["other"].clone()),
+    /// A set-up call that must succeed; its `config_id`.
+    async fn create(&self, api: Api, body: Value) -> Result<String, String> {
+        let answer = self.wecom.call_with(api, Some(&self.token(0).await?), &body).await;
+        match answer["config_id"].as_str() {
+            Some(id) if answer["errcode"] == 0 => Ok(id.to_owned()),
+            _ => Err(format!("set-up {api:?} {body} failed: {answer}")),
         }
     }
 
-    fn substitute(&self, value: &mut Value) {
-        match value {
-            Value::String(s) => {
-                if let Some(id) = self.ids.get(s.as_str()) {
-                    *s = id.clone();
+    fn scan(&self, config_id: &str) -> Result<String, String> {
+        let scan = ScanRequest {
+            corpid: self.corpid.clone(),
+            config_id: config_id.to_owned(),
+            external_userid: Some("wmcasecustomer0001".into()),
+            ..Default::default()
+        };
+        self.wecom.mock.control().scan(&scan).map(|s| s.external_userid).map_err(|e| format!("set-up scan: {e:?}"))
+    }
+
+    fn advance_clock(&self, secs: i64) -> Result<(), String> {
+        let request = ClockRequest { advance: Some(secs), corpid: Some(self.corpid.clone()), ..Default::default() };
+        self.wecom.mock.control().clock(&request).map(drop).map_err(|e| format!("clock: {e:?}"))
+    }
+
+    /// Runs a `given` step: `$ID` and `$EXT`.
+    async fn given(&self, step: &str) -> Result<(String, String), String> {
+        let single = json!({"type": 1, "scene": 2, "user": ["zhangsan"]});
+        let temp = json!({"type": 1, "scene": 2, "user": ["zhangsan"], "is_temp": true, "expires_in": 60});
+        let id = match step {
+            "contact_way" => self.create(Api::AddContactWay, single).await?,
+            "multi_contact_way" => {
+                self.create(Api::AddContactWay, json!({"type": 2, "scene": 2, "user": ["zhangsan"]})).await?
+            }
+            "deleted_contact_way" => {
+                let id = self.create(Api::AddContactWay, single).await?;
+                let token = self.token(0).await?;
+                let answer = self.wecom.call_with(Api::DelContactWay, Some(&token), &json!({"config_id": id})).await;
+                if answer["errcode"] != 0 {
+                    return Err(format!("set-up delete failed: {answer}"));
+                }
+                id
+            }
+            "temp_way" => self.create(Api::AddContactWay, temp).await?,
+            "temp_used" | "relationship" => {
+                let id = self.create(Api::AddContactWay, if step == "temp_used" { temp } else { single }).await?;
+                let external_userid = self.scan(&id)?;
+                return Ok((id, external_userid));
+            }
+            "temp_expired" => {
+                let id = self.create(Api::AddContactWay, temp).await?;
+                self.advance_clock(61)?;
+                id
+            }
+            "join_way" => self.create(Api::AddJoinWay, json!({"scene": 2, "chat_id_list": ["wrmockchat0001"]})).await?,
+            "full_join_way" => {
+                let body = json!({"scene": 2, "chat_id_list": ["wrmockchat0001"], "auto_create_room": 0});
+                let id = self.create(Api::AddJoinWay, body).await?;
+                // A group limit of 2: the owner and one customer fill it.
+                let join = JoinRequest {
+                    corpid: self.corpid.clone(),
+                    config_id: id.clone(),
+                    external_userid: Some("wmcasejoiner0001".into()),
+                };
+                self.wecom.mock.control().join(&join).map_err(|e| format!("set-up join: {e:?}"))?;
+                id
+            }
+            other => return Err(format!("unknown given step `{other}`")),
+        };
+        Ok((id, String::new()))
+    }
+}
+
+/// Sends the request under test: HTTP status and JSON answer (`null` when not JSON).
+async fn send(wecom: &Wecom, case: &Case, token: Option<&str>, vars: &Vars) -> Result<(u16, Value), String> {
+    let base = wecom.mock.uri();
+    let request = match case.table_api() {
+        Some(Api::GetToken) => wecom.http.get(format!("{base}{}", Api::GetToken.path())).query(&case.query_pairs(vars)),
+        Some(api) => {
+            let mut url = format!("{base}{}", api.path());
+            if let Some(token) = token {
+                url.push_str(&format!("?access_token={token}"));
+            }
+            match api.method() {
+                Method::Post => wecom.http.post(url).body(case.body_text(vars)),
+                Method::Get => {
+                    let body: Value = serde_json::from_str(&case.body_text(vars)).map_err(|e| e.to_string())?;
+                    let pairs: Vec<(String, String)> = body
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                        .collect();
+                    wecom.http.get(url).query(&pairs)
                 }
             }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.substitute(v)),
-            Value::Object(map) => map.values_mut().for_each(|v| self.substitute(v)),
-            _ => {}
+        }
+        None => wecom.http.post(format!("{base}/cgi-bin/{}", case.api)).body(case.body_text(vars)),
+    };
+    let response = request.send().await.map_err(|e| format!("the request does not reach the mock: {e}"))?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
+}
+
+/// Runs one case in corp `corpid`: `None` when it holds, else what went wrong.
+async fn failure(wecom: &Wecom, case: &Case, corpid: &str) -> Result<Option<String>, String> {
+    let overrides = case.corp.clone().unwrap_or_default();
+    let fixture = corp_fixture(corpid, &overrides, case.expect != 0 && case.given.is_none());
+    wecom.mock.control().put_corp(&fixture).map_err(|e| format!("cannot create the case's corp: {e:?}"))?;
+    let freeze = ClockRequest { set: Some(T0), corpid: Some(corpid.to_owned()), ..Default::default() };
+    wecom.mock.control().clock(&freeze).map_err(|e| format!("clock: {e:?}"))?;
+    let corp =
+        CaseCorp { wecom, corpid: corpid.to_owned(), secrets: fixture.apps.iter().map(|a| a.secret.clone()).collect() };
+
+    let (id, ext) = match &case.given {
+        Some(step) => corp.given(step).await?,
+        None => Default::default(),
+    };
+    let mut vars = Vars::offline();
+    vars.set("$CORPID", corpid)
+        .set("$SECRET", corp.secrets.first().cloned().unwrap_or_default())
+        .set("$ID", id)
+        .set("$EXT", ext)
+        .set("$HUGE", format!("{{\"remark\":\"{}\"}}", "x".repeat(wecom_mock::MAX_BODY_BYTES + 1)));
+    let token = match case.token.as_deref() {
+        Some("none") => None,
+        Some("bogus") => Some("bogus-token-0000".to_owned()),
+        Some("expired") => {
+            let token = corp.token(case.app.unwrap_or(0)).await?;
+            corp.advance_clock(ACCESS_TOKEN_LIFETIME_SECS)?;
+            Some(token)
+        }
+        _ => Some(corp.token(case.app.unwrap_or(0)).await?),
+    };
+
+    let before = wecom.mock.control().dump_bytes(corpid).map_err(|e| format!("dump: {e:?}"))?;
+    if let Some(admin) = case.api.strip_prefix("__admin/") {
+        let mut body: Value = serde_json::from_str(&case.body_text(&vars)).map_err(|e| e.to_string())?;
+        body["corpid"] = json!(corpid);
+        let (status, answer) = wecom.admin(reqwest::Method::POST, &format!("/__admin/{admin}"), Some(body)).await;
+        if i32::from(status) != case.expect || case.error.as_ref().is_some_and(|e| answer["error"] != e.as_str()) {
+            return Ok(Some(format!("expected HTTP {} {:?}, got {status} {answer}", case.expect, case.error)));
+        }
+    } else {
+        let (status, answer) = send(wecom, case, token.as_deref(), &vars).await?;
+        let want_status = case.status.unwrap_or(200);
+        if answer["errcode"] != case.expect || status != want_status {
+            return Ok(Some(format!(
+                "expected errcode {} (HTTP {want_status}), got HTTP {status} {answer}",
+                case.expect
+            )));
+        }
+        let errmsg = answer["errmsg"].as_str().unwrap_or_default();
+        if case.expect != 0 && (!errmsg.contains(", hint: [") || !errmsg.ends_with(&format!("?e={}", case.expect))) {
+            return Ok(Some(format!("errmsg not in the real shape: {errmsg}")));
         }
     }
-}
-
-fn users(n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("user{i}")).collect()
-}
-
-fn rows() -> Vec<Row> {
-    use Api::*;
-    let single = |extra: Value| {
-        let mut body = json!({"type":1,"scene":2,"user":["zhangsan"]});
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        body
-    };
-    let temp = |extra: Value| {
-        let mut body = json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true});
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        body
-    };
-    vec![
-        // Token and transport.
-        row("gettoken without corpid", GetToken, json!({"corpsecret":"x"}), 41002),
-        row("gettoken without corpsecret", GetToken, json!({"corpid":DEFAULT_CORPID}), 41004),
-        row("gettoken with unknown corpid", GetToken, json!({"corpid":"wwnope","corpsecret":"x"}), 40013),
-        row("gettoken with a wrong secret", GetToken, json!({"corpid":DEFAULT_CORPID,"corpsecret":"wrong"}), 40001),
-        row_as("call without access_token", GetContactWay, Auth::Missing, json!({"config_id":"$PLAIN"}), 41001),
-        row_as("call with an unknown token", GetContactWay, Auth::Unknown, json!({"config_id":"$PLAIN"}), 40014),
-        row_as("call with an expired token", GetContactWay, Auth::Expired, json!({"config_id":"$PLAIN"}), 42001),
-        row("a field of the wrong JSON type", AddContactWay, json!({"type":"1","scene":2}), 40058),
-        row("a list item of the wrong type", AddContactWay, json!({"type":1,"scene":2,"user":[1]}), 40058),
-        row("required field without own code", GetGroupChat, json!({}), 40058),
-        row_as("app without customer contact", GetContactWay, Auth::NoContactApp, json!({"config_id":"$PLAIN"}), 48002),
-        // Contact Me.
-        row("type missing", AddContactWay, json!({"scene":2,"user":["zhangsan"]}), 41037),
-        row("type not 1 or 2", AddContactWay, json!({"type":3,"scene":2,"user":["zhangsan"]}), 41039),
-        row("scene missing", AddContactWay, json!({"type":1,"user":["zhangsan"]}), 41038),
-        row("scene not 1 or 2", AddContactWay, json!({"type":1,"scene":0,"user":["zhangsan"]}), 41040),
-        row("style 4 for type 1", AddContactWay, json!({"type":1,"scene":1,"style":4,"user":["zhangsan"]}), 41042),
-        row("style 3 for type 2", AddContactWay, json!({"type":2,"scene":1,"style":3,"user":["zhangsan"]}), 41042),
-        row("get without config_id", GetContactWay, json!({}), 41043),
-        row("update without config_id", UpdateContactWay, json!({"remark":"x"}), 41043),
-        row("delete without config_id", DelContactWay, json!({}), 41043),
-        row("get unknown config_id", GetContactWay, json!({"config_id":"0123456789abcdef0123456789abcdef"}), 41044),
-        row("update unknown config_id", UpdateContactWay, json!({"config_id":"nope","remark":"x"}), 41044),
-        row("delete unknown config_id", DelContactWay, json!({"config_id":"nope"}), 41044),
-        row("101 users", AddContactWay, json!({"type":2,"scene":2,"user":users(101)}), 41041),
-        row("shared quota reached", AddContactWay, single(json!({})), 41045),
-        row("type 1 with two users", AddContactWay, json!({"type":1,"scene":2,"user":["zhangsan","lisi"]}), 40058),
-        row("type 1 with no user", AddContactWay, json!({"type":1,"scene":2}), 40058),
-        row("type 2 with neither user nor party", AddContactWay, json!({"type":2,"scene":2}), 40058),
-        row("remark of 31 characters", AddContactWay, single(json!({"remark":chars(31)})), 40058),
-        row("state of 31 characters", AddContactWay, single(json!({"state":chars(31)})), 40058),
-        row("expires_in over 14 days", AddContactWay, temp(json!({"expires_in":MAX_TEMP_EXPIRES_SECS + 1})), 40058),
-        row(
-            "chat_expires_in over 14 days",
-            AddContactWay,
-            temp(json!({"chat_expires_in":MAX_TEMP_EXPIRES_SECS + 1})),
-            40058,
-        ),
-        row("negative expires_in", AddContactWay, temp(json!({"expires_in":-1})), 40058),
-        row(
-            "is_temp with type 2",
-            AddContactWay,
-            json!({"type":2,"scene":2,"user":["zhangsan"],"is_temp":true}),
-            40058,
-        ),
-        row_as("is_temp outside the medical industry", AddContactWay, Auth::NonMedicalCorp, temp(json!({})), 48002),
-        row("temp daily quota reached", AddContactWay, temp(json!({})), 41045),
-        row("a member that does not exist", AddContactWay, json!({"type":1,"scene":2,"user":["nobody"]}), 60111),
-        row("a member not activated", AddContactWay, json!({"type":1,"scene":2,"user":["zhouba"]}), 41054),
-        row("a member not real-name verified", AddContactWay, json!({"type":1,"scene":2,"user":["zhaoliu"]}), 40098),
-        row("a member without customer contact", AddContactWay, json!({"type":1,"scene":2,"user":["sunqi"]}), 84083),
-        row("a department that does not exist", AddContactWay, json!({"type":2,"scene":2,"party":[99]}), 60123),
-        row_as("a member outside the visible range", AddContactWay, Auth::SalesOnlyApp, single(json!({})), 60011),
-        row_as(
-            "a department outside the visible range",
-            AddContactWay,
-            Auth::SalesOnlyApp,
-            json!({"type":2,"scene":2,"party":[1]}),
-            60011,
-        ),
-        row(
-            "conclusions whose parts are all empty",
-            AddContactWay,
-            temp(json!({"conclusions":{"text":{"content":""}}})),
-            40058,
-        ),
-        row(
-            "conclusions text over 4000 bytes",
-            AddContactWay,
-            temp(json!({"conclusions":{"text":{"content":"x".repeat(4001)}}})),
-            40058,
-        ),
-        row("updating a used temp config", UpdateContactWay, json!({"config_id":"$USED","remark":"x"}), 40058),
-        row("updating an expired temp config", UpdateContactWay, json!({"config_id":"$EXPIRED","remark":"x"}), 40058),
-        row("update leaving type 2 without members", UpdateContactWay, json!({"config_id":"$PLAIN","user":[]}), 40058),
-        row("close_temp_chat without userid", CloseTempChat, json!({"external_userid":"wmcustomer0001"}), 41009),
-        row("close_temp_chat without external_userid", CloseTempChat, json!({"userid":"zhangsan"}), 41035),
-        row(
-            "close_temp_chat with a malformed external_userid",
-            CloseTempChat,
-            json!({"userid":"zhangsan","external_userid":"xx"}),
-            40096,
-        ),
-        row(
-            "close_temp_chat without a relationship",
-            CloseTempChat,
-            json!({"userid":"lisi","external_userid":"wmcustomer0001"}),
-            84061,
-        ),
-        row(
-            "close_temp_chat on a non-temp relationship",
-            CloseTempChat,
-            json!({"userid":"zhangsan","external_userid":"wmcustomer0001"}),
-            84061,
-        ),
-        row("list with start after end", ListContactWay, json!({"start_time":T0,"end_time":T0 - 1}), 40058),
-        row("list with limit over 1000", ListContactWay, json!({"limit":1001}), 40058),
-        row("list with an unknown cursor", ListContactWay, json!({"cursor":"CURSOR"}), 40058),
-        // Join Group.
-        row("join: scene missing", AddJoinWay, json!({"chat_id_list":["wrmockchat0001"]}), 40058),
-        row("join: scene 3", AddJoinWay, json!({"scene":3,"chat_id_list":["wrmockchat0001"]}), 40058),
-        row("join: chat_id_list missing", AddJoinWay, json!({"scene":2}), 40058),
-        row("join: chat_id_list empty", AddJoinWay, json!({"scene":2,"chat_id_list":[]}), 40058),
-        row(
-            "join: 6 chats",
-            AddJoinWay,
-            json!({"scene":2,"chat_id_list":["wrmockchat0001","wrmockchat0002","wrmockchat0003","wrmockchat0004","wrmockchat0005","wrmockchat0006"]}),
-            41091,
-        ),
-        row("join: unknown chat", AddJoinWay, json!({"scene":2,"chat_id_list":["wrnosuchchat"]}), 86003),
-        row("join: malformed chat id", AddJoinWay, json!({"scene":2,"chat_id_list":["chat1"]}), 86001),
-        row("join: not a customer group", AddJoinWay, json!({"scene":2,"chat_id_list":["wrmockinternal07"]}), 90501),
-        row("join: get without config_id", GetJoinWay, json!({}), 41043),
-        row("join: get unknown config_id", GetJoinWay, json!({"config_id":"nope"}), 41044),
-        row_as("join: another app's config", GetJoinWay, Auth::SalesOnlyApp, json!({"config_id":"$JOIN"}), 41044),
-        row(
-            "join: state of 31 characters",
-            AddJoinWay,
-            json!({"scene":2,"chat_id_list":["wrmockchat0001"],"state":chars(31)}),
-            40058,
-        ),
-        row(
-            "join: room_base_name of 41 characters",
-            AddJoinWay,
-            json!({"scene":2,"chat_id_list":["wrmockchat0001"],"room_base_name":chars(41)}),
-            40058,
-        ),
-        row("join: shared quota reached", AddJoinWay, json!({"scene":2,"chat_id_list":["wrmockchat0001"]}), 41045),
-        row(
-            "join: remark over 30 is truncated, no error",
-            UpdateJoinWay,
-            json!({"config_id":"$JOIN","scene":2,"chat_id_list":["wrmockchat0001"],"remark":chars(31)}),
-            0,
-        ),
-        // Read-backs.
-        row("customer: unknown", GetExternalContact, json!({"external_userid":"wmnobody0000"}), 84061),
-        row("customer: malformed id", GetExternalContact, json!({"external_userid":"zz"}), 40096),
-        row("group: unknown chat", GetGroupChat, json!({"chat_id":"wrnosuchchat"}), 86003),
-        row("group: malformed chat id", GetGroupChat, json!({"chat_id":"nope"}), 86001),
-        // Order of checks.
-        row_as("the token is checked before the body", AddContactWay, Auth::Unknown, json!({"type":"x"}), 40014),
-        row_as("permission is checked before the body", AddContactWay, Auth::NoContactApp, json!({"type":"x"}), 48002),
-        row(
-            "values are checked before the directory",
-            AddContactWay,
-            json!({"type":1,"scene":2,"user":["nobody"],"remark":chars(31)}),
-            40058,
-        ),
-        row(
-            "the directory is checked before the quota",
-            AddContactWay,
-            json!({"type":1,"scene":2,"user":["nobody"]}),
-            60111,
-        ),
-    ]
+    if case.expect != 0 && wecom.mock.control().dump_bytes(corpid).map_err(|e| format!("dump: {e:?}"))? != before {
+        return Ok(Some("a refused request changed the state".to_owned()));
+    }
+    Ok(None)
 }
 
 #[tokio::test]
-async fn every_row_of_errcodes_md_gets_its_errcode_and_changes_nothing() {
-    let world = World::new().await;
+async fn every_mock_case_of_the_spec_table_gets_its_errcode_and_a_refusal_changes_nothing() {
+    let wecom = Wecom::start().await;
+    let cases = cases_for(Layer::Mock).unwrap_or_else(|e| panic!("{e}"));
+    assert!(cases.len() >= 79, "only {} cases at the mock layer", cases.len());
     let mut failures = Vec::new();
-    for Row { what, api, auth, mut body, errcode } in rows() {
-        world.substitute(&mut body);
-        let before = world.wecom.dump();
-        let answer = if api == Api::GetToken {
-            let pairs: Vec<(&str, &str)> = body
-                .as_object()
-                .map(|o| o.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap_or(""))).collect())
-                .unwrap_or_default();
-            world.wecom.gettoken(&pairs).await
-        } else {
-            world.wecom.call_with(api, world.token(auth).as_deref(), &body).await
-        };
-        if answer["errcode"] != errcode {
-            failures.push(format!("{what}: expected {errcode}, got {answer}"));
-            continue;
-        }
-        if errcode != 0 {
-            let errmsg = answer["errmsg"].as_str().unwrap_or_default();
-            if !errmsg.contains(", hint: [") || !errmsg.ends_with(&format!("?e={errcode}")) {
-                failures.push(format!("{what}: errmsg not in the real shape: {errmsg}"));
-            }
-            if world.wecom.dump() != before {
-                failures.push(format!("{what}: a failed request changed the state"));
-            }
+    for (i, case) in cases.iter().enumerate() {
+        let corpid = format!("wwspeccase{i:06}");
+        match failure(&wecom, case, &corpid).await {
+            Ok(None) => {}
+            Ok(Some(why)) => failures.push(format!("{} ({}): {why}", case.id, case.row)),
+            Err(why) => failures.push(format!("{} ({}): cannot run: {why}", case.id, case.row)),
         }
     }
-    assert!(failures.is_empty(), "{} rows failed:\n{}", failures.len(), failures.join("\n"));
-}
-
-#[tokio::test]
-async fn the_expired_token_code_is_a_per_corp_setting() {
-    let wecom = Wecom::with_default_corp(|corp| corp.expired_token_errcode = 40014).await;
-    wecom.mock.control().clock(&ClockRequest { advance: Some(7200), ..Default::default() }).expect("clock");
-    let answer = wecom.call(Api::ListContactWay, json!({})).await;
-    assert_eq!(answer["errcode"], 40014);
+    assert!(failures.is_empty(), "{} cases failed:\n{}", failures.len(), failures.join("\n"));
 }

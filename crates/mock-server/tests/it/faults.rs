@@ -98,7 +98,8 @@ async fn drop_closes_the_connection_without_an_answer_and_changes_nothing() {
     let journal = wecom
         .mock
         .control()
-        .requests(&wecom_mock::api::RequestQuery { path: Some("add_contact_way".into()), ..Default::default() });
+        .requests(&wecom_mock::api::RequestQuery { path: Some("add_contact_way".into()), ..Default::default() })
+        .expect("requests");
     assert_eq!(journal.len(), 2);
     assert_eq!((journal[0].errcode, journal[0].status, journal[0].fault.as_deref()), (None, None, Some("f1")));
 }

@@ -28,5 +28,6 @@ mod security;
 mod soak;
 mod support;
 mod temp;
+mod tenants;
 mod tokens;
 mod wire;

@@ -115,12 +115,12 @@ async fn past_the_concurrency_limit_a_call_gets_45033_while_another_is_in_flight
     // it is answered, another list meets it in flight: polled, so the test needs no guess of
     // how long anything takes.
     for _ in 0..1000 {
-        if wecom.mock.control().faults()[0].applied > 0 {
+        if wecom.mock.control().faults().expect("faults")[0].applied > 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert_eq!(wecom.mock.control().faults()[0].applied, 1, "the slow call arrived");
+    assert_eq!(wecom.mock.control().faults().expect("faults")[0].applied, 1, "the slow call arrived");
     let mut seen = Vec::new();
     while !slow.is_finished() {
         let code = list(&wecom).await;

@@ -97,7 +97,7 @@ async fn the_ring_keeps_only_the_newest_calls_and_size_zero_keeps_none() {
                 .expect("json");
             assert_eq!(answer["errcode"], 0);
         }
-        let entries = mock.control().requests(&wecom_mock::api::RequestQuery::default());
+        let entries = mock.control().requests(&wecom_mock::api::RequestQuery::default()).expect("requests");
         assert_eq!(entries.len(), kept, "size {size}");
         let ids: Vec<u64> = entries.iter().map(|e| e.id).collect();
         assert_eq!(ids, (6 - kept as u64..6).collect::<Vec<_>>(), "the newest, oldest first");

@@ -17,7 +17,7 @@ async fn another_corps_token_can_neither_read_nor_change_any_config() {
     let way = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"],"state":"mine"})).await;
     let join = wecom.add_join(json!({"scene":2,"chat_id_list":["wrmockchat0001"]})).await;
     let before = wecom.dump();
-    let tenant = wecom.mock.control().create_tenant().expect("tenant");
+    let tenant = wecom.mock.control().create_tenant(&Default::default()).expect("tenant");
     let other = wecom.token_for(&tenant.corpid, &tenant.secret).await;
     let attempts: [(Api, Value); 6] = [
         (Api::GetContactWay, json!({"config_id": way})),
@@ -68,12 +68,19 @@ async fn no_secret_or_token_reaches_the_log() {
     assert_eq!(admin.send().await.expect("admin").status(), 200);
     let wrong = http.client.request(Method::GET, format!("{base}/__admin/corps")).bearer_auth("guess");
     assert_eq!(wrong.send().await.expect("admin").status(), 401);
+    let signup = http.client.post(format!("{base}/__admin/tenants")).bearer_auth("admin-s3cret").body("{}");
+    let tenant: Value = signup.send().await.expect("tenant").json().await.expect("json");
+    let (tenant_token, tenant_secret) =
+        (tenant["admin_token"].as_str().expect("a token"), tenant["secret"].as_str().expect("a secret"));
+    let own = http.client.get(format!("{base}/__admin/corps")).bearer_auth(tenant_token);
+    assert_eq!(own.send().await.expect("admin").status(), 200);
+    let _ = http.token(tenant["corpid"].as_str().expect("corpid"), tenant_secret).await;
     assert!(running.terminate().success());
 
     let logged = std::fs::read_to_string(&log).expect("the log");
     let _ = std::fs::remove_file(&log);
     assert!(logged.contains("shutting down"), "the log was captured: {logged}");
-    for secret in [DEFAULT_SECRET, token.as_str(), "admin-s3cret"] {
+    for secret in [DEFAULT_SECRET, token.as_str(), "admin-s3cret", tenant_token, tenant_secret] {
         assert!(!logged.contains(secret), "`{secret}` was logged:\n{logged}");
     }
 }

@@ -31,7 +31,7 @@ async fn after_7200_seconds_the_old_token_is_expired_and_a_new_one_is_issued() {
 #[tokio::test]
 async fn tokens_are_long_and_unguessable() {
     let wecom = Wecom::start().await;
-    let tenant = wecom.mock.control().create_tenant().expect("tenant");
+    let tenant = wecom.mock.control().create_tenant(&Default::default()).expect("tenant");
     let other = wecom.token_for(&tenant.corpid, &tenant.secret).await;
     assert_eq!(wecom.token.len(), 64);
     assert_ne!(wecom.token, other);
@@ -44,7 +44,7 @@ async fn tokens_are_long_and_unguessable() {
 async fn one_corps_token_never_reaches_another_corps_data() {
     let wecom = Wecom::start().await;
     let id = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"]})).await;
-    let tenant = wecom.mock.control().create_tenant().expect("tenant");
+    let tenant = wecom.mock.control().create_tenant(&Default::default()).expect("tenant");
     let token = wecom.token_for(&tenant.corpid, &tenant.secret).await;
     let answer = wecom.call_with(Api::GetContactWay, Some(&token), &json!({"config_id": id})).await;
     assert_eq!(answer["errcode"], 41044);

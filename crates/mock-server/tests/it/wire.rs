@@ -21,6 +21,75 @@ async fn a_body_over_the_limit_gets_413_with_a_wecom_envelope() {
     assert_eq!(body["errcode"], 40058);
 }
 
+/// A client that sends its whole body before reading the answer, as Python's `http.client` (and
+/// so `requests`, `urllib`, wechatpy) does: it prints each answer's status and body, one JSON per
+/// line, all on one connection.
+const PYTHON_CLIENT: &str = r#"
+import http.client, json, sys
+host, port = sys.argv[1], int(sys.argv[2])
+conn = http.client.HTTPConnection(host, port, timeout=60)
+for method, path, size in json.loads(sys.argv[3]):
+    body = b'{"x":"' + b'y' * size + b'"}' if size else None
+    conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+    answer = conn.getresponse()
+    print(json.dumps({"status": answer.status, "body": answer.read().decode()}), flush=True)
+"#;
+
+/// Runs [`PYTHON_CLIENT`] with `calls` against `base`; its answers. (Off the test's runtime
+/// thread: the mock it calls runs there.)
+async fn python_calls(base: &str, calls: &Value) -> Vec<Value> {
+    let address = base.trim_start_matches("http://");
+    let (host, port) = address.rsplit_once(':').expect("host:port");
+    let args = [PYTHON_CLIENT.to_owned(), host.to_owned(), port.to_owned(), calls.to_string()];
+    let run = move || std::process::Command::new("python3").arg("-c").args(&args).output();
+    let out =
+        tokio::task::spawn_blocking(run).await.expect("joined").expect("python3 runs (the test machine has Python 3)");
+    assert!(out.status.success(), "the Python client failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect()
+}
+
+#[tokio::test]
+async fn python_http_client_sending_3_mb_reads_the_413_envelope_and_the_connection_goes_on() {
+    let wecom = Wecom::start().await;
+    let add = format!("{}?access_token={}", Api::AddContactWay.path(), wecom.token);
+    let calls = json!([["POST", add, 3_000_000], ["POST", "/__admin/tenants", 5_000_000], ["GET", "/healthz", 0]]);
+    let answers = python_calls(&wecom.mock.uri(), &calls).await;
+    assert_eq!(answers.len(), 3, "{answers:?}");
+    assert_eq!(answers[0]["status"], 413);
+    let envelope: Value = serde_json::from_str(answers[0]["body"].as_str().expect("text")).expect("an envelope");
+    assert_eq!(envelope["errcode"], 40058, "{envelope}");
+    assert_eq!(answers[1]["status"], 413);
+    let admin: Value = serde_json::from_str(answers[1]["body"].as_str().expect("text")).expect("the admin shape");
+    assert_eq!(admin["error"], "body_too_large", "{admin}");
+    assert_eq!(answers[2]["status"], 200, "the same connection keeps serving");
+    assert!(wecom.mock.control().dump(wecom.mock.corpid()).expect("dump").contact_ways.is_empty(), "nothing added");
+}
+
+#[tokio::test]
+async fn a_body_beyond_the_drain_bound_is_answered_and_its_connection_closed() {
+    let wecom = Wecom::start().await;
+    let url = format!("{}{}?access_token={}", wecom.mock.uri(), Api::AddContactWay.path(), wecom.token);
+    let declared = wecom_mock::DRAIN_BYTES + 1;
+    // Only the head is sent: the answer must not wait for a body it will never read.
+    let (mut stream, head) = {
+        let address = wecom.mock.address();
+        let stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+        let path = url.trim_start_matches(&wecom.mock.uri());
+        (stream, format!("POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {declared}\r\n\r\n"))
+    };
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(head.as_bytes()).await.expect("head sent");
+    let mut answer = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .expect("answered and closed at once")
+        .expect("read");
+    let text = String::from_utf8_lossy(&answer).to_lowercase();
+    assert!(text.starts_with("http/1.1 413"), "{text}");
+    assert!(text.contains("connection: close"), "{text}");
+    assert!(text.contains("\"errcode\":40058"), "{text}");
+}
+
 #[tokio::test]
 async fn an_unknown_path_gets_a_json_404() {
     let wecom = Wecom::start().await;

@@ -9,7 +9,10 @@ use wecom_types::validate::validate_update_against;
 use wecom_types::{ErrCode, Patch, Validate};
 
 use super::Bug;
-use super::{ApiError, Ctx, Outcome, check_member_count, normalize_conclusions, resolve_departments, resolve_members};
+use super::{
+    ApiError, Ctx, Outcome, check_member_count, check_server_room, normalize_conclusions, resolve_departments,
+    resolve_members,
+};
 use crate::core::hex;
 use crate::core::model::*;
 
@@ -76,6 +79,7 @@ pub(crate) fn add(
         Vec::new()
     };
     check_member_count(dir, &users, &parties)?;
+    check_server_room(ctx)?;
     if is_temp {
         let limit = dir.quotas.temp_daily;
         if state.temp_used_on(ctx.now) >= limit {

@@ -69,6 +69,7 @@ pub(crate) fn add(state: &CorpState, ctx: &Ctx<'_>, id: ConfigId, req: &AddJoinW
     req.validate()?;
     let chats = req.chat_id_list.as_deref().unwrap_or_default();
     check_chats(state, chats)?;
+    super::check_server_room(ctx)?;
     if let Err(mut quota) = check_shared_quota(state) {
         quota.code = assumed::JOIN_WAY_QUOTA_EXCEEDED;
         return Err(quota);

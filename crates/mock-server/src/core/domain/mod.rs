@@ -67,6 +67,25 @@ pub(crate) struct Ctx<'a> {
     pub bugs: &'a [Bug],
     /// Base of the `qr_code` and `pic_url` URLs handed out.
     pub public_url: &'a str,
+    /// `Some(limit)` when the server holds its limit of configs over all corps
+    /// (`--max-total-configs`): adds are refused.
+    pub server_full: Option<u64>,
+}
+
+/// 41045 when the server holds its `--max-total-configs` (all corps together): checked with
+/// the quotas, the last step of the order of checks.
+pub(crate) fn check_server_room(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    match ctx.server_full {
+        Some(limit) => Err(ApiError::with_detail(
+            wecom_types::fidelity::SERVER_CONFIG_LIMIT,
+            format!(
+                "{}: this mock server holds its limit of {limit} configs over all corps (--max-total-configs); \
+                 delete configs or ask its operator",
+                wecom_types::fidelity::SERVER_CONFIG_LIMIT.phrase()
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Checks one member for use in a config: 60111 → 60011 → 41054 → 40098 → 84083.

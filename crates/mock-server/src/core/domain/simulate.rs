@@ -17,11 +17,13 @@ use crate::core::model::*;
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScanRequest {
-    /// The corp.
+    /// The corp (with a tenant's token, its own when left out).
+    #[serde(default)]
     pub corpid: String,
     /// The Contact Me config scanned.
     pub config_id: String,
     /// The customer; default `wm` + 30 random characters.
+    #[schemars(pattern(wecom_types::schema::external_userid_pattern()))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_userid: Option<String>,
     /// The customer's WeChat unionid (checked against a temp config's unionid).
@@ -51,11 +53,13 @@ pub struct ScanResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
-    /// The corp.
+    /// The corp (with a tenant's token, its own when left out).
+    #[serde(default)]
     pub corpid: String,
     /// The Join Group config used.
     pub config_id: String,
     /// The customer; default `wm` + 30 random characters.
+    #[schemars(pattern(wecom_types::schema::external_userid_pattern()))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_userid: Option<String>,
 }

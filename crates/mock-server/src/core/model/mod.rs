@@ -67,6 +67,16 @@ pub(crate) enum Event {
     MessageRecorded { message: Message },
 }
 
+/// A corp made for a team through `POST /__admin/tenants`: its name and the SHA-256 of its admin
+/// token (the token itself is handed out once and never stored). Credentials, not state: a
+/// reset, a restore or a PUT of the corp keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Tenant {
+    pub name: String,
+    /// Lowercase hex of the SHA-256 of the admin token.
+    pub token_sha256: String,
+}
+
 /// Everything one corp holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CorpState {
@@ -88,6 +98,8 @@ pub(crate) struct CorpState {
     /// kept, so moving the virtual clock back to a day finds that day's count again.
     pub temp_days: BTreeMap<i64, u32>,
     pub messages: VecDeque<Message>,
+    /// Set for a tenant's corp; never part of the dump.
+    pub tenant: Option<Tenant>,
 }
 
 impl CorpState {
@@ -106,6 +118,7 @@ impl CorpState {
             shared_used: 0,
             temp_days: BTreeMap::new(),
             messages: VecDeque::new(),
+            tenant: None,
         }
     }
 

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{Body, json_response};
 use crate::api::{AdminError, AdminErrorKind};
-use crate::state::{MockState, constant_time_eq};
+use crate::state::{MockState, Scope};
 
 /// An admin error as a response.
 pub(crate) fn error_response(err: &AdminError) -> Response<Body> {
@@ -19,20 +19,14 @@ pub(crate) fn error_response(err: &AdminError) -> Response<Body> {
     json_response(status, serde_json::to_vec(err).unwrap_or_default())
 }
 
-/// `401` unless the admin token (when one is set) is presented as a bearer token.
-pub(crate) fn authorize(state: &MockState, req: &Request<Incoming>) -> Result<(), AdminError> {
-    let Some(expected) = state.settings.admin_token.as_deref() else { return Ok(()) };
-    let presented = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
-        Ok(())
-    } else {
-        Err(AdminError::new(AdminErrorKind::Unauthorized, "a valid `Authorization: Bearer <admin token>` is required"))
-    }
+/// The bearer token of a request, if it has one.
+pub(crate) fn bearer(req: &Request<Incoming>) -> Option<&str> {
+    req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
+}
+
+/// Whose control surface the request's bearer token opens (401 for a wrong one).
+pub(crate) fn authorize(state: &MockState, req: &Request<Incoming>) -> Result<Scope, AdminError> {
+    state.scope_of(bearer(req))
 }
 
 /// 200 with `value` as JSON.
@@ -51,9 +45,25 @@ fn no_content() -> Response<Body> {
 
 /// Serves one authorized admin request (the body read); answers once the journal has what it
 /// changed.
-pub(crate) async fn handle(state: &MockState, method: &Method, path: &str, query: &str, body: &[u8]) -> Response<Body> {
+pub(crate) async fn handle(
+    state: &MockState,
+    scope: Scope,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Response<Body> {
     let rest = path.strip_prefix("/__admin").unwrap_or(path);
-    let matched = match routes::find(method, rest) {
+    let found = routes::find(method, rest);
+    // Without a token only signing up may go on (and only with `--tenant-signup open`, which
+    // `Control::create_tenant` checks): an unknown path is 401 too, as it always was.
+    if scope == Scope::Anonymous && !found.as_ref().is_ok_and(|m| m.route == routes::Route::Tenants) {
+        return error_response(&AdminError::new(
+            AdminErrorKind::Unauthorized,
+            "a valid `Authorization: Bearer <admin token>` is required",
+        ));
+    }
+    let matched = match found {
         Ok(matched) => matched,
         Err(err) => {
             let mut response = error_response(&err);
@@ -67,7 +77,8 @@ pub(crate) async fn handle(state: &MockState, method: &Method, path: &str, query
             return response;
         }
     };
-    let (answer, lsn) = crate::durability::track_async(routes::serve(state.control(), &matched, query, body)).await;
+    let (answer, lsn) =
+        crate::durability::track_async(routes::serve(state.control_as(scope), &matched, query, body)).await;
     let response = match answer {
         Ok(response) => response,
         Err(err) => error_response(&err),

@@ -169,7 +169,7 @@ pub(crate) async fn serve(
             control.reset(reset.corpid.as_deref())?;
             ok(&serde_json::json!({}))
         }
-        Route::ListCorps => ok(&serde_json::json!({ "corps": control.corps() })),
+        Route::ListCorps => ok(&serde_json::json!({ "corps": control.corps()? })),
         Route::GetCorp => ok(&control.dump(corpid())?),
         Route::PutCorp => {
             require_object(body)?;
@@ -205,16 +205,10 @@ pub(crate) async fn serve(
         Route::Scan => ok(&control.scan(&decode::<ScanRequest>(body)?)?),
         Route::Join => ok(&control.join(&decode::<JoinRequest>(body)?)?),
         Route::Messages => ok(&serde_json::json!({ "messages": control.messages(query_value(&pairs(), "corpid"))? })),
-        Route::Tenants => {
-            let _: serde_json::Map<String, serde_json::Value> = decode(body)?;
-            ok(&control.create_tenant()?)
-        }
+        Route::Tenants => ok(&control.create_tenant(&decode::<TenantRequest>(body)?)?),
         Route::AddFault => ok(&control.add_fault(&decode::<FaultRule>(body)?)?),
-        Route::ListFaults => ok(&serde_json::json!({ "faults": control.faults() })),
-        Route::ClearFaults => {
-            control.clear_faults(text(&pairs(), "corpid").as_deref());
-            Ok(no_content())
-        }
+        Route::ListFaults => ok(&serde_json::json!({ "faults": control.faults()? })),
+        Route::ClearFaults => control.clear_faults(text(&pairs(), "corpid").as_deref()).map(|()| no_content()),
         Route::RemoveFault => control.remove_fault(matched.id.as_deref().unwrap_or_default()).map(|()| no_content()),
         Route::Requests => {
             let pairs = pairs();
@@ -224,7 +218,7 @@ pub(crate) async fn serve(
                 corpid: text(&pairs, "corpid"),
                 limit: number(&pairs, "limit")?,
             };
-            ok(&serde_json::json!({ "requests": control.requests(&query) }))
+            ok(&serde_json::json!({ "requests": control.requests(&query)? }))
         }
     }
 }

@@ -26,7 +26,7 @@ struct Spec {
     query: Vec<Value>,
     /// The 200 answer's schema, or `None` for 204.
     answer: Option<Value>,
-    /// The errors of this route besides 401, 413 and (for changes) 503.
+    /// The errors of this route besides 401, 403, 413 and (for changes) 503.
     errors: &'static [AdminErrorKind],
 }
 
@@ -144,8 +144,8 @@ fn spec(route: Route, c: &mut Components) -> Spec {
             errors: &[E::CorpNotFound],
         },
         Route::Tenants => Spec {
-            summary: "A fresh corp with the default directory",
-            body: Some((json!({"type": "object"}), false)),
+            summary: "A fresh corp (the default directory, or the fixture given) and the admin token that steers it",
+            body: Some((c.request::<TenantRequest>(), false)),
             query: Vec::new(),
             answer: Some(c.answer::<TenantResponse>()),
             errors: &[E::BadRequest, E::TooManyCorps],
@@ -250,7 +250,8 @@ fn admin_operation(method: &Method, path: &str, route: Route, c: &mut Components
             json!({"required": required, "content": {"application/json": {"schema": schema}}}),
         );
     }
-    let mut errors = vec![AdminErrorKind::Unauthorized, AdminErrorKind::BodyTooLarge];
+    // Every route: a missing or wrong token, a tenant's token beyond its corp, a body too large.
+    let mut errors = vec![AdminErrorKind::Unauthorized, AdminErrorKind::Forbidden, AdminErrorKind::BodyTooLarge];
     if method != Method::GET {
         errors.push(AdminErrorKind::JournalUnavailable);
     }

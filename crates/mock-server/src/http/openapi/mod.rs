@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn rustdoc_reads_as_prose() {
-        let text = "C1: every field is a [`Patch`], see [`Api::path`](crate::Api::path).\n\n```\nlet x = 1;\n```";
+        let text = "C1: every field is a [`Patch`], see [`Api::path`](Api::path).\n\n```\nlet x = 1;\n```";
         assert_eq!(strip_doc_links(&strip_code_blocks(text)), "C1: every field is a `Patch`, see `Api::path`.");
         assert_eq!(strip_doc_links("a [`b` c"), "a [`b` c");
     }

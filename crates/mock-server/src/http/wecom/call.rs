@@ -80,8 +80,17 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallN
         // Step 5: held until the answer is sent (see `http/traffic.rs`).
         notes.slot = Some(ratelimit::admit(&corp.traffic.rates, api, &limits, now).map_err(ApiError::new)?);
     }
-    let caller =
-        Caller { corp, agentid, public_url: &state.settings.public_url, bugs: &state.bugs, facts: &notes.facts };
+    let max = state.settings.max_total_configs;
+    let server_full =
+        (matches!(api, Api::AddContactWay | Api::AddJoinWay) && state.total_configs() >= max).then_some(max);
+    let caller = Caller {
+        corp,
+        agentid,
+        public_url: &state.settings.public_url,
+        bugs: &state.bugs,
+        facts: &notes.facts,
+        server_full,
+    };
     match api {
         Api::GetToken => Err(ApiError::new(ErrCode::API_NOT_FOUND)),
         Api::AddContactWay => caller.write(body, |st, ctx, rng, req: AddContactWay| {
@@ -119,8 +128,10 @@ struct Caller<'a> {
     agentid: u32,
     public_url: &'a str,
     bugs: &'a [Bug],
-    /// What the request and answer say about the client's habits (`crate::hygiene`).
+    /// What the request and answer say about the client's habits (`traffic::hygiene`).
     facts: &'a Cell<Facts>,
+    /// `Some(limit)` when the server holds `--max-total-configs`.
+    server_full: Option<u64>,
 }
 
 impl Caller<'_> {
@@ -130,7 +141,7 @@ impl Caller<'_> {
 
     fn ctx<'s>(&'s self, state: &'s CorpState, now: i64) -> Result<Ctx<'s>, ApiError> {
         let app = state.directory.app(self.agentid).ok_or_else(|| ApiError::new(ErrCode::INVALID_ACCESS_TOKEN))?;
-        Ok(Ctx { now, app, public_url: self.public_url, bugs: self.bugs })
+        Ok(Ctx { now, app, public_url: self.public_url, bugs: self.bugs, server_full: self.server_full })
     }
 
     fn write<Req: DeserializeOwned + Observe, R: Serialize + Observe>(

@@ -196,6 +196,7 @@ fn finish(
         None => None,
     };
     if let Some(corp) = &corp {
+        corp.touch(answered_us / 1_000_000);
         corp.traffic.hygiene.record(&Call {
             api,
             errcode,
