@@ -152,6 +152,9 @@ fn load_fixtures(path: &std::path::Path) -> Result<Fixtures, FixturesFileError> 
 enum Command {
     /// Exit 0 when the server at --listen answers /healthz (for container health checks).
     Healthcheck,
+    /// Print the OpenAPI 3.1 document of every path the server serves (as `GET
+    /// /__admin/openapi.json` answers it, and as `docs/openapi.json` holds it).
+    Openapi,
 }
 
 fn init_logging(format: LogFormat) {
@@ -244,8 +247,20 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    if let Some(Command::Healthcheck) = args.command {
-        return healthcheck(args.listen).await;
+    match args.command {
+        Some(Command::Healthcheck) => return healthcheck(args.listen).await,
+        Some(Command::Openapi) => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            return match stdout.write_all(wecom_mock::openapi_document()).and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("wecom-mock: cannot write the document: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        None => {}
     }
     init_logging(args.log_format);
     let fixtures = match &args.fixtures {

@@ -4,6 +4,7 @@
 
 mod admin;
 mod inprocess;
+pub(crate) mod openapi;
 mod qr;
 pub(crate) mod query;
 mod ui;
@@ -29,6 +30,9 @@ use crate::state::MockState;
 
 /// The largest request body accepted (answered 413 with a WeCom envelope beyond).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Where the OpenAPI document is served.
+const OPENAPI_PATH: &str = "/__admin/openapi.json";
 
 /// The response body type of every answer.
 pub(crate) type Body = Full<Bytes>;
@@ -159,6 +163,10 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     }
     if let Some(picture) = qr::serve(&state, req.method(), &path) {
         return picture;
+    }
+    if path == OPENAPI_PATH && matches!(*req.method(), Method::GET | Method::HEAD) {
+        // The contract is public: no admin token, like /healthz.
+        return json_response(StatusCode::OK, Bytes::from_static(openapi::document()));
     }
     if path == ui::PATH {
         // Checks the admin token itself: a browser opening a link can only bring it in the query.

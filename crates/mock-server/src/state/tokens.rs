@@ -80,13 +80,20 @@ impl Tokens {
             && entry.epoch == epoch
             && now < entry.expires_at
         {
-            return Ok((current.clone(), entry.expires_at - now));
+            // The seconds it has left (more than a lifetime once the clock moved back).
+            return Ok((current.clone(), entry.expires_at.saturating_sub(now)));
         }
         let token = token_chars(64);
         let lifetime = wecom_types::limits::ACCESS_TOKEN_LIFETIME_SECS;
         self.map.insert(
             token.clone(),
-            TokenEntry { corpid: Arc::from(corpid), agentid, expires_at: now + lifetime, epoch, superseded: false },
+            TokenEntry {
+                corpid: Arc::from(corpid),
+                agentid,
+                expires_at: now.saturating_add(lifetime),
+                epoch,
+                superseded: false,
+            },
         );
         let previous = issued.insert(agentid, (token.clone(), None));
         if let Some((before, older)) = previous {
