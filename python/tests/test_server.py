@@ -1,6 +1,7 @@
 """``MockServer`` itself: finding and starting the binary, tokens, errors, the package."""
 
 import ast
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -50,7 +51,8 @@ def test_a_server_starts_on_a_free_port_and_stops_on_exit():
         assert first.url != second.url
         assert (first.corpid, first.secret, first.agentid) == ("wwmock0000000001", "mock-secret", 1000001)
         with urllib.request.urlopen(first.url + "/healthz") as answer:
-            assert json.load(answer) == {"status": "ok"}
+            # The packaged binary's version is the wheel's: both are the workspace's.
+            assert json.load(answer) == {"status": "ok", "version": importlib.metadata.version("wecom-mock")}
         url = first.url
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "/healthz", timeout=2)

@@ -1,6 +1,7 @@
 //! The licence files the manifests declare: at the root, and an identical copy in every
 //! published crate's folder (`cargo package` only takes files from inside the crate's folder;
-//! `cargo xtask release` also checks each package's file list).
+//! `cargo xtask release` also checks each package's file list) and, once it exists, in
+//! `python/` (the wheel's `license-files` cannot reach outside it).
 
 use std::path::{Path, PathBuf};
 
@@ -48,13 +49,17 @@ pub(crate) fn check(workspace: &Workspace, tree: &dyn Tree, _: &Options) -> Vec<
             return problems;
         }
     };
+    let mut folders: Vec<PathBuf> = workspace.published().map(|p| p.dir.clone()).collect();
+    if tree.read(Path::new(super::wheel::PYPROJECT)).is_some() {
+        folders.push(PathBuf::from("python"));
+    }
     for file in files {
         let Some(original) = tree.read(Path::new(file)) else {
             problems.push(Problem::new(file, "missing at the root"));
             continue;
         };
-        for package in workspace.published() {
-            let copy: PathBuf = package.dir.join(file);
+        for dir in &folders {
+            let copy: PathBuf = dir.join(file);
             match tree.read(&copy) {
                 None => problems
                     .push(Problem::new(copy.display().to_string(), format!("missing: copy {file} from the root"))),
@@ -100,6 +105,15 @@ mod tests {
                 "crates/client/LICENSE-APACHE: differs from the root's LICENSE-APACHE",
             ]
         );
+    }
+
+    #[test]
+    fn the_wheel_folder_needs_copies_once_it_exists() {
+        let mut files = fixture::files();
+        files.insert("python/pyproject.toml".into(), b"[project]\n".to_vec());
+        files.insert("python/LICENSE-MIT".into(), b"MIT text".to_vec());
+        let problems = check(&fixture::workspace(), &files, &Options::default());
+        assert_eq!(problems, vec![Problem::new("python/LICENSE-APACHE", "missing: copy LICENSE-APACHE from the root")]);
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! The Python wheel (`python/`, built with maturin) carries the workspace's version: either
 //! `dynamic = ["version"]` with maturin reading it from a workspace crate's manifest (the way
-//! that cannot drift), or a `version` equal to the workspace's.
+//! that cannot drift), or a `version` equal to the workspace's; and the workspace's licence
+//! (`license`, an SPDX expression as PEP 639 has it; the files are checked with the crates').
 
 use std::path::{Path, PathBuf};
 
 use super::{Options, Problem};
 use crate::workspace::{Tree, Workspace, normalize};
 
-const PYPROJECT: &str = "python/pyproject.toml";
+pub(crate) const PYPROJECT: &str = "python/pyproject.toml";
 
 pub(crate) fn check(workspace: &Workspace, tree: &dyn Tree, _: &Options) -> Vec<Problem> {
     let Some(text) = tree.text(Path::new(PYPROJECT)) else {
@@ -17,6 +18,24 @@ pub(crate) fn check(workspace: &Workspace, tree: &dyn Tree, _: &Options) -> Vec<
         Ok(table) => table,
         Err(e) => return vec![Problem::new(PYPROJECT, format!("is not TOML: {e}"))],
     };
+    let project = pyproject.get("project");
+    let mut problems = licence(workspace, project);
+    problems.extend(version(workspace, tree, &pyproject));
+    problems
+}
+
+/// `license = "MIT OR Apache-2.0"` (or the older `{ text = … }`), as the workspace's.
+fn licence(workspace: &Workspace, project: Option<&toml::Value>) -> Vec<Problem> {
+    let declared = project.and_then(|p| p.get("license"));
+    let expression = declared.and_then(|l| l.as_str().or_else(|| l.get("text").and_then(toml::Value::as_str)));
+    let expected = workspace.license.as_deref().unwrap_or_default();
+    match expression {
+        Some(expression) if expression == expected => Vec::new(),
+        found => vec![Problem::new(PYPROJECT, format!("licence {found:?}, the workspace's is {expected:?}"))],
+    }
+}
+
+fn version(workspace: &Workspace, tree: &dyn Tree, pyproject: &toml::Table) -> Vec<Problem> {
     let project = pyproject.get("project");
     let version = project.and_then(|p| p.get("version")).and_then(toml::Value::as_str);
     let dynamic = project
@@ -33,7 +52,7 @@ pub(crate) fn check(workspace: &Workspace, tree: &dyn Tree, _: &Options) -> Vec<
             vec![Problem::new(PYPROJECT, what)]
         }
         (Some(_), false) => Vec::new(),
-        (None, true) => dynamic_version(workspace, tree, &pyproject),
+        (None, true) => dynamic_version(workspace, tree, pyproject),
     }
 }
 
@@ -81,7 +100,9 @@ mod tests {
     fn check_with(pyproject: Option<&str>, extra: &[(&str, &str)], expected: &[&str]) {
         let mut files = fixture::files();
         if let Some(text) = pyproject {
-            files.insert(PYPROJECT.into(), text.as_bytes().to_vec());
+            // The licence is right unless a case is about it (its own test is above).
+            let text = text.replacen("[project]\n", "[project]\nlicense = \"MIT OR Apache-2.0\"\n", 1);
+            files.insert(PYPROJECT.into(), text.into_bytes());
         }
         for (path, text) in extra {
             files.insert((*path).into(), text.as_bytes().to_vec());
@@ -92,6 +113,21 @@ mod tests {
         for (found, expected) in found.iter().zip(expected) {
             assert!(found.contains(expected), "{found:?} should say {expected:?}");
         }
+    }
+
+    #[test]
+    fn the_licence_must_be_the_workspace_licence() {
+        let found = |license: &str| {
+            let pyproject: toml::Table = toml::from_str(&format!("[project]\n{license}")).expect("TOML");
+            licence(&fixture::workspace(), pyproject.get("project")).iter().map(|p| p.what.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(found("license = \"MIT OR Apache-2.0\""), Vec::<String>::new());
+        assert_eq!(found("license = { text = \"MIT OR Apache-2.0\" }"), Vec::<String>::new());
+        assert_eq!(
+            found("license = { text = \"Apache-2.0\" }"),
+            ["licence Some(\"Apache-2.0\"), the workspace's is \"MIT OR Apache-2.0\""]
+        );
+        assert_eq!(found(""), ["licence None, the workspace's is \"MIT OR Apache-2.0\""]);
     }
 
     #[test]

@@ -280,8 +280,11 @@ fn admin_operation(method: &Method, path: &str, route: Route, c: &mut Components
 fn unrouted() -> Vec<(String, Value)> {
     let health = json!({
         "type": "object",
-        "properties": {"status": {"type": "string", "enum": ["ok", "journal_failed"]}},
-        "required": ["status"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "journal_failed"]},
+            "version": {"type": "string", "description": "The crate version of the build that answers (`wecom-mock --version`)"},
+        },
+        "required": ["status", "version"],
     });
     let png = json!({"image/png": {"schema": {"type": "string", "contentMediaType": "image/png"}}});
     let text = json!({"text/plain": {"schema": {"type": "string"}}});
