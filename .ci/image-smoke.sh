@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Dockerfile with podman (no Docker engine, no registry: the base images are made
 # locally and tagged with the names the Dockerfile uses), runs the image and smoke-tests it:
-# healthz, the image's own HEALTHCHECK command, a token and a created config.
+# healthz (with the version), the image's own HEALTHCHECK command, its OCI labels against
+# `cargo metadata`, a token and a created config.
 # Adapted from ../shared/recipes/podman-image-smoke.sh. First run is slow (base images);
 # later runs on the same machine reuse them.
 set -euo pipefail
@@ -47,8 +48,14 @@ D
   $P build --pull=never --network host -q -t docker.io/library/rust:1.95-slim "$W/rustctx" >/dev/null
 fi
 echo "base rust: $((SECONDS-t0))s"; t0=$SECONDS
+# What the labels must say, from the crate's manifest: the version is a build argument.
+meta=$(cargo metadata --format-version 1 --no-deps | python3 -c '
+import json, sys
+p = next(p for p in json.load(sys.stdin)["packages"] if p["name"] == "wecom-mock")
+print(p["version"]); print(p["license"]); print(p["description"])')
+{ read -r VERSION; read -r LICENSE; read -r DESCRIPTION; } <<<"$meta"
 # --format docker keeps the HEALTHCHECK instruction.
-$P build --pull=never --network host --format docker -t localhost/wecom-mock:ci . >"$W/build.log" 2>&1 \
+$P build --pull=never --network host --format docker --build-arg "VERSION=$VERSION" -t localhost/wecom-mock:ci . >"$W/build.log" 2>&1 \
   || { tail -40 "$W/build.log"; exit 1; }
 size=$($P image inspect localhost/wecom-mock:ci --format '{{.Size}}')
 echo "image build: $((SECONDS-t0))s, size: $(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1048576 }') MiB ($size bytes)"; t0=$SECONDS
@@ -69,6 +76,17 @@ done
 passed=0; failed=0
 check() { if eval "$2"; then passed=$((passed+1)); echo "ok   $1"; else failed=$((failed+1)); echo "FAIL $1"; fi; }
 check "healthz answers" "[ $up = 1 ]"
+health=$(curl -fsS "$BASE/healthz" || true)
+check "healthz names the version" "[ '$health' = '{\"status\":\"ok\",\"version\":\"$VERSION\"}' ]"
+check "the binary reports the version" "[ \"\$($P exec wecom-mock-ci /wecom-mock --version)\" = 'wecom-mock $VERSION' ]"
+label() { $P image inspect localhost/wecom-mock:ci --format "{{index .Config.Labels \"org.opencontainers.image.$1\"}}"; }
+check "label version = $VERSION" "[ \"\$(label version)\" = '$VERSION' ]"
+check "label licenses = $LICENSE" "[ \"\$(label licenses)\" = '$LICENSE' ]"
+check "label title = wecom-mock" "[ \"\$(label title)\" = wecom-mock ]"
+check "label description = the crate's" "[ \"\$(label description)\" = \"\$DESCRIPTION\" ]"
+for f in LICENSE-MIT LICENSE-APACHE; do
+  check "the image carries $f" "$P cp wecom-mock-ci:/licenses/$f - | tar -xO | cmp -s - $f"
+done
 check "the image declares a HEALTHCHECK" "$P image inspect localhost/wecom-mock:ci --format '{{.Config.Healthcheck.Test}}' | grep -q healthcheck"
 check "the image's HEALTHCHECK command passes" "$P exec wecom-mock-ci /wecom-mock healthcheck"
 check "runs as a non-root user" "[ \"\$($P inspect wecom-mock-ci --format '{{.Config.User}}')\" = 65534:65534 ]"

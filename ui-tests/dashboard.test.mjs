@@ -10,7 +10,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createDecipheriv, createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -89,9 +89,11 @@ async function startReceiver() {
   return { url, next, close: () => server.close() };
 }
 
-/** Starts the mock on a free port; resolves with its base URL once it prints it. */
+/** Starts the mock on a free port (the default corp without fixtures); resolves with its base
+ * URL once it prints it. */
 async function startMock(fixtures) {
-  const child = spawn(MOCK, ['--listen', '127.0.0.1:0', '--fixtures', fixtures, '--admin-token', ADMIN_TOKEN, '--seed', '9'], {
+  const corps = fixtures ? ['--fixtures', fixtures] : [];
+  const child = spawn(MOCK, ['--listen', '127.0.0.1:0', ...corps, '--admin-token', ADMIN_TOKEN, '--seed', '9'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -113,6 +115,17 @@ async function wecom(base, path, body, token) {
   assert.equal(json.errcode, 0, `${path}: ${JSON.stringify(json)}`);
   return json;
 }
+
+test('healthz answers ok and the version the binary reports, without the admin token', async (t) => {
+  const printed = execFileSync(MOCK, ['--version'], { encoding: 'utf8' }).trim();
+  const version = /^wecom-mock (\S+)$/.exec(printed)?.[1];
+  assert.ok(version, `--version prints "wecom-mock <version>": ${printed}`);
+  const mock = await startMock(null);
+  t.after(mock.stop);
+  const answer = await fetch(`${mock.base}/healthz`);
+  assert.equal(answer.status, 200);
+  assert.deepEqual(await answer.json(), { status: 'ok', version });
+});
 
 test('the dashboard shows configs, simulates a scan and a join, and shows the customer and the callbacks', async (t) => {
   const receiver = await startReceiver();

@@ -84,3 +84,10 @@ async fn a_bad_secret_or_a_dead_target_is_an_error_message() {
     let dead = Target::mock("http://127.0.0.1:9");
     assert!(load::run(&options(dead, Mode::Raw, "get-only", 1)).await.is_err());
 }
+
+#[test]
+fn the_binary_prints_its_version() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_wecom-bench")).arg("--version").output().expect("runs");
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), concat!("wecom-bench ", env!("CARGO_PKG_VERSION")));
+}

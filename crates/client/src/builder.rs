@@ -41,6 +41,16 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     user_agent: String,
     token_refresh_margin: Duration,
+    #[cfg(feature = "ledger")]
+    ledger: Option<LedgerSetting>,
+}
+
+/// Where the ledger comes from.
+#[cfg(feature = "ledger")]
+#[derive(Debug, Clone)]
+enum LedgerSetting {
+    Path(std::path::PathBuf),
+    Open(crate::ledger::Ledger),
 }
 
 /// Never prints the secret.
@@ -69,6 +79,8 @@ impl ClientBuilder {
             retry: RetryPolicy::default(),
             user_agent: concat!("wecom-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             token_refresh_margin: DEFAULT_REFRESH_MARGIN,
+            #[cfg(feature = "ledger")]
+            ledger: None,
         }
     }
 
@@ -141,6 +153,41 @@ impl ClientBuilder {
         self
     }
 
+    /// Records every create in the ledger file at `path` (feature `ledger`; see
+    /// [`crate::ledger`]): the intent is on disk before the request is sent, and completed
+    /// with the `config_id` when the answer comes. The file is opened by
+    /// [`build`](Self::build), which fails with [`Error::Ledger`] when it cannot be.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("wecom-builder-doc-{}.redb", std::process::id()));
+    /// let client = wecom_client::Client::builder("ww1", "s").ledger(&path).build()?;
+    /// assert_eq!(client.ledger().map(|ledger| ledger.path()), Some(path.as_path()));
+    /// # drop(client); std::fs::remove_file(path).ok();
+    /// # Ok::<(), wecom_client::Error>(())
+    /// ```
+    #[cfg(feature = "ledger")]
+    pub fn ledger(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.ledger = Some(LedgerSetting::Path(path.into()));
+        self
+    }
+
+    /// Records every create in a ledger that is already open (shared by several clients).
+    ///
+    /// ```
+    /// use wecom_client::{Client, ledger::Ledger};
+    /// let path = std::env::temp_dir().join(format!("wecom-shared-doc-{}.redb", std::process::id()));
+    /// let ledger = Ledger::open(&path)?;
+    /// let sales = Client::builder("ww1", "sales-secret").shared_ledger(ledger.clone()).build()?;
+    /// let support = Client::builder("ww1", "support-secret").shared_ledger(ledger).build()?;
+    /// # drop((sales, support)); std::fs::remove_file(path).ok();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "ledger")]
+    pub fn shared_ledger(mut self, ledger: crate::ledger::Ledger) -> Self {
+        self.ledger = Some(LedgerSetting::Open(ledger));
+        self
+    }
+
     /// Checks the settings and builds the client. No request is sent.
     ///
     /// ```
@@ -155,6 +202,14 @@ impl ClientBuilder {
             Some(http) => http,
             None => reqwest::Client::builder().build().map_err(|err| Error::Build(Arc::new(err)))?,
         };
+        #[cfg(feature = "ledger")]
+        let ledger = match self.ledger {
+            None => None,
+            Some(LedgerSetting::Open(ledger)) => Some(ledger),
+            Some(LedgerSetting::Path(path)) => {
+                Some(crate::ledger::Ledger::open(path).map_err(|err| Error::Ledger(Arc::new(err)))?)
+            }
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -165,6 +220,8 @@ impl ClientBuilder {
                 retry: self.retry,
                 user_agent,
                 token: TokenCache::new(self.token_refresh_margin),
+                #[cfg(feature = "ledger")]
+                ledger,
             }),
         })
     }

@@ -43,6 +43,9 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: HeaderValue,
     pub(crate) token: TokenCache,
+    /// Where creates are written down before they are sent.
+    #[cfg(feature = "ledger")]
+    pub(crate) ledger: Option<crate::ledger::Ledger>,
 }
 
 /// Never prints the secret or the token.
@@ -189,6 +192,18 @@ impl Client {
     async fn call_inner<E: Endpoint>(&self, req: &E, sends: &mut u32) -> Result<E::Response, Error> {
         req.validate()?;
         let payload = Payload::encode(req)?;
+        #[cfg(feature = "ledger")]
+        if let (Some(ledger), true, Payload::Json(body)) = (self.ledger(), E::API.info().creates, &payload) {
+            let seq = crate::ledger_hook::record_intent(self, ledger, E::API, body).await?;
+            let result = self.send_with_retries::<E>(&payload, sends).await;
+            crate::ledger_hook::settle(ledger, seq, &result).await;
+            return result;
+        }
+        self.send_with_retries::<E>(&payload, sends).await
+    }
+
+    /// Sends until [`decide`] says to return.
+    async fn send_with_retries<E: Endpoint>(&self, payload: &Payload, sends: &mut u32) -> Result<E::Response, Error> {
         let info = E::API.info();
         let mut attempt =
             Attempt { retries: 0, creates: info.creates, needs_token: info.needs_token, token_refreshed: false };
@@ -196,7 +211,7 @@ impl Client {
             let token = if info.needs_token { Some(self.token().await?) } else { None };
             *sends += 1;
             let sent = Instant::now();
-            let result = self.send_once::<E::Response>(E::API, &payload, token.as_deref()).await;
+            let result = self.send_once::<E::Response>(E::API, payload, token.as_deref()).await;
             let outcome = Outcome::of(&result);
             tracing::debug!(attempt = *sends, ?outcome, latency_ms = sent.elapsed().as_millis() as u64, "sent");
             match decide(&self.inner.retry, &attempt, outcome) {

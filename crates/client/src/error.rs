@@ -101,6 +101,11 @@ pub enum Error {
         /// The repeated cursor.
         cursor: String,
     },
+    /// The ledger could not be opened or written. When recording the intent of a create
+    /// fails, the create is not sent.
+    #[cfg(feature = "ledger")]
+    #[error("ledger: {0}")]
+    Ledger(#[source] Arc<crate::ledger::LedgerError>),
     /// A config was created, but the read that completes the answer failed. The config exists:
     /// keep `config_id`.
     #[error("config {config_id} was created, but reading it back failed: {source}")]
@@ -188,6 +193,30 @@ impl Error {
         }
     }
 
+    /// `true` when this is the error of a create (`add_contact_way`, `add_join_way`) that may
+    /// have created a config all the same: the answer was lost after the request may have
+    /// arrived ([`Delivery::MaybeSent`]), a gateway answered instead of WeCom, or a success
+    /// answer could not be decoded. An errcode, a request that was never sent and a failed
+    /// token fetch are certain: nothing was created.
+    ///
+    /// ```
+    /// use wecom_client::Error;
+    /// use wecom_types::{Api, ErrCode};
+    ///
+    /// let refused = Error::Api { api: Api::AddContactWay, code: ErrCode(41045), message: String::new() };
+    /// assert!(!refused.may_have_created());
+    /// let gateway = Error::Http { api: Api::AddJoinWay, status: 504, body: String::new() };
+    /// assert!(gateway.may_have_created());
+    /// ```
+    pub fn may_have_created(&self) -> bool {
+        match self {
+            Error::Transport { api, delivery: Delivery::MaybeSent, .. }
+            | Error::Http { api, .. }
+            | Error::Decode { api, .. } => api.info().creates,
+            _ => false,
+        }
+    }
+
     /// The broken rule of a [`Error::Validation`].
     ///
     /// ```
@@ -201,6 +230,29 @@ impl Error {
         match self {
             Error::Validation(violation) => Some(violation),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_create_whose_answer_is_in_doubt_may_have_created() {
+        let api = |api, code| Error::Api { api, code: ErrCode(code), message: String::new() };
+        let http = |api| Error::Http { api, status: 502, body: String::new() };
+        let cases = [
+            (api(Api::AddContactWay, 41045), false),
+            (api(Api::AddJoinWay, -1), false),
+            (http(Api::AddContactWay), true),
+            (http(Api::AddJoinWay), true),
+            (http(Api::GetToken), false),
+            (http(Api::DelContactWay), false),
+            (Error::Unchangeable { field: "type" }, false),
+        ];
+        for (err, expected) in cases {
+            assert_eq!(err.may_have_created(), expected, "{err:?}");
         }
     }
 }

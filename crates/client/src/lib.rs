@@ -64,7 +64,8 @@
 //! ## What it is not
 //!
 //! It covers these twelve APIs only (call others with [`Client::access_token`] and your own
-//! HTTP code), holds no state besides the token cache, and is not a server: for tests, point it
+//! HTTP code), holds no state besides the token cache (and, with the `ledger` feature, the ledger
+//! file you give it), and is not a server: for tests, point it
 //! at `wecom-mock`.
 //!
 //! ## Callbacks
@@ -79,12 +80,23 @@
 //!
 //! - `rustls` (default): HTTPS through rustls with the ring provider and the webpki roots. Turn
 //!   it off and pass your own client to [`ClientBuilder::http_client`] to use another TLS set-up.
+//! - `ledger` (off by default): `ClientBuilder::ledger(path)` writes every create down in a
+//!   crash-safe local file (redb) before it is sent and completes it with the `config_id`, so a
+//!   lost answer never means a lost id; `Client::reconcile_ledger` finds the config of a create
+//!   whose answer was lost (the `ledger` and `reconcile` modules). Without the feature the crate
+//!   does not depend on redb.
 
 mod api;
 mod builder;
 mod client;
 mod error;
 mod helpers;
+#[cfg(feature = "ledger")]
+pub mod ledger;
+#[cfg(feature = "ledger")]
+mod ledger_hook;
+#[cfg(feature = "ledger")]
+pub mod reconcile;
 pub mod retry;
 mod token;
 

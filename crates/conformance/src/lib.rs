@@ -43,7 +43,9 @@ pub mod op;
 pub mod report;
 pub mod session;
 pub mod setup;
-#[path = "../../../spec/cases.rs"]
+// The shared table (`spec/`) through symlinks inside the crate: `cargo package` copies their
+// targets, so the published crate carries the files it compiles.
+#[path = "../spec/cases.rs"]
 pub mod spec;
 pub mod step;
 pub mod target;

@@ -30,6 +30,9 @@
 //!
 //! or run the `wecom-mock` binary (`cargo run -p wecom-mock`), which serves the same code.
 //!
+//! Every path it serves is described by an OpenAPI 3.1 document generated from the types
+//! ([`openapi_document`]), served at `GET /__admin/openapi.json` and kept as `docs/openapi.json`.
+//!
 //! State lives in memory unless a data dir is given ([`MockServerBuilder::data_dir`], or
 //! `--data-dir` for the binary): then every change is journaled before it is answered and
 //! survives a restart (see `docs/RELIABILITY.md`).
@@ -55,6 +58,7 @@ pub use crate::core::domain::Bug;
 pub use crate::core::fixtures;
 pub use durability::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, OpenError};
 pub use http::MAX_BODY_BYTES;
+pub use http::openapi::document as openapi_document;
 pub use http::{DRAIN_BYTES, MAX_ADMIN_BODY_BYTES};
 pub use server::{MockServer, MockServerBuilder, StartError, serve};
 pub use state::{Control, DEFAULT_MAX_CORPS, DEFAULT_MAX_TOTAL_CONFIGS, MockState, Settings, TenantSignup};

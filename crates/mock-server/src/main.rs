@@ -152,6 +152,9 @@ fn load_fixtures(path: &std::path::Path) -> Result<Fixtures, FixturesFileError> 
 enum Command {
     /// Exit 0 when the server at --listen answers /healthz (for container health checks).
     Healthcheck,
+    /// Print the OpenAPI 3.1 document of every path the server serves (as `GET
+    /// /__admin/openapi.json` answers it, and as `docs/openapi.json` holds it).
+    Openapi,
 }
 
 fn init_logging(format: LogFormat) {
@@ -208,33 +211,56 @@ fn print_banner(state: &MockState, base: &str) {
     );
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled: a SIGTERM that arrives while the server is still starting must shut
+/// it down cleanly too, not kill it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {},
+                () = wait(terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    if let Some(Command::Healthcheck) = args.command {
-        return healthcheck(args.listen).await;
+    match args.command {
+        Some(Command::Healthcheck) => return healthcheck(args.listen).await,
+        Some(Command::Openapi) => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            return match stdout.write_all(wecom_mock::openapi_document()).and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("wecom-mock: cannot write the document: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        None => {}
     }
     init_logging(args.log_format);
     let fixtures = match &args.fixtures {
@@ -279,8 +305,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let shutdown = shutdown_signal();
     print_banner(&state, &base);
-    wecom_mock::serve(listener, Arc::clone(&state), shutdown_signal()).await;
+    wecom_mock::serve(listener, Arc::clone(&state), shutdown).await;
     if state.journal_failed() {
         // Some changes were refused: say so to whoever restarts us.
         return ExitCode::FAILURE;

@@ -36,6 +36,7 @@ pub struct ErrCodeInfo {
 
 /// A WeCom `errcode`. Any integer decodes; known ones have constants and a table row.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct ErrCode(pub i32);
 

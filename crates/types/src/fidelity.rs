@@ -156,7 +156,8 @@ fidelity_table! {
     /// The mock's answer for a body over the size limit: HTTP 413 with errcode 40058.
     BODY_TOO_LARGE: ErrCode = ErrCode::INVALID_PARAMETER, spec "errcodes.md";
     /// Inside a body, an empty JSON array where an object is expected reads as an empty
-    /// object (PHP SDKs encode an empty map as `[]`). The body itself must be an object.
+    /// object (PHP SDKs encode an empty map as `[]`); any other array there is a wrong type
+    /// (40058). The body itself must be an object.
     EMPTY_ARRAY_IS_EMPTY_OBJECT: bool = true, spec "§1";
     /// A Join Group remark over 30 characters is truncated to 30, not rejected (doc 99547).
     JOIN_WAY_REMARK_TRUNCATED: bool = true, spec "J1";

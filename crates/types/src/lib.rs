@@ -9,6 +9,9 @@
 //! The client (`wecom-client`) and the mock server (`wecom-mock`) both read these; neither
 //! redefines a limit, a code, a path or a shape.
 //!
+//! With the `schema` feature, every request and answer type also implements
+//! `schemars::JsonSchema`, bounded by the same limits (the `schema` module; off by default).
+//!
 //! What this crate is not: it performs no I/O and has no async runtime, HTTP stack or state.
 //!
 //! ```
@@ -26,6 +29,8 @@ pub mod errcode;
 pub mod fidelity;
 pub mod limits;
 pub mod patch;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod validate;
 pub mod wire;
 

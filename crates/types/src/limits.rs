@@ -3,6 +3,8 @@
 //! Lengths are counted in Unicode scalar values (`str::chars`), byte limits in UTF-8 bytes;
 //! see [`char_len`].
 
+use std::ops::RangeInclusive;
+
 /// Seconds in a day.
 pub const DAY_SECS: i64 = 86_400;
 
@@ -13,6 +15,14 @@ pub const MAX_REMARK_CHARS: usize = 30;
 pub const MAX_STATE_CHARS: usize = 30;
 /// At most this many characters in a Join Group `room_base_name`.
 pub const MAX_ROOM_BASE_NAME_CHARS: usize = 40;
+
+/// Contact Me `style` values of a type-1 config (scene 1 only; 0 means "not given").
+pub const SINGLE_STYLES: RangeInclusive<i32> = 1..=3;
+/// Contact Me `style` values of a type-2 config.
+pub const MULTI_STYLES: RangeInclusive<i32> = 1..=2;
+
+/// Join Group `auto_create_room`: 0 (off) or 1 (on, the default).
+pub const AUTO_CREATE_ROOM_VALUES: RangeInclusive<i32> = 0..=1;
 
 /// Members per Contact Me config, counting the members of its departments.
 pub const MAX_MEMBERS_PER_CONTACT_WAY: usize = 100;
@@ -61,13 +71,20 @@ pub fn char_len(s: &str) -> usize {
 }
 
 /// The Beijing calendar day (days since 1970-01-01 in UTC+8) that `unix` falls on.
+///
+/// Defined for every `i64` (a virtual clock can be set anywhere): the offset is added to the
+/// time of day, never to `unix` itself, so nothing overflows.
 pub const fn beijing_day(unix: i64) -> i64 {
-    (unix + BEIJING_OFFSET_SECS).div_euclid(DAY_SECS)
+    unix.div_euclid(DAY_SECS) + (unix.rem_euclid(DAY_SECS) + BEIJING_OFFSET_SECS).div_euclid(DAY_SECS)
 }
 
-/// The unix time at which the Beijing day after the one containing `unix` starts.
+/// The unix time at which the Beijing day after the one containing `unix` starts (`i64::MAX`
+/// when that is past the end of `i64`).
 pub const fn next_beijing_midnight(unix: i64) -> i64 {
-    (beijing_day(unix) + 1) * DAY_SECS - BEIJING_OFFSET_SECS
+    match (beijing_day(unix) + 1).checked_mul(DAY_SECS) {
+        Some(midnight_utc) => midnight_utc - BEIJING_OFFSET_SECS,
+        None => i64::MAX,
+    }
 }
 
 #[cfg(test)]
@@ -79,6 +96,21 @@ mod tests {
         // 2021-07-09T16:00:00Z is 2021-07-10T00:00:00+08:00.
         assert_eq!(next_beijing_midnight(LIST_CUTOFF_UNIX - 1), LIST_CUTOFF_UNIX);
         assert_eq!(beijing_day(LIST_CUTOFF_UNIX) - beijing_day(LIST_CUTOFF_UNIX - 1), 1);
+    }
+
+    #[test]
+    fn beijing_days_are_defined_for_every_instant() {
+        for unix in [i64::MIN, i64::MIN + 1, -1, 0, 1, LIST_CUTOFF_UNIX, i64::MAX - 1, i64::MAX] {
+            let day = beijing_day(unix);
+            let next = next_beijing_midnight(unix);
+            assert!(next > unix || next == i64::MAX, "{unix}: {next}");
+            assert!(day >= beijing_day(unix.saturating_sub(1)), "{unix}");
+        }
+        // 16:00 UTC is Beijing midnight.
+        assert_eq!(beijing_day(16 * 3600 - 1), 0);
+        assert_eq!(beijing_day(16 * 3600), 1);
+        assert_eq!(beijing_day(-8 * 3600), 0);
+        assert_eq!(beijing_day(-8 * 3600 - 1), -1);
     }
 
     #[test]

@@ -33,6 +33,18 @@ impl<T> Patch<T> {
         }
     }
 
+    /// A field present in the body: `null` (`None`) or an empty value clears, anything else sets.
+    pub(crate) fn from_present(value: Option<T>) -> Self
+    where
+        T: PatchValue,
+    {
+        match value {
+            None => Patch::Clear,
+            Some(value) if value.is_empty_value() => Patch::Clear,
+            Some(value) => Patch::Set(value),
+        }
+    }
+
     /// Maps the value of a [`Patch::Set`].
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
         match self {
@@ -124,11 +136,7 @@ impl<T: Serialize + PatchValue> Serialize for Patch<T> {
 /// an absent field stays `Keep` through `#[serde(default)]`.
 impl<'de, T: Deserialize<'de> + PatchValue> Deserialize<'de> for Patch<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(match Option::<T>::deserialize(deserializer)? {
-            None => Patch::Clear,
-            Some(value) if value.is_empty_value() => Patch::Clear,
-            Some(value) => Patch::Set(value),
-        })
+        Option::<T>::deserialize(deserializer).map(Patch::from_present)
     }
 }
 

@@ -241,7 +241,7 @@ pub fn validate_conclusions(conclusions: Option<&Conclusions>) -> Result<(), Vio
 
 /// The allowed `style` values of a Contact Me type (scene 1 only).
 pub fn style_range(contact_type: ContactType) -> std::ops::RangeInclusive<i32> {
-    if contact_type == ContactType::SINGLE { 1..=3 } else { 1..=2 }
+    if contact_type == ContactType::SINGLE { SINGLE_STYLES } else { MULTI_STYLES }
 }
 
 /// `style`, which only matters for scene 1; 0 means "not given".
@@ -464,7 +464,7 @@ impl JoinWayFields<'_> {
         if !scene.is_valid() {
             return violation(code, "scene", Rule::NotAllowed { value: i64::from(scene.0), allowed: "1 or 2" });
         }
-        if let Some(auto) = self.auto_create_room.filter(|a| !matches!(a, 0 | 1)) {
+        if let Some(auto) = self.auto_create_room.filter(|a| !AUTO_CREATE_ROOM_VALUES.contains(a)) {
             return violation(code, "auto_create_room", Rule::NotAllowed { value: i64::from(auto), allowed: "0 or 1" });
         }
         max_chars(assumed::JOIN_WAY_TEXT_TOO_LONG, "room_base_name", self.room_base_name, MAX_ROOM_BASE_NAME_CHARS)?;

@@ -6,13 +6,14 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::errcode::ErrCode;
 
 /// The status part of any answer; other fields are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Status {
     /// 0 on success.
     #[serde(default)]
@@ -24,6 +25,7 @@ pub struct Status {
 
 /// The body of an error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorBody {
     /// The error code.
     pub errcode: ErrCode,
@@ -203,6 +205,67 @@ pub fn plain_string_field<'a>(bytes: &'a [u8], key: &str) -> Option<&'a str> {
     std::str::from_utf8(value).ok()
 }
 
+/// Reads a struct-typed field of a request (`#[serde(deserialize_with = "crate::wire::object")]`):
+/// a JSON object, or `null` for "not given".
+///
+/// serde would also read a JSON array as the struct's fields in order (`"conclusions":
+/// [{"content":"bye"}]` as a text part); the real service answers such a body 40058, so a
+/// non-empty array is a wrong type here. The empty array alone reads as the empty object
+/// ([`EMPTY_ARRAY_IS_EMPTY_OBJECT`](crate::fidelity::EMPTY_ARRAY_IS_EMPTY_OBJECT)).
+pub(crate) fn object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_option(ObjectVisitor(std::marker::PhantomData))
+}
+
+/// [`object`] for a [`Patch`](crate::Patch) field of an update.
+pub(crate) fn object_patch<'de, D, T>(deserializer: D) -> Result<crate::Patch<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + crate::patch::PatchValue,
+{
+    object(deserializer).map(crate::Patch::from_present)
+}
+
+/// Accepts `null`, an object, or the empty array; anything else is the wrong type.
+struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `expected_type` reads "struct" as the real service's `object`.
+        let name = std::any::type_name::<T>();
+        write!(f, "struct {}", name.rsplit("::").next().unwrap_or(name))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        if seq.next_element::<IgnoredAny>()?.is_some() {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+        }
+        let empty = de::value::MapDeserializer::<_, A::Error>::new(std::iter::empty::<(&str, &str)>());
+        T::deserialize(empty).map(Some)
+    }
+}
+
 /// Decodes a GET request from its (already percent-decoded) query pairs; the first of repeated
 /// keys wins.
 pub fn decode_query<'a, T: DeserializeOwned>(
@@ -224,7 +287,7 @@ pub fn decode_query<'a, T: DeserializeOwned>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{AddContactWay, AddContactWayResponse, Empty, GetToken};
+    use crate::api::{AddContactWay, AddContactWayResponse, Conclusions, Empty, GetToken, UpdateContactWay};
 
     #[test]
     fn a_plain_one_field_body_reads_as_decode_body_reads_it() {
@@ -295,6 +358,42 @@ mod tests {
         assert_eq!(err.expected, Some("bool"));
         let err = decode_body::<AddContactWay>(br#"{"conclusions":5}"#).expect_err("wrong type");
         assert_eq!(err.expected, Some("object"));
+    }
+
+    #[test]
+    fn an_array_where_an_object_is_expected_is_a_wrong_type_naming_the_field() {
+        // serde reads an array as a struct's fields in order; the real service answers 40058.
+        let cases: &[(&[u8], &str)] = &[
+            (br#"{"conclusions":[{"content":"bye"}]}"#, "conclusions"),
+            (br#"{"conclusions":{"text":["bye"]}}"#, "conclusions.text"),
+            (br#"{"conclusions":{"image":["m1"]}}"#, "conclusions.image"),
+            (br#"{"conclusions":{"link":["t","p","d","u"]}}"#, "conclusions.link"),
+            (br#"{"conclusions":{"miniprogram":["t","m","a","p"]}}"#, "conclusions.miniprogram"),
+            (br#"{"conclusions":[null]}"#, "conclusions"),
+        ];
+        for (body, field) in cases {
+            let err = decode_body::<AddContactWay>(body).expect_err("an array is not an object");
+            assert_eq!(err.field.as_deref(), Some(*field), "{}", String::from_utf8_lossy(body));
+            assert_eq!(err.phrase(), format!("field `{field}` expect type `object`. invalid Request Parameter"));
+        }
+        let err = decode_body::<UpdateContactWay>(br#"{"config_id":"x","conclusions":[{"content":"bye"}]}"#)
+            .expect_err("an array is not an object");
+        assert_eq!(err.field.as_deref(), Some("conclusions"));
+    }
+
+    #[test]
+    fn the_empty_array_reads_as_the_empty_object() {
+        let req: AddContactWay = decode_body(br#"{"conclusions":[]}"#).expect("decodes");
+        assert_eq!(req.conclusions, Some(Conclusions::default()));
+        let req: AddContactWay = decode_body(br#"{"conclusions":{"text":[],"link":null}}"#).expect("decodes");
+        let text = req.conclusions.and_then(|c| c.text);
+        assert_eq!(text, Some(crate::api::ConclusionText::default()));
+        let req: UpdateContactWay = decode_body(br#"{"config_id":"x","conclusions":[]}"#).expect("decodes");
+        assert_eq!(req.conclusions, crate::Patch::Clear);
+        let req: UpdateContactWay = decode_body(br#"{"config_id":"x","conclusions":null}"#).expect("decodes");
+        assert_eq!(req.conclusions, crate::Patch::Clear);
+        let req: UpdateContactWay = decode_body(br#"{"config_id":"x"}"#).expect("decodes");
+        assert_eq!(req.conclusions, crate::Patch::Keep);
     }
 
     #[test]

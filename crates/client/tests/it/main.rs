@@ -4,6 +4,8 @@
 //! proves; none sleeps or measures time (backoff waits are a millisecond or two).
 
 mod join;
+#[cfg(feature = "ledger")]
+mod ledger;
 mod logs;
 mod mock;
 mod pagination;

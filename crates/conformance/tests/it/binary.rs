@@ -95,3 +95,13 @@ fn without_the_control_surface_only_safe_cases_run_and_nothing_is_left_behind() 
     assert_eq!(dump["join_ways"], serde_json::json!([]), "left behind: {dump}");
     assert_eq!(dump["quota"]["contact_ways_used"], 0, "{dump}");
 }
+
+#[test]
+fn the_binary_prints_its_version() {
+    let output = Command::new(env!("CARGO_BIN_EXE_wecom-conformance")).arg("--version").output().expect("runs");
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        concat!("wecom-conformance ", env!("CARGO_PKG_VERSION"))
+    );
+}

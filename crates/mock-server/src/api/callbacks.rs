@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `POST /__admin/corps/{corpid}/apps/{agentid}/verify_callback`: what the handshake found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VerifyCallbackResponse {
     /// The answer was exactly the decrypted `echostr`.
     pub ok: bool,

@@ -9,15 +9,19 @@ pub const MAX_CHECKPOINTS_PER_CORP: usize = 64;
 pub const MAX_CHECKPOINT_NAME_BYTES: usize = 128;
 
 /// `POST /__admin/corps/{corpid}/checkpoint` and `…/restore`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckpointRequest {
     /// The checkpoint's name.
+    #[schemars(
+        length(min = 1, max = MAX_CHECKPOINT_NAME_BYTES),
+        extend("x-maxBytes" = MAX_CHECKPOINT_NAME_BYTES)
+    )]
     pub name: String,
 }
 
 /// A saved checkpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckpointInfo {
     /// The corp it belongs to.
     pub corpid: String,

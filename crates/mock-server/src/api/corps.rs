@@ -4,8 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 /// `POST /__admin/clock`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    {"required": ["set"], "properties": {"set": {"type": "integer"}}},
+    {"required": ["advance"], "properties": {"advance": {"type": "integer"}}},
+    {"required": ["real"], "properties": {"real": {"const": true}}},
+]))]
 pub struct ClockRequest {
     /// Put the clock at this instant and freeze it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22,7 +27,7 @@ pub struct ClockRequest {
 }
 
 /// The clock after a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ClockResponse {
     /// Unix seconds.
     pub now: i64,
@@ -31,7 +36,7 @@ pub struct ClockResponse {
 }
 
 /// One use/limit pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QuotaUse {
     /// Used.
     pub used: u32,
@@ -40,7 +45,7 @@ pub struct QuotaUse {
 }
 
 /// Today's temp quota.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TempQuotaUse {
     /// Temp configs created today (Beijing day).
     pub used: u32,
@@ -51,7 +56,7 @@ pub struct TempQuotaUse {
 }
 
 /// `GET /__admin/corps/{corpid}/quotas`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QuotasResponse {
     /// Non-temp Contact Me plus Join Group configs.
     pub contact_ways: QuotaUse,
@@ -60,7 +65,7 @@ pub struct QuotasResponse {
 }
 
 /// One app in a corp summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AppSummary {
     /// The app's id.
     pub agentid: u32,
@@ -69,7 +74,7 @@ pub struct AppSummary {
 }
 
 /// One corp in `GET /__admin/corps`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CorpSummary {
     /// The corp id.
     pub corpid: String,
@@ -80,7 +85,7 @@ pub struct CorpSummary {
 }
 
 /// `POST /__admin/tenants`: `{}`, or a name and the corp in the fixtures format.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantRequest {
     /// The tenant's name (and its corp's); default `Tenant <corpid>`.
@@ -93,7 +98,7 @@ pub struct TenantRequest {
 }
 
 /// The answer of `POST /__admin/tenants`: a fresh corp and the token that steers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TenantResponse {
     /// The new corp's id.
     pub corpid: String,
@@ -107,7 +112,7 @@ pub struct TenantResponse {
 }
 
 /// `POST /__admin/reset`: `{}` for every corp, or `{"corpid"}` for one.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
     /// Only this corp; default every corp.

@@ -208,6 +208,26 @@ impl<'de> Deserialize<'de> for AdminError {
     }
 }
 
+/// `{"error", "message"}`, `error` one of the table's codes.
+impl schemars::JsonSchema for AdminError {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "AdminError".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let codes: Vec<&str> = AdminErrorKind::ALL.iter().map(|kind| kind.code()).collect();
+        schemars::json_schema!({
+            "type": "object",
+            "description": "An error of the control surface; the HTTP status goes with the code.",
+            "properties": {
+                "error": {"type": "string", "enum": codes},
+                "message": {"type": "string", "description": "What went wrong, for people."},
+            },
+            "required": ["error", "message"],
+        })
+    }
+}
+
 impl From<SimulateError> for AdminError {
     fn from(err: SimulateError) -> Self {
         use AdminErrorKind as Kind;

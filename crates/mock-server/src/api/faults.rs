@@ -32,8 +32,14 @@ pub const MAX_FAULT_RULES: usize = 1_000;
 /// limits the rule to calls of one corp (the corp of gettoken's `corpid`, or of the call's
 /// token: one the mock knows, even expired), so teams sharing a server do not meet each
 /// other's faults.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(example = FaultRule::errcode("add_contact_way", -1).times(1))]
+#[schemars(extend("oneOf" = [
+    {"required": ["errcode"], "properties": {"errcode": {"type": "integer"}}},
+    {"required": ["delay_ms"], "properties": {"delay_ms": {"type": "integer"}}},
+    {"required": ["drop"], "properties": {"drop": {"const": true}}},
+]))]
 pub struct FaultRule {
     /// The paths it applies to (see above).
     pub path: String,
@@ -41,6 +47,7 @@ pub struct FaultRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errcode: Option<i32>,
     /// Send the answer this many milliseconds late.
+    #[schemars(range(max = MAX_FAULT_DELAY_MS))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,
     /// Close the connection without an answer.
@@ -50,6 +57,7 @@ pub struct FaultRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u32>,
     /// Apply to each matching call with this chance (0 to 1).
+    #[schemars(range(min = 0.0, max = 1.0))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
     /// Seed of the probability draws.
@@ -97,7 +105,7 @@ impl FaultRule {
 }
 
 /// The answer of `POST /__admin/faults`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FaultAdded {
     /// The rule's id (`DELETE /__admin/faults/{id}` removes it).
     pub id: String,
@@ -106,7 +114,7 @@ pub struct FaultAdded {
 }
 
 /// One rule in `GET /__admin/faults`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FaultStatus {
     /// Its id.
     pub id: String,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub const QUICK_RETRY_MS: u64 = 20;
 
 /// A habit of a client that the real service punishes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FindingCode {
@@ -26,7 +26,7 @@ pub enum FindingCode {
 }
 
 /// `GET /__admin/corps/{corpid}/hygiene`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HygieneReport {
     /// The corp.
     pub corpid: String,
@@ -39,7 +39,7 @@ pub struct HygieneReport {
 }
 
 /// One habit found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Finding {
     /// What was found (a stable snake_case code on the wire).
     pub code: FindingCode,

@@ -7,7 +7,7 @@ use wecom_types::api::Conclusions;
 use crate::core::model;
 
 /// One entry of `GET /__admin/messages`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MessageEntry {
     /// The corp it belongs to.
     pub corpid: String,
@@ -17,7 +17,7 @@ pub struct MessageEntry {
 }
 
 /// Something the mock sent, by `kind`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Message {
     /// The closing messages of a temp chat that ended.
@@ -27,7 +27,7 @@ pub enum Message {
 }
 
 /// The closing messages of a temp chat that ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ConclusionsSent {
     /// When the chat ended (virtual clock, unix seconds).
     pub at: i64,
@@ -43,7 +43,7 @@ pub struct ConclusionsSent {
 }
 
 /// A callback delivery (an event) or a URL verification.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CallbackSent {
     /// The instant of the event (virtual clock, unix seconds).
     pub at: i64,
@@ -62,7 +62,7 @@ pub struct CallbackSent {
 }
 
 /// Why a temp chat ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChatEnd {
     /// `close_temp_chat` ended it.

@@ -8,7 +8,7 @@ pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
 /// The most calls that can be kept (a bigger `--journal-size` is capped).
 pub const MAX_JOURNAL_SIZE: usize = 1_000_000;
 /// One call in `GET /__admin/requests`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RequestEntry {
     /// Increasing in the order answers were sent; the hygiene report's examples refer to it.
     pub id: u64,
@@ -38,7 +38,7 @@ pub struct RequestEntry {
 }
 
 /// `GET /__admin/requests?path=&errcode=&corpid=&limit=`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RequestQuery {
     /// Only paths this pattern names (as in fault rules: a path, a short name or a glob).
     #[serde(default, skip_serializing_if = "Option::is_none")]

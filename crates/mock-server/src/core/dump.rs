@@ -8,7 +8,7 @@ use crate::core::domain::{contact_way, join_way};
 use crate::core::model::{CorpState, format_config_id};
 
 /// A corp's state as the dump shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CorpDump {
     /// The corp.
     pub corpid: String,
@@ -25,7 +25,7 @@ pub struct CorpDump {
 }
 
 /// A Contact Me config: as `get_contact_way` returns it, plus two fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ContactWayDump {
     /// The config.
     #[serde(flatten)]
@@ -37,7 +37,7 @@ pub struct ContactWayDump {
 }
 
 /// A customer following a member.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CustomerDump {
     /// The customer.
     pub external_userid: String,
@@ -55,7 +55,7 @@ pub struct CustomerDump {
 }
 
 /// A group and how full it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GroupChatDump {
     /// The group.
     pub chat_id: String,
@@ -68,7 +68,7 @@ pub struct GroupChatDump {
 }
 
 /// Quota use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QuotaDump {
     /// Non-temp Contact Me plus Join Group configs.
     pub contact_ways_used: u32,

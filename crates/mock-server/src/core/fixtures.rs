@@ -128,7 +128,7 @@ pub(crate) fn check_callback(url: &str, encoding_aes_key: &str) -> Result<(), Ca
 }
 
 /// A fixtures document: `{"corps": [...]}`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
     /// The corps to create at start-up and on reset.
@@ -136,7 +136,7 @@ pub struct Fixtures {
 }
 
 /// One corp. Every key but `corpid` has a default.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorpFixture {
     /// The corp id.
@@ -171,7 +171,7 @@ pub struct CorpFixture {
 }
 
 /// One application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppFixture {
     /// The app's id.
@@ -190,7 +190,7 @@ pub struct AppFixture {
 }
 
 /// An app's visible range.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisibleFixture {
     /// Departments (with their sub-departments).
@@ -202,7 +202,7 @@ pub struct VisibleFixture {
 }
 
 /// An app's callback settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallbackFixture {
     /// The URL events are posted to.
@@ -214,7 +214,7 @@ pub struct CallbackFixture {
 }
 
 /// A department.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentFixture {
     /// Its id.
@@ -228,7 +228,7 @@ pub struct DepartmentFixture {
 }
 
 /// A member. The flags default to the member being usable in configs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MemberFixture {
     /// The userid.
@@ -251,7 +251,7 @@ pub struct MemberFixture {
 }
 
 /// A group chat.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupChatFixture {
     /// Its id (`wr…`).
@@ -271,7 +271,7 @@ pub struct GroupChatFixture {
 }
 
 /// Quota overrides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuotaFixture {
     /// Non-temp Contact Me plus Join Group configs.
@@ -289,7 +289,7 @@ impl Default for QuotaFixture {
 }
 
 /// `rate_limits`: a boolean or an object of overrides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RateLimitFixture {
     /// On with the documented numbers, or off.
@@ -305,7 +305,7 @@ impl Default for RateLimitFixture {
 }
 
 /// Rate-limit numbers (per corp and API).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSettings {
     /// Calls per minute (45009 beyond).

@@ -17,7 +17,8 @@ impl MockState {
     /// and permission checks, decoding, the domain, the journal wait and the envelope are those
     /// of a call over HTTP; only hyper, TCP and the size limit are left out. Returns the HTTP
     /// status and the body exactly as it would go on the wire. `/healthz` answers
-    /// as over HTTP; the control surface (`/__admin`) and other paths answer 404.
+    /// as over HTTP (`{"status":"ok","version":"…"}`, 503 once the journal failed); the control
+    /// surface (`/__admin`) and other paths answer 404.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -34,7 +35,8 @@ impl MockState {
     pub async fn handle(&self, path: &str, query: &str, body: &[u8]) -> (u16, Bytes) {
         const CALLER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
         if path == "/healthz" {
-            return (200, Bytes::from_static(br#"{"status":"ok"}"#));
+            let (status, body) = super::health(self);
+            return (status.as_u16(), Bytes::from_static(body.as_bytes()));
         }
         let Some(api) = Api::from_path(path) else {
             let err = ApiError::with_detail(wecom_types::fidelity::UNKNOWN_PATH, format!("api not found: {path}"));

@@ -4,6 +4,7 @@
 
 mod admin;
 mod inprocess;
+pub(crate) mod openapi;
 mod qr;
 pub(crate) mod query;
 mod ui;
@@ -30,10 +31,24 @@ use crate::state::MockState;
 /// The largest request body accepted (answered 413 with a WeCom envelope beyond).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 
+/// Where the OpenAPI document is served.
+const OPENAPI_PATH: &str = "/__admin/openapi.json";
+
 /// The response body type of every answer.
 pub(crate) type Body = Full<Bytes>;
 
 const JSON: &str = "application/json; charset=UTF-8";
+
+/// `/healthz` while the mock serves normally: the status and the crate's version, so that an
+/// operator (or the image smoke test) sees which build answers.
+const HEALTHY: &str = concat!(r#"{"status":"ok","version":""#, env!("CARGO_PKG_VERSION"), r#""}"#);
+/// `/healthz` once a journal write failed (changes are refused): 503, so an orchestrator restarts it.
+const JOURNAL_FAILED: &str = concat!(r#"{"status":"journal_failed","version":""#, env!("CARGO_PKG_VERSION"), r#""}"#);
+
+/// The `/healthz` answer, over HTTP and in-process ([`MockState::handle`]) alike.
+fn health(state: &MockState) -> (StatusCode, &'static str) {
+    if state.journal_failed() { (StatusCode::SERVICE_UNAVAILABLE, JOURNAL_FAILED) } else { (StatusCode::OK, HEALTHY) }
+}
 
 /// A JSON response with a status.
 pub(crate) fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
@@ -152,13 +167,15 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
         return wecom::metrics(&state);
     }
     if path == "/healthz" {
-        if state.journal_failed() {
-            return json_response(StatusCode::SERVICE_UNAVAILABLE, br#"{"status":"journal_failed"}"#.to_vec());
-        }
-        return json_response(StatusCode::OK, br#"{"status":"ok"}"#.to_vec());
+        let (status, body) = health(&state);
+        return json_response(status, body);
     }
     if let Some(picture) = qr::serve(&state, req.method(), path) {
         return picture;
+    }
+    if path == OPENAPI_PATH && matches!(*req.method(), Method::GET | Method::HEAD) {
+        // The contract is public: no admin token, like /healthz.
+        return json_response(StatusCode::OK, Bytes::from_static(openapi::document()));
     }
     if path == ui::PATH {
         // Checks the admin token itself: a browser opening a link can only bring it in the query.

@@ -84,7 +84,8 @@ impl Tokens {
             && entry.epoch == epoch
             && now < entry.expires_at
         {
-            return Ok((current.clone(), entry.expires_at - now));
+            // The seconds it has left (more than a lifetime once the clock moved back).
+            return Ok((current.clone(), entry.expires_at.saturating_sub(now)));
         }
         let token = token_chars(64);
         let lifetime = wecom_types::limits::ACCESS_TOKEN_LIFETIME_SECS;
@@ -94,7 +95,7 @@ impl Tokens {
                 corpid: Arc::from(corpid),
                 corp: Arc::downgrade(corp),
                 agentid,
-                expires_at: now + lifetime,
+                expires_at: now.saturating_add(lifetime),
                 epoch,
                 superseded: false,
             },

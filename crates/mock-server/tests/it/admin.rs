@@ -2,8 +2,8 @@
 
 use reqwest::Method;
 use serde_json::json;
-use wecom_mock::MockServer;
 use wecom_mock::fixtures::DEFAULT_CORPID;
+use wecom_mock::{MockServer, MockState, Settings};
 use wecom_types::Api;
 
 use super::support::Wecom;
@@ -20,6 +20,24 @@ async fn with_an_admin_token_the_control_surface_needs_it() {
     assert_eq!(right.status(), 200);
     let health = http.get(format!("{}/healthz", mock.uri())).send().await.expect("request");
     assert_eq!(health.status(), 200, "healthz never needs it");
+}
+
+#[tokio::test]
+async fn healthz_answers_ok_and_the_crate_version() {
+    let mock = MockServer::start().await;
+    let health = reqwest::get(format!("{}/healthz", mock.uri())).await.expect("request");
+    assert_eq!(health.status(), 200);
+    let body: serde_json::Value = health.json().await.expect("JSON");
+    assert_eq!(body, json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}));
+}
+
+#[tokio::test]
+async fn in_process_healthz_answers_as_over_http() {
+    let state = MockState::new(Settings::default()).expect("the default corp loads");
+    let (status, body) = state.handle("/healthz", "", b"").await;
+    assert_eq!(status, 200);
+    let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(body, json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}));
 }
 
 #[tokio::test]

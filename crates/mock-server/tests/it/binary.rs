@@ -12,9 +12,15 @@ struct Running {
 
 impl Running {
     fn start(args: &[&str]) -> Running {
+        Running::start_with_env(args, &[])
+    }
+
+    /// Started with `args` and the environment variables `env`.
+    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Running {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
             .args(["--listen", "127.0.0.1:0"])
             .args(args)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -94,4 +100,44 @@ fn a_broken_fixtures_file_is_refused_with_a_message() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("memebers"));
     std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn the_shared_instance_flags_take_effect_from_the_environment() {
+    // Every flag is also a variable: set them the way compose.yaml does.
+    let env = [
+        ("WECOM_MOCK_ADMIN_TOKEN", "op"),
+        ("WECOM_MOCK_TENANT_SIGNUP", "open"),
+        ("WECOM_MOCK_MAX_CORPS", "2"),
+        ("WECOM_MOCK_TENANT_TTL", "1h"),
+    ];
+    let running = Running::start_with_env(&[], &env);
+    let base = running.base_url();
+    let http = reqwest::Client::new();
+    let signup = || http.post(format!("{base}/__admin/tenants")).body("{}").send();
+    let tenant: serde_json::Value = signup().await.expect("reachable").json().await.expect("json");
+    assert!(tenant["admin_token"].is_string(), "open signup needs no token: {tenant}");
+    let full = signup().await.expect("reachable");
+    assert_eq!(full.status(), 409, "the default corp and one tenant are the two corps allowed");
+    let listing = http.get(format!("{base}/__admin/corps")).send().await.expect("reachable");
+    assert_eq!(listing.status(), 401, "the operator token is required for the rest");
+    assert!(running.terminate().success());
+}
+
+#[test]
+fn a_bad_tenant_ttl_is_a_usage_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
+        .args(["--listen", "127.0.0.1:0", "--tenant-ttl", "soon"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--tenant-ttl"));
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    let output = Command::new(env!("CARGO_BIN_EXE_wecom-mock")).arg("--version").output().expect("runs");
+    assert!(output.status.success());
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(printed.trim(), concat!("wecom-mock ", env!("CARGO_PKG_VERSION")));
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use reqwest::Method;
 use serde_json::{Value, json};
 use wecom_mock::fixtures::{CorpFixture, DEFAULT_CORPID, DEFAULT_SECRET, Fixtures};
-use wecom_mock::{DataDir, FsyncPolicy, MockServer};
+use wecom_mock::{DataDir, FsyncPolicy, MockServer, MockState, Settings};
 use wecom_types::Api;
 
 /// A fresh directory under the system temp dir, removed on drop.
@@ -277,6 +277,8 @@ async fn a_full_disk_refuses_changes_and_keeps_every_acknowledged_one() {
     assert_eq!(http.state().await, frozen, "refused changes changed nothing");
     let health = http.client.get(format!("{}/healthz", http.base)).send().await.expect("healthz");
     assert_eq!(health.status(), 503);
+    let health: Value = health.json().await.expect("JSON");
+    assert_eq!(health, json!({"status": "journal_failed", "version": env!("CARGO_PKG_VERSION")}));
     mock.shutdown().await;
 
     // The disk is fixed: every acknowledged config is back.
@@ -348,4 +350,30 @@ async fn a_data_dir_written_by_an_earlier_build_recovers_to_the_same_dumps() {
         http.client.get(format!("{}/__admin/corps", mock.uri())).send().await.expect("up").json().await.expect("json");
     let ids: Vec<&str> = corps["corps"].as_array().expect("list").iter().filter_map(|c| c["corpid"].as_str()).collect();
     assert_eq!(ids, ["wwmock0000000001", "wwother0000000002"], "the deleted corp stays deleted");
+}
+
+#[tokio::test]
+async fn in_process_healthz_reports_a_failed_journal_as_over_http() {
+    let dir = TempDir::new("full-in-process");
+    let options = DataDir { fail_after_bytes: Some(4_000), ..data_dir(&dir) };
+    let state = MockState::open(Settings::default(), Some(&options)).expect("opens");
+    let query = format!("corpid={DEFAULT_CORPID}&corpsecret={DEFAULT_SECRET}");
+    let (_, token) = state.handle("/cgi-bin/gettoken", &query, b"").await;
+    let token: Value = serde_json::from_slice(&token).expect("JSON");
+    let query = format!("access_token={}", token["access_token"].as_str().expect("a token"));
+    let mut refused = false;
+    for i in 0..200 {
+        let body = add_body(&format!("s{i}")).to_string();
+        let (_, answer) = state.handle("/cgi-bin/externalcontact/add_contact_way", &query, body.as_bytes()).await;
+        let answer: Value = serde_json::from_slice(&answer).expect("JSON");
+        if answer["errcode"] != 0 {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "the disk filled up");
+    let (status, body) = state.handle("/healthz", "", b"").await;
+    assert_eq!(status, 503);
+    let body: Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(body, json!({"status": "journal_failed", "version": env!("CARGO_PKG_VERSION")}));
 }

@@ -1,6 +1,7 @@
 //! Integration tests of `wecom-mock` over real HTTP, one binary.
 
 mod admin;
+mod array_as_object;
 mod bad_input;
 mod binary;
 mod callbacks;
@@ -10,12 +11,14 @@ mod crash;
 mod dashboard;
 mod durability;
 mod errcodes;
+mod extremes;
 mod faults;
 mod hygiene;
 mod join_way;
 mod layers;
 mod list;
 mod metrics;
+mod openapi;
 mod quotas;
 mod rate_limits;
 mod readback;

@@ -3,7 +3,15 @@
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::{ContactType, Scene, config_id_request};
+#[cfg(feature = "schema")]
+use crate::limits::{
+    MAX_CONCLUSION_LINK_DESC_BYTES, MAX_CONCLUSION_LINK_TITLE_BYTES, MAX_CONCLUSION_MINIPROGRAM_TITLE_BYTES,
+    MAX_CONCLUSION_TEXT_BYTES, MAX_LIST_LIMIT, MAX_MEMBERS_PER_CONTACT_WAY, MAX_REMARK_CHARS, MAX_STATE_CHARS,
+    MAX_TEMP_EXPIRES_SECS, SINGLE_STYLES,
+};
 use crate::patch::{Patch, PatchValue};
+#[cfg(feature = "schema")]
+use crate::schema::external_userid_pattern;
 
 /// C1 `add_contact_way`: create a Contact Me config.
 ///
@@ -16,26 +24,33 @@ use crate::patch::{Patch, PatchValue};
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(transform = crate::schema::require_non_nullable))]
 pub struct AddContactWay {
     /// 1 = one member, 2 = several. Required.
+    #[cfg_attr(feature = "schema", schemars(required))]
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub contact_type: Option<ContactType>,
     /// 1 = mini-program plug-in, 2 = QR code. Required.
+    #[cfg_attr(feature = "schema", schemars(required))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene: Option<Scene>,
     /// Plug-in style, only for scene 1: 1–3 for type 1, 1–2 for type 2.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = *SINGLE_STYLES.end())))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<i32>,
     /// Up to 30 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_REMARK_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Add without the member's confirmation; default true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_verify: Option<bool>,
     /// Up to 30 characters; comes back in the add_external_contact callback.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_STATE_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Member userids: exactly one for type 1.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_MEMBERS_PER_CONTACT_WAY)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<Vec<String>>,
     /// Department ids, type 2 only.
@@ -45,9 +60,11 @@ pub struct AddContactWay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_temp: Option<bool>,
     /// Temp QR validity in seconds; default 7 days, at most 14.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = MAX_TEMP_EXPIRES_SECS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// Temp chat lifetime in seconds after the add; default 24 h, at most 14 days.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = MAX_TEMP_EXPIRES_SECS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_expires_in: Option<i64>,
     /// Only this WeChat user may start the temp chat.
@@ -57,7 +74,7 @@ pub struct AddContactWay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_exclusive: Option<bool>,
     /// Closing messages of a temp chat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::object")]
     pub conclusions: Option<Conclusions>,
     /// Mark customers added this way as coming from the app; default true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,6 +157,7 @@ impl AddContactWay {
 
 /// C1 answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AddContactWayResponse {
     /// The only key to the new config: store it.
     #[serde(default)]
@@ -156,6 +174,7 @@ config_id_request! {
 
 /// C2 answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GetContactWayResponse {
     /// The stored config.
     pub contact_way: ContactWay,
@@ -164,6 +183,7 @@ pub struct GetContactWayResponse {
 /// A stored Contact Me config as `get_contact_way` returns it. Every field but `config_id` is
 /// optional: the service leaves out what was never set or was ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactWay {
     /// The config's id.
     #[serde(default)]
@@ -175,21 +195,25 @@ pub struct ContactWay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene: Option<Scene>,
     /// Plug-in style (scene 1).
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = *SINGLE_STYLES.end())))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<i32>,
     /// Remark.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_REMARK_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Whether adds skip the member's confirmation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_verify: Option<bool>,
     /// Channel state.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_STATE_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// QR code URL (scene 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_code: Option<String>,
     /// Members.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_MEMBERS_PER_CONTACT_WAY)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<Vec<String>>,
     /// Departments.
@@ -199,9 +223,11 @@ pub struct ContactWay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_temp: Option<bool>,
     /// Temp QR validity in seconds.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = MAX_TEMP_EXPIRES_SECS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     /// Temp chat lifetime in seconds.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = MAX_TEMP_EXPIRES_SECS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_expires_in: Option<i64>,
     /// Only this WeChat user may start the temp chat.
@@ -220,6 +246,7 @@ pub struct ContactWay {
 
 /// C3 `list_contact_way`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(transform = crate::schema::require_non_nullable))]
 pub struct ListContactWay {
     /// Window start (creation time, unix seconds, inclusive); default end − 90 days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -231,6 +258,7 @@ pub struct ListContactWay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
     /// Page size; default 100, at most 1000.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = MAX_LIST_LIMIT)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Only configs that use this member (seed-only filter).
@@ -250,8 +278,10 @@ impl ListContactWay {
 
 /// C3 answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ListContactWayResponse {
     /// The page's config ids.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_LIST_LIMIT)))]
     #[serde(default)]
     pub contact_way: Vec<ConfigIdItem>,
     /// The next page's cursor; empty on the last page.
@@ -261,6 +291,7 @@ pub struct ListContactWayResponse {
 
 /// One entry of a list page.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConfigIdItem {
     /// A config id.
     pub config_id: String,
@@ -279,39 +310,47 @@ pub struct ConfigIdItem {
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(transform = crate::schema::require_non_nullable))]
 pub struct UpdateContactWay {
     /// The config to change. Required.
+    #[cfg_attr(feature = "schema", schemars(required, length(min = 1)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_id: Option<String>,
     /// Remark.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_REMARK_CHARS)))]
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub remark: Patch<String>,
     /// Skip the member's confirmation.
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub skip_verify: Patch<bool>,
     /// Plug-in style.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = *SINGLE_STYLES.end())))]
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub style: Patch<i32>,
     /// Channel state.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_STATE_CHARS)))]
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub state: Patch<String>,
     /// Members: a present list **replaces** the stored one.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_MEMBERS_PER_CONTACT_WAY)))]
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub user: Patch<Vec<String>>,
     /// Departments: a present list replaces the stored one.
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub party: Patch<Vec<u32>>,
     /// Temp QR validity (restarts from the update).
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = MAX_TEMP_EXPIRES_SECS)))]
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub expires_in: Patch<i64>,
     /// Temp chat lifetime.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0, max = MAX_TEMP_EXPIRES_SECS)))]
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub chat_expires_in: Patch<i64>,
     /// Only this WeChat user may start the temp chat.
     #[serde(default, skip_serializing_if = "Patch::is_keep")]
     pub unionid: Patch<String>,
     /// Closing messages.
-    #[serde(default, skip_serializing_if = "Patch::is_keep")]
+    #[serde(default, skip_serializing_if = "Patch::is_keep", deserialize_with = "crate::wire::object_patch")]
     pub conclusions: Patch<Conclusions>,
 }
 
@@ -347,11 +386,14 @@ config_id_request! {
 
 /// C6 `close_temp_chat`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(transform = crate::schema::require_non_nullable))]
 pub struct CloseTempChat {
     /// The member. Required.
+    #[cfg_attr(feature = "schema", schemars(required, length(min = 1)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userid: Option<String>,
     /// The customer. Required; `wm…` / `wo…`.
+    #[cfg_attr(feature = "schema", schemars(required, pattern(external_userid_pattern())))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_userid: Option<String>,
 }
@@ -366,18 +408,19 @@ impl CloseTempChat {
 /// Closing messages of a temp chat (§3.7): text plus at most one of image / link /
 /// mini-program (image > link > miniprogram when several are given).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Conclusions {
     /// A text message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::object")]
     pub text: Option<ConclusionText>,
     /// An image: `media_id` when sent, `pic_url` when read back.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::object")]
     pub image: Option<ConclusionImage>,
     /// A link card.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::object")]
     pub link: Option<ConclusionLink>,
     /// A mini-program card.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::object")]
     pub miniprogram: Option<ConclusionMiniprogram>,
 }
 
@@ -414,14 +457,20 @@ impl PatchValue for Conclusions {
 
 /// `conclusions.text`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConclusionText {
     /// Up to 4000 bytes.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(length(max = MAX_CONCLUSION_TEXT_BYTES), extend("x-maxBytes" = MAX_CONCLUSION_TEXT_BYTES))
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
 
 /// `conclusions.image`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConclusionImage {
     /// Sent: an uploaded image's media id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -433,14 +482,23 @@ pub struct ConclusionImage {
 
 /// `conclusions.link`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConclusionLink {
     /// Up to 128 bytes. Required in a link.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(length(max = MAX_CONCLUSION_LINK_TITLE_BYTES), extend("x-maxBytes" = MAX_CONCLUSION_LINK_TITLE_BYTES))
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Cover picture URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub picurl: Option<String>,
     /// Up to 512 bytes.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(length(max = MAX_CONCLUSION_LINK_DESC_BYTES), extend("x-maxBytes" = MAX_CONCLUSION_LINK_DESC_BYTES))
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
     /// Target URL. Required in a link.
@@ -450,8 +508,16 @@ pub struct ConclusionLink {
 
 /// `conclusions.miniprogram`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ConclusionMiniprogram {
     /// Up to 64 bytes. Required.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(
+            length(max = MAX_CONCLUSION_MINIPROGRAM_TITLE_BYTES),
+            extend("x-maxBytes" = MAX_CONCLUSION_MINIPROGRAM_TITLE_BYTES)
+        )
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Cover image media id. Required.

@@ -2,12 +2,16 @@
 //! Contact Me `state` comes back) and a group's detail (`externalcontact/groupchat/get`, where a
 //! Join Group `state` comes back).
 
+#[cfg(feature = "schema")]
+use crate::schema::{chat_id_pattern, external_userid_pattern};
 use serde::{Deserialize, Serialize};
 
 /// `GET externalcontact/get?external_userid=…`. Sent as the query string.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(transform = crate::schema::require_non_nullable))]
 pub struct GetExternalContact {
     /// The customer. Required (41035); `wm…` / `wo…` (40096).
+    #[cfg_attr(feature = "schema", schemars(required, pattern(external_userid_pattern())))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_userid: Option<String>,
     /// For customers followed by very many members: the previous page's `next_cursor`.
@@ -24,6 +28,7 @@ impl GetExternalContact {
 
 /// `externalcontact/get` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GetExternalContactResponse {
     /// The customer.
     #[serde(default)]
@@ -38,6 +43,7 @@ pub struct GetExternalContactResponse {
 
 /// A customer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ExternalContact {
     /// The customer's id in this corp.
     #[serde(default)]
@@ -70,6 +76,7 @@ pub struct ExternalContact {
 
 /// One member who follows the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FollowUser {
     /// The member.
     #[serde(default)]
@@ -105,6 +112,7 @@ pub struct FollowUser {
 
 /// A tag on a followed customer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct FollowUserTag {
     /// The tag group's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,8 +130,10 @@ pub struct FollowUserTag {
 
 /// `POST externalcontact/groupchat/get`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(transform = crate::schema::require_non_nullable))]
 pub struct GetGroupChat {
     /// The group. Required.
+    #[cfg_attr(feature = "schema", schemars(required, pattern(chat_id_pattern())))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<String>,
     /// 1 = fill in member names.
@@ -140,6 +150,7 @@ impl GetGroupChat {
 
 /// `externalcontact/groupchat/get` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GetGroupChatResponse {
     /// The group.
     #[serde(default)]
@@ -148,6 +159,7 @@ pub struct GetGroupChatResponse {
 
 /// A customer group.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupChat {
     /// The group's id (`wr…`).
     #[serde(default)]
@@ -203,6 +215,7 @@ impl JoinScene {
 
 /// One member of a group.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupMember {
     /// A member's userid or a customer's external_userid.
     #[serde(default)]
@@ -235,6 +248,7 @@ pub struct GroupMember {
 
 /// `member_list[].invitor`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupInvitor {
     /// The inviting member.
     #[serde(default)]
@@ -243,6 +257,7 @@ pub struct GroupInvitor {
 
 /// `admin_list[]`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GroupAdmin {
     /// An admin member.
     #[serde(default)]

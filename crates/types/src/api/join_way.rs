@@ -3,6 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Scene, config_id_request};
+#[cfg(feature = "schema")]
+use crate::limits::{
+    AUTO_CREATE_ROOM_VALUES, MAX_CHATS_PER_JOIN_WAY, MAX_REMARK_CHARS, MAX_ROOM_BASE_NAME_CHARS, MAX_STATE_CHARS,
+};
+#[cfg(feature = "schema")]
+use crate::schema::chat_id_pattern;
 
 /// J1 `groupchat/add_join_way`: create a Join Group config.
 ///
@@ -13,26 +19,39 @@ use super::{Scene, config_id_request};
 /// assert_eq!(req.chat_id_list.as_ref().map(Vec::len), Some(1));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(transform = crate::schema::require_non_nullable))]
 pub struct AddJoinWay {
     /// 1 = group mini-program plug-in, 2 = group QR code. Required.
+    #[cfg_attr(feature = "schema", schemars(required))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene: Option<Scene>,
     /// Up to 30 characters; longer is truncated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// 1 (default): create the next group when all are full; 0: don't.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(range(min = *AUTO_CREATE_ROOM_VALUES.start(), max = *AUTO_CREATE_ROOM_VALUES.end()))
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_create_room: Option<i32>,
     /// Name prefix of auto-created groups, up to 40 characters.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_ROOM_BASE_NAME_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_base_name: Option<String>,
     /// First serial number of auto-created groups.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_base_id: Option<i64>,
     /// 1 to 5 customer group ids. Required.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(required, length(min = 1, max = MAX_CHATS_PER_JOIN_WAY), inner(pattern(chat_id_pattern())))
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id_list: Option<Vec<String>>,
     /// Up to 30 characters; shown as the joining member's `state` in the group detail.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_STATE_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Mark the source of customers who join this way; default true.
@@ -88,6 +107,7 @@ impl AddJoinWay {
 
 /// J1 answer: the real service returns only the id (the QR code comes from J2).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct AddJoinWayResponse {
     /// The only key to the new config: store it.
     #[serde(default)]
@@ -101,6 +121,7 @@ config_id_request! {
 
 /// J2 answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GetJoinWayResponse {
     /// The stored config.
     pub join_way: JoinWay,
@@ -108,6 +129,7 @@ pub struct GetJoinWayResponse {
 
 /// A stored Join Group config as `get_join_way` returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct JoinWay {
     /// The config's id.
     #[serde(default)]
@@ -116,24 +138,36 @@ pub struct JoinWay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene: Option<Scene>,
     /// Remark.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_REMARK_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// 1 = create the next group when all are full.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(range(min = *AUTO_CREATE_ROOM_VALUES.start(), max = *AUTO_CREATE_ROOM_VALUES.end()))
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_create_room: Option<i32>,
     /// Name prefix of auto-created groups.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_ROOM_BASE_NAME_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_base_name: Option<String>,
     /// First serial number of auto-created groups.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_base_id: Option<i64>,
     /// The groups, in fill order.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(length(min = 1, max = MAX_CHATS_PER_JOIN_WAY), inner(pattern(chat_id_pattern())))
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id_list: Option<Vec<String>>,
     /// QR code URL (scene 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_code: Option<String>,
     /// Channel state.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_STATE_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Whether joiners are marked as coming from the app.
@@ -161,29 +195,43 @@ impl JoinWay {
 /// J3 `groupchat/update_join_way`: **overwrites the whole config**; a field not sent takes its
 /// default again. `config_id`, `scene` and `chat_id_list` are required.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(transform = crate::schema::require_non_nullable))]
 pub struct UpdateJoinWay {
     /// The config to overwrite. Required.
+    #[cfg_attr(feature = "schema", schemars(required, length(min = 1)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_id: Option<String>,
     /// Required.
+    #[cfg_attr(feature = "schema", schemars(required))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scene: Option<Scene>,
     /// Remark (empty when not sent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remark: Option<String>,
     /// Auto-create rooms (1 when not sent).
+    #[cfg_attr(
+        feature = "schema",
+        schemars(range(min = *AUTO_CREATE_ROOM_VALUES.start(), max = *AUTO_CREATE_ROOM_VALUES.end()))
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_create_room: Option<i32>,
     /// Name prefix of auto-created groups.
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_ROOM_BASE_NAME_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_base_name: Option<String>,
     /// First serial number of auto-created groups.
+    #[cfg_attr(feature = "schema", schemars(range(min = 0)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_base_id: Option<i64>,
     /// Required; 1 to 5 groups.
+    #[cfg_attr(
+        feature = "schema",
+        schemars(required, length(min = 1, max = MAX_CHATS_PER_JOIN_WAY), inner(pattern(chat_id_pattern())))
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id_list: Option<Vec<String>>,
     /// Channel state (empty when not sent).
+    #[cfg_attr(feature = "schema", schemars(length(max = MAX_STATE_CHARS)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Mark the source (true when not sent).

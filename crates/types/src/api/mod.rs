@@ -56,8 +56,14 @@ macro_rules! config_id_request {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(
+            feature = "schema",
+            derive(schemars::JsonSchema),
+            schemars(transform = crate::schema::require_non_nullable)
+        )]
         pub struct $name {
             /// The config to act on.
+            #[cfg_attr(feature = "schema", schemars(required, length(min = 1)))]
             #[serde(default, skip_serializing_if = "Option::is_none")]
             pub config_id: Option<String>,
         }
@@ -74,4 +80,5 @@ pub(crate) use config_id_request;
 
 /// The payload of an answer that carries nothing besides `errcode` / `errmsg`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Empty {}

@@ -4,11 +4,14 @@ use serde::{Deserialize, Serialize};
 
 /// `GET gettoken?corpid=ID&corpsecret=SECRET`. Sent as the query string, not a body.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema), schemars(transform = crate::schema::require_non_nullable))]
 pub struct GetToken {
     /// The corp's id. Required (41002).
+    #[cfg_attr(feature = "schema", schemars(required, length(min = 1)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corpid: Option<String>,
     /// The app's secret. Required (41004).
+    #[cfg_attr(feature = "schema", schemars(required, length(min = 1)))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corpsecret: Option<String>,
 }
@@ -32,11 +35,14 @@ impl std::fmt::Debug for GetToken {
 
 /// gettoken answer.
 #[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct GetTokenResponse {
     /// The token for `?access_token=`.
     #[serde(default)]
     pub access_token: String,
-    /// Seconds it stays valid (7200 when fresh).
+    /// Seconds it stays valid: 7200 when fresh, then the seconds it has left (more on a mock
+    /// whose virtual clock was moved back).
+    #[cfg_attr(feature = "schema", schemars(range(min = 0)))]
     #[serde(default)]
     pub expires_in: i64,
 }

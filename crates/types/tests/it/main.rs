@@ -1,7 +1,8 @@
 //! Integration tests of `wecom-types`, one binary: the documented examples, the pure-input
-//! rules of `errcodes.md`, and round trips of generated requests.
+//! rules of `errcodes.md`, round trips of generated requests, and the JSON Schemas.
 
 mod docs;
 mod fixtures;
 mod roundtrip;
 mod rules;
+mod schema;

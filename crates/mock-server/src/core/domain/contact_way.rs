@@ -212,7 +212,7 @@ fn list_error(field: &str, why: &str) -> ApiError {
 pub(crate) fn list(state: &CorpState, ctx: &Ctx<'_>, req: &ListContactWay) -> Result<ListContactWayResponse, ApiError> {
     req.validate()?;
     let end = given(req.end_time).unwrap_or(ctx.now);
-    let start = given(req.start_time).unwrap_or(end - DEFAULT_LIST_WINDOW_SECS);
+    let start = given(req.start_time).unwrap_or(end.saturating_sub(DEFAULT_LIST_WINDOW_SECS));
     if start > end {
         return Err(list_error("start_time", &format!("{start} is after end_time {end}")));
     }

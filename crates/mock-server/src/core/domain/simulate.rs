@@ -14,7 +14,7 @@ use crate::core::hex;
 use crate::core::model::*;
 
 /// `POST /__admin/scan`: a customer adds a member through a Contact Me config.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScanRequest {
     /// The corp (with a tenant's token, its own when left out).
@@ -23,6 +23,7 @@ pub struct ScanRequest {
     /// The Contact Me config scanned.
     pub config_id: String,
     /// The customer; default `wm` + 30 random characters.
+    #[schemars(pattern(wecom_types::schema::external_userid_pattern()))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_userid: Option<String>,
     /// The customer's WeChat unionid (checked against a temp config's unionid).
@@ -34,7 +35,7 @@ pub struct ScanRequest {
 }
 
 /// The relationship a scan created (or found).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScanResponse {
     /// The customer.
     pub external_userid: String,
@@ -49,7 +50,7 @@ pub struct ScanResponse {
 }
 
 /// `POST /__admin/join`: a customer joins a group through a Join Group config.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     /// The corp (with a tenant's token, its own when left out).
@@ -58,12 +59,13 @@ pub struct JoinRequest {
     /// The Join Group config used.
     pub config_id: String,
     /// The customer; default `wm` + 30 random characters.
+    #[schemars(pattern(wecom_types::schema::external_userid_pattern()))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_userid: Option<String>,
 }
 
 /// Where a join landed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JoinResponse {
     /// The customer.
     pub external_userid: String,

@@ -123,9 +123,19 @@ pub(crate) fn allowed(path: &str) -> Vec<Method> {
     router().at(&normalized).map(|found| found.value.iter().map(|(m, _)| m.clone()).collect()).unwrap_or_default()
 }
 
-/// Decodes an admin body; an empty body reads as `{}`.
+/// Refuses a body that is not a JSON object: serde would read a top-level array as the
+/// struct's fields in order (`["ww1","cfg"]` as a scan).
+fn require_object(body: &[u8]) -> Result<(), AdminError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        _ => Err(AdminError::bad_request("invalid body: it must be a JSON object")),
+    }
+}
+
+/// Decodes an admin body (a JSON object); an empty body reads as `{}`.
 fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, AdminError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+    require_object(body)?;
     serde_json::from_slice(body).map_err(|e| AdminError::bad_request(format!("invalid body: {e}")))
 }
 
@@ -162,6 +172,7 @@ pub(crate) async fn serve(
         Route::ListCorps => ok(&serde_json::json!({ "corps": control.corps()? })),
         Route::GetCorp => ok(&control.dump(corpid())?),
         Route::PutCorp => {
+            require_object(body)?;
             let fixture =
                 Fixtures::parse_corp(body).map_err(|e| AdminError::bad_request(format!("invalid corp: {e}")))?;
             if fixture.corpid != corpid() {

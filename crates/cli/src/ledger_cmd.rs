@@ -1,0 +1,300 @@
+//! `wecom ledger …`: what the ledger knows, lost answers found again, configs nobody tracks.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use wecom_client::ledger::{Entry, ResolvedBy, Status};
+use wecom_client::reconcile::{Outcome, ReconcileOptions, intent_matches};
+use wecom_types::Api;
+use wecom_types::api::AddContactWay;
+
+use crate::cli::{CreatedRange, Global, parse_duration};
+use crate::contact_way::answer;
+use crate::error::CliError;
+use crate::output::{Answers, warn};
+use crate::walk;
+
+pub(crate) const LEDGER_ABOUT: &str = "\
+The ledger of creates. Every `contact-way add` and `join-way add` is written to it (fsynced)
+before the request is sent, and completed with the config_id when the answer comes, or marked
+failed when WeCom refuses (then nothing was created). When the answer is lost (a timeout, a reset
+connection) the command exits 3 and the entry stays pending.
+
+`reconcile` resolves pending Contact Me entries: it lists the configs created within --slack of
+the intent's time, gets each one the ledger does not know, and adopts the only one whose content
+equals the intent (or reports that none or several match).
+
+What it cannot recover: Join Group configs cannot be listed by the API, and temp-chat Contact Me
+configs are never listed. For those the ledger keeps every id whose answer arrived (for Join
+Group it is the only place the ids are kept: `ledger list` is your Join Group inventory) and the
+intent of every create whose answer was lost (body and time, so you know a quota unit may be in
+use and by which config), but it cannot find a lost id again: `dismiss` such an entry once you
+have decided, or `adopt` an id you found another way.
+
+`orphans` lists live Contact Me configs the ledger does not know: quota units nobody tracks.";
+
+/// `ledger …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum LedgerCommand {
+    /// Every entry, one JSON object per line (oldest first).
+    List(ListArgs),
+    /// Resolve pending entries of this corp: adopt the live config each one created. Exits 3
+    /// while some stay unresolved. Join Group and temp-chat intents cannot be resolved (the API
+    /// cannot list those configs).
+    Reconcile(ReconcileArgs),
+    /// Live Contact Me configs the ledger does not know, one per line.
+    Orphans(OrphansArgs),
+    /// Record that a pending entry created this config (checked with a get first).
+    Adopt {
+        /// The entry's sequence number.
+        seq: u64,
+        /// The config it created.
+        config_id: String,
+    },
+    /// Close an entry without an id (for example a Join Group intent that cannot be recovered).
+    Dismiss {
+        /// The entry's sequence number.
+        seq: u64,
+        /// Why, for the record.
+        #[arg(long, default_value = "dismissed by the operator")]
+        note: String,
+    },
+}
+
+/// `ledger list`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ListArgs {
+    /// Only entries with this status (repeat for several).
+    #[arg(long, value_enum)]
+    status: Vec<StatusArg>,
+    /// Entries of every corp, not only --corpid's.
+    #[arg(long)]
+    all_corps: bool,
+}
+
+/// `ledger reconcile`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ReconcileArgs {
+    /// Configs created this long before or after an intent are its candidates (covers the
+    /// request timeout and the clock skew between this machine and the server).
+    #[arg(long, env = "WECOM_RECONCILE_SLACK", default_value = "5m", value_parser = parse_duration)]
+    slack: Duration,
+    /// Gets in flight at once.
+    #[arg(long, env = "WECOM_CONCURRENCY", default_value_t = 8)]
+    concurrency: usize,
+}
+
+/// `ledger orphans`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct OrphansArgs {
+    /// Print each orphan's full config (one get each) instead of its id.
+    #[arg(long)]
+    full: bool,
+    #[command(flatten)]
+    range: CreatedRange,
+}
+
+/// The statuses as the JSON spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum StatusArg {
+    Pending,
+    Created,
+    Failed,
+    NotFound,
+    Dismissed,
+    Deleted,
+}
+
+impl StatusArg {
+    fn status(self) -> Status {
+        match self {
+            StatusArg::Pending => Status::Pending,
+            StatusArg::Created => Status::Created,
+            StatusArg::Failed => Status::Failed,
+            StatusArg::NotFound => Status::NotFound,
+            StatusArg::Dismissed => Status::Dismissed,
+            StatusArg::Deleted => Status::Deleted,
+        }
+    }
+}
+
+pub(crate) async fn run(global: &Global, command: LedgerCommand) -> Result<(), CliError> {
+    match command {
+        LedgerCommand::List(args) => list(global, &args),
+        LedgerCommand::Reconcile(args) => reconcile(global, &args).await,
+        LedgerCommand::Orphans(args) => orphans(global, &args).await,
+        LedgerCommand::Adopt { seq, config_id } => adopt(global, seq, &config_id).await,
+        LedgerCommand::Dismiss { seq, note } => {
+            let ledger = global.open_ledger()?;
+            let entry = ledger.entry(seq)?.ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))?;
+            if entry.status == Status::Created {
+                return Err(CliError::Usage(format!(
+                    "entry {seq} created {}: delete the config instead",
+                    entry.config_id.unwrap_or_default()
+                )));
+            }
+            answer(&ledger.dismiss(seq, &note)?)
+        }
+    }
+}
+
+fn list(global: &Global, args: &ListArgs) -> Result<(), CliError> {
+    let path = global.ledger_path()?;
+    if !path.exists() {
+        global.note(format_args!("{}: no ledger yet (the first create makes it)", path.display()));
+        return Ok(());
+    }
+    let ledger = global.open_ledger()?;
+    let statuses: Vec<Status> = args.status.iter().map(|status| status.status()).collect();
+    let corpid = if args.all_corps { None } else { global.corpid.as_deref().filter(|corpid| !corpid.is_empty()) };
+    let entries = ledger.entries()?;
+    drop(ledger);
+    let mut out = Answers::buffered();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for entry in entries
+        .iter()
+        .filter(|entry| statuses.is_empty() || statuses.contains(&entry.status))
+        .filter(|entry| corpid.is_none_or(|corpid| entry.corpid == corpid))
+    {
+        out.line(entry)?;
+        *counts.entry(status_name(entry.status)).or_default() += 1;
+    }
+    out.finish()?;
+    let counts: Vec<String> = counts.iter().map(|(status, count)| format!("{count} {status}")).collect();
+    global.note(format_args!(
+        "{}: {}",
+        global.ledger_path()?.display(),
+        if counts.is_empty() { "no entries".to_owned() } else { counts.join(", ") }
+    ));
+    Ok(())
+}
+
+fn status_name(status: Status) -> String {
+    serde_json::to_value(status).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+async fn reconcile(global: &Global, args: &ReconcileArgs) -> Result<(), CliError> {
+    global.credentials()?;
+    let ledger = global.open_ledger()?;
+    let client = global.client_with_ledger(ledger.clone())?;
+    let elsewhere = ledger
+        .entries()?
+        .iter()
+        .filter(|entry| entry.is_pending() && (entry.corpid != client.corpid() || entry.base_url != client.base_url()))
+        .count();
+    let options = ReconcileOptions { slack: args.slack, concurrency: args.concurrency.max(1) };
+    let report = client.reconcile_ledger(options).await?;
+    let mut out = Answers::new();
+    let mut unresolved = 0;
+    let (mut adopted, mut not_found) = (0, 0);
+    for done in &report {
+        out.line(done)?;
+        match &done.outcome {
+            Outcome::Adopted { .. } => adopted += 1,
+            Outcome::NotFound => not_found += 1,
+            _ => unresolved += 1,
+        }
+    }
+    out.finish()?;
+    global.note(format_args!(
+        "{} pending entr(ies): {adopted} adopted, {not_found} not found, {unresolved} unresolved",
+        report.len()
+    ));
+    if elsewhere > 0 {
+        global.note(format_args!(
+            "{elsewhere} pending entr(ies) of other corps or base URLs were not checked (run with their --corpid / --base-url)"
+        ));
+    }
+    if report.iter().any(|done| matches!(done.outcome, Outcome::CannotList { .. })) {
+        global.note(
+            "Join Group (and temp-chat) intents cannot be reconciled: the API cannot list those configs; \
+             `wecom ledger dismiss SEQ` closes one, `wecom ledger adopt SEQ ID` records an id found another way",
+        );
+    }
+    if unresolved > 0 { Err(CliError::Unresolved(unresolved)) } else { Ok(()) }
+}
+
+async fn adopt(global: &Global, seq: u64, config_id: &str) -> Result<(), CliError> {
+    let ledger = global.open_ledger()?;
+    let entry = ledger.entry(seq)?.ok_or_else(|| CliError::Usage(format!("the ledger has no entry {seq}")))?;
+    if entry.status == Status::Created && entry.config_id.as_deref() != Some(config_id) {
+        return Err(CliError::Usage(format!("entry {seq} already created {}", entry.config_id.unwrap_or_default())));
+    }
+    if let Some(other) = ledger.seq_of(config_id)?.filter(|other| *other != seq) {
+        return Err(CliError::Usage(format!("{config_id} belongs to entry {other} already")));
+    }
+    let client = global.client_with_ledger(ledger.clone())?;
+    let qr_code = match entry.api() {
+        Some(Api::AddJoinWay) => client.get_join_way(config_id).await?.qr_code,
+        _ => {
+            let way = client.get_contact_way(config_id).await?;
+            let intent: Option<AddContactWay> = serde_json::from_value(entry.body.clone()).ok();
+            if intent.is_some_and(|intent| !intent_matches(&intent, &way)) {
+                warn(format_args!("{config_id} does not have the content of entry {seq}'s intent; adopted anyway"));
+            }
+            way.qr_code
+        }
+    };
+    answer(&ledger.complete(seq, config_id, qr_code.as_deref(), ResolvedBy::Operator)?)
+}
+
+async fn orphans(global: &Global, args: &OrphansArgs) -> Result<(), CliError> {
+    let client = global.client()?;
+    let (known, pending, created): (HashSet<String>, usize, HashSet<String>) = {
+        let ledger = global.open_ledger()?;
+        let entries: Vec<Entry> = ledger
+            .entries()?
+            .into_iter()
+            .filter(|entry| entry.corpid == client.corpid() && entry.base_url == client.base_url())
+            .collect();
+        let known = entries.iter().filter_map(|entry| entry.config_id.clone()).collect();
+        let pending = entries.iter().filter(|entry| entry.is_pending()).count();
+        let created = entries
+            .iter()
+            .filter(|entry| entry.status == Status::Created && entry.api() == Some(Api::AddContactWay))
+            .filter(|entry| !entry.body.get("is_temp").and_then(|temp| temp.as_bool()).unwrap_or(false))
+            .filter_map(|entry| entry.config_id.clone())
+            .collect();
+        (known, pending, created)
+    };
+    let listing = global.progress(None, "listing config ids");
+    let live = walk::list_ids(&client, args.range, &listing).await?;
+    listing.finish_and_clear();
+    let orphan_ids: Vec<String> = live.iter().filter(|id| !known.contains(*id)).cloned().collect();
+    let mut out = Answers::buffered();
+    if args.full {
+        let mut configs = std::pin::pin!(walk::get_each(&client, orphan_ids.clone(), 8));
+        while let Some(fetched) = futures_util::TryStreamExt::try_next(&mut configs).await? {
+            if let walk::Fetched::Found(way) = fetched {
+                out.line(&way)?;
+            }
+        }
+    } else {
+        for id in &orphan_ids {
+            out.line(&json!({"config_id": id}))?;
+        }
+    }
+    out.finish()?;
+    let live_set: HashSet<&String> = live.iter().collect();
+    let gone = created.iter().filter(|id| !live_set.contains(id)).count();
+    global.note(format_args!(
+        "{} live Contact Me config(s), {} known to the ledger, {} orphan(s) (quota units nobody tracks)",
+        live.len(),
+        live.len() - orphan_ids.len(),
+        orphan_ids.len()
+    ));
+    if gone > 0 && args.range.start_time.is_none() && args.range.end_time.is_none() {
+        global.note(format_args!(
+            "{gone} config(s) the ledger holds as created are no longer listed (deleted elsewhere?)"
+        ));
+    }
+    if pending > 0 {
+        global.note(format_args!(
+            "{pending} ledger entr(ies) are pending: run `wecom ledger reconcile` first, an orphan may be one of them"
+        ));
+    }
+    Ok(())
+}
