@@ -7,6 +7,7 @@ use std::path::Path;
 
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// One case of the picture.
 #[derive(Debug, Clone)]
@@ -34,7 +35,9 @@ fn draw(path: &Path, title: &str, reference: &str, bars: &[Bar]) -> Result<(), B
     root.fill(&WHITE)?;
     let root = root.titled(title, ("sans-serif", 20))?;
     let (left, right) = root.split_horizontally(WIDTH / 2);
-    let n = bars.len().max(1);
+    // A segmented `0..last` has a segment for each of 0 ..= last: one per case.
+    let last = bars.len().saturating_sub(1);
+    let n = last + 1;
     let names: Vec<String> = bars.iter().map(|b| b.name.clone()).collect();
     let label = |x: &SegmentValue<usize>| match x {
         SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
@@ -48,8 +51,15 @@ fn draw(path: &Path, title: &str, reference: &str, bars: &[Bar]) -> Result<(), B
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(64)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..top_rps)?;
-    chart.configure_mesh().disable_x_mesh().x_label_formatter(&label).y_desc("requests / s").draw()?;
+        .build_cartesian_2d((0..last).into_segmented(), 0.0..top_rps)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .y_max_light_lines(1)
+        .x_label_formatter(&label)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("requests / s")
+        .draw()?;
     chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
         let color = if bar.name == reference { REFERENCE } else { THROUGHPUT };
         let mut rect =
@@ -59,21 +69,26 @@ fn draw(path: &Path, title: &str, reference: &str, bars: &[Bar]) -> Result<(), B
     }))?;
     chart.draw_series(bars.iter().enumerate().map(|(i, bar)| {
         let ratio = if reference_rps > 0.0 { bar.rps / reference_rps } else { 0.0 };
-        Text::new(
-            format!("{:.0} ({ratio:.2}×)", bar.rps),
-            (SegmentValue::Exact(i), bar.rps + top_rps * 0.02),
-            ("sans-serif", 12),
-        )
+        let style = ("sans-serif", 12).into_text_style(&left).pos(Pos::new(HPos::Center, VPos::Bottom));
+        Text::new(format!("{:.0} ({ratio:.2}×)", bar.rps), (SegmentValue::CenterOf(i), bar.rps + top_rps * 0.01), style)
     }))?;
 
-    let top_us = bars.iter().map(|b| b.p99_us).fold(1.0, f64::max) * 1.15;
+    // Headroom above the highest bar for the legend.
+    let top_us = bars.iter().map(|b| b.p99_us).fold(1.0, f64::max) * 1.3;
     let mut chart = ChartBuilder::on(&right)
         .caption("latency: p50 and p99", ("sans-serif", 15))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(64)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..top_us)?;
-    chart.configure_mesh().disable_x_mesh().x_label_formatter(&label).y_desc("µs").draw()?;
+        .build_cartesian_2d((0..last).into_segmented(), 0.0..top_us)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .y_max_light_lines(1)
+        .x_label_formatter(&label)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("µs")
+        .draw()?;
     // Two bars per case: the segment's left half p50, its right half p99 (margins in pixels).
     let segment_px = (WIDTH / 2).saturating_sub(64 + 24) / n as u32;
     let half = segment_px / 2;
@@ -92,7 +107,12 @@ fn draw(path: &Path, title: &str, reference: &str, bars: &[Bar]) -> Result<(), B
             .label(name)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
     }
-    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperMiddle)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
     root.present()?;
     Ok(())
 }
