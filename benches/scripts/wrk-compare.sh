@@ -15,6 +15,9 @@
 #                                   --data-dir (a fresh temporary one per round) and that --fsync
 #                                   (with OTHER_MOCK also add_other_always / _everysec / _never)
 #   CASES="baseline get ..."        run only these cases (names as printed)
+#   THREADS=N                       N runtime worker threads in every server (the mocks through
+#                                   TOKIO_WORKER_THREADS, the baseline through --threads); by
+#                                   default the mock takes one per CPU and the baseline half
 set -euo pipefail
 rounds=${1:-3} secs=${2:-3} conns=${3:-64}
 bin=${BIN:-target/release}
@@ -45,8 +48,11 @@ column() { awk -v c="$1" '{print $c}'; }
 
 cases=${CASES:-"baseline get ${other:+get_other }add ${other:+add_other }${DURABLE:+add_always add_everysec add_never}${DURABLE:+${other:+ add_other_always add_other_everysec add_other_never}}"}
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+baseline_threads=()
+if [ -n "${THREADS:-}" ]; then export TOKIO_WORKER_THREADS=$THREADS; baseline_threads=(--threads "$THREADS"); fi
+echo "runtime threads: ${THREADS:-default (the mock one per CPU, the baseline half the CPUs)}"
 start mock 18180 "$bin/wecom-mock" --listen 127.0.0.1:18180
-start baseline 18190 "$bin/wecom-bench" baseline --listen 127.0.0.1:18190 --public-url http://127.0.0.1:18180
+start baseline 18190 "$bin/wecom-bench" "${baseline_threads[@]}" baseline --listen 127.0.0.1:18190 --public-url http://127.0.0.1:18180
 [ -n "$other" ] && start other 18185 "$other" --listen 127.0.0.1:18185
 add='{"type":1,"scene":2,"user":["zhangsan"],"remark":"wecom-bench","state":"wb00000001"}'
 get_script() { # get_script PORT TOKEN FILE: a get of a config made on that mock
