@@ -27,41 +27,47 @@ pub(crate) fn u128_string(value: u128) -> String {
     text
 }
 
-/// Marks a byte that is not a lowercase hex digit in [`DIGIT_VALUES`].
-const INVALID: u8 = 0x80;
-
-/// Each byte's value as a lowercase hex digit, or [`INVALID`].
-const DIGIT_VALUES: [u8; 256] = {
-    let mut table = [INVALID; 256];
-    let mut i = 0;
-    while i < 10 {
-        table[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        table[b'a' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    table
-};
-
 /// Exactly 16 lowercase hex digits, or `None`.
 pub(crate) fn parse_u64(text: &str) -> Option<u64> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 16 {
+    parse_u64_bytes(text.as_bytes())
+}
+
+/// [`parse_u64`] of bytes (any bytes: the tests try every one in every place).
+fn parse_u64_bytes(bytes: &[u8]) -> Option<u64> {
+    let (high, low) = bytes.split_first_chunk::<8>()?;
+    let low: &[u8; 8] = low.try_into().ok()?;
+    Some((u64::from(parse_8(high)?) << 32) | u64::from(parse_8(low)?))
+}
+
+/// Each byte of a word: its high bit.
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+/// Each byte of a word: `1`.
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each byte of `word` (all below `0x80`) set where that byte is `>= floor`.
+const fn at_least(word: u64, floor: u8) -> u64 {
+    // Per byte `b + 0x80 - floor`, at most 0xff: no carry crosses into the next byte.
+    word.wrapping_add(ONES * (0x80 - floor as u64)) & HIGH_BITS
+}
+
+/// Eight lowercase hex digits, all eight bytes at once (SWAR): a table look-up per digit was
+/// 107 instructions per 16 digits, and every get parses a config id's 32 (docs/PERFORMANCE.md).
+fn parse_8(digits: &[u8; 8]) -> Option<u32> {
+    let word = u64::from_be_bytes(*digits);
+    if word & HIGH_BITS != 0 {
         return None;
     }
-    // A table and one check at the end: half the instructions of a match per digit (every
-    // get parses a config id).
-    let mut value = 0u64;
-    let mut invalid = 0u8;
-    for &b in bytes {
-        let digit = DIGIT_VALUES[usize::from(b)];
-        invalid |= digit;
-        value = (value << 4) | u64::from(digit & 0x0f);
+    let decimal = at_least(word, b'0') & !at_least(word, b'9' + 1);
+    let letter = at_least(word, b'a') & !at_least(word, b'f' + 1);
+    if decimal | letter != HIGH_BITS {
+        return None;
     }
-    (invalid & INVALID == 0).then_some(value)
+    // A digit's value is its low nibble, a letter's its low nibble + 9 ('a' is 0x61).
+    let nibbles = (word & (ONES * 0x0f)) + (letter >> 7) * 9;
+    // Pack the eight nibbles (one per byte, the first digit in the high byte) into 32 bits.
+    let pairs = (nibbles | (nibbles >> 4)) & 0x00ff_00ff_00ff_00ff;
+    let quads = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
+    Some(((quads | (quads >> 16)) & 0xffff_ffff) as u32)
 }
 
 /// Exactly 32 lowercase hex digits, or `None`. Read as two 64-bit halves: cheaper shifts than
@@ -112,12 +118,14 @@ mod tests {
     fn every_byte_but_a_lowercase_digit_is_refused_in_any_place() {
         for byte in 0..=u8::MAX {
             let expected = char::from(byte).to_digit(16).filter(|_| !byte.is_ascii_uppercase());
-            for place in [0, 7, 15] {
-                let mut text = *b"0000000000000000";
+            for place in 0..16 {
+                let mut text = *b"0123456789abcdef";
                 text[place] = byte;
-                let Ok(text) = std::str::from_utf8(&text) else { continue };
-                let value = expected.map(|digit| u64::from(digit) << (4 * (15 - place)));
-                assert_eq!(parse_u64(text), value, "byte {byte:#x} at {place}");
+                let value = expected.map(|digit| {
+                    let mask = 0xf << (4 * (15 - place));
+                    (0x0123_4567_89ab_cdef & !mask) | (u64::from(digit) << (4 * (15 - place)))
+                });
+                assert_eq!(parse_u64_bytes(&text), value, "byte {byte:#x} at {place}");
             }
         }
     }
