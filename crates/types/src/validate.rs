@@ -183,7 +183,14 @@ pub fn is_chat_id(chat_id: &str) -> bool {
 }
 
 fn required_config_id(config_id: &Option<String>) -> Result<(), Violation> {
-    if blank(config_id) {
+    validate_config_id(config_id.as_deref())
+}
+
+/// The check of a request that names one config (`get_contact_way`, `del_contact_way`, …) on a
+/// borrowed `config_id`: what [`Validate`] checks of such a request, for a server that reads
+/// the id without building the request.
+pub fn validate_config_id(config_id: Option<&str>) -> Result<(), Violation> {
+    if config_id.is_none_or(str::is_empty) {
         return violation(ErrCode::CONFIG_ID_MISSING, "config_id", Rule::Missing);
     }
     Ok(())

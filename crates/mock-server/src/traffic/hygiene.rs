@@ -119,8 +119,17 @@ impl Observe for AddJoinWayResponse {
 
 impl Observe for GetContactWay {
     fn observe(&self, o: &Observer<'_>) {
+        ConfigRead(self.config_id.as_deref()).observe(o);
+    }
+}
+
+/// The config id a get names, borrowed (the get's fast path builds no [`GetContactWay`]).
+pub(crate) struct ConfigRead<'a>(pub Option<&'a str>);
+
+impl Observe for ConfigRead<'_> {
+    fn observe(&self, o: &Observer<'_>) {
         if o.reads_matter() {
-            note(o.facts, |f| f.read = config_id(&self.config_id));
+            note(o.facts, |f| f.read = self.0.and_then(parse_config_id));
         }
     }
 }

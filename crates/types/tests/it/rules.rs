@@ -55,3 +55,15 @@ fn join_way_remark_truncates_to_30_characters() {
     assert_eq!(truncate_join_way_remark(&"字".repeat(31)), "字".repeat(30));
     assert_eq!(truncate_join_way_remark("short"), "short");
 }
+
+#[test]
+fn a_borrowed_config_id_is_checked_as_the_request_that_carries_it() {
+    use wecom_types::Validate;
+    use wecom_types::api::GetContactWay;
+    use wecom_types::validate::validate_config_id;
+    let absent = GetContactWay::default();
+    for config_id in [None, Some(""), Some(" "), Some("42b34949e138eb6e027c123cba77fad7")] {
+        let request = config_id.map_or_else(|| absent.clone(), GetContactWay::new);
+        assert_eq!(validate_config_id(config_id), request.validate(), "{config_id:?}");
+    }
+}

@@ -172,10 +172,11 @@ pub(crate) fn view(state: &CorpState, record: &ContactWayRecord, public_url: &st
 }
 
 /// C2, as the answer's bytes: the record's view is encoded once per version of the record
-/// (the same bytes as encoding [`get`]'s answer).
-pub(crate) fn get_encoded(state: &CorpState, ctx: &Ctx<'_>, req: &GetContactWay) -> Result<bytes::Bytes, ApiError> {
-    req.validate()?;
-    let record = find(state, req.config_id.as_deref())?;
+/// (the same bytes as encoding [`get`]'s answer). Takes the request's `config_id` borrowed
+/// (from the body as it came, or from a decoded [`GetContactWay`]): no `String` per get.
+pub(crate) fn get_encoded(state: &CorpState, ctx: &Ctx<'_>, config_id: Option<&str>) -> Result<bytes::Bytes, ApiError> {
+    wecom_types::validate::validate_config_id(config_id)?;
+    let record = find(state, config_id)?;
     Ok(record.view.get_or_encode(|| {
         let view = serde_json::to_vec(&view(state, record, ctx.public_url)).unwrap_or_default();
         wecom_types::wire::encode_ok_field("contact_way", &view)

@@ -20,7 +20,7 @@ use crate::core::model::CorpState;
 use crate::http::query::{query_pairs, query_param};
 use crate::http::{Body, api_error, json_response};
 use crate::state::{Corp, MockState};
-use crate::traffic::hygiene::{Facts, Observe, Observer};
+use crate::traffic::hygiene::{ConfigRead, Facts, Observe, Observer};
 use crate::traffic::ratelimit;
 
 impl From<DecodeError> for ApiError {
@@ -97,12 +97,17 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallN
             contact_way::add(st, ctx, Corp::new_config_id(st, rng), &req)
         }),
         // The most frequent call: its answer is kept encoded per version of the config.
+        // The id is borrowed from the body when it is a plain string (no `String` per get).
         Api::GetContactWay => {
-            let req = match plain_string_field(body, "config_id") {
-                Some(config_id) => GetContactWay::new(config_id),
-                None => decode_body(body)?,
+            let decoded: GetContactWay;
+            let config_id = match plain_string_field(body, "config_id") {
+                Some(config_id) => Some(config_id),
+                None => {
+                    decoded = decode_body(body)?;
+                    decoded.config_id.as_deref()
+                }
             };
-            caller.read_encoded(req, |st, ctx, req: GetContactWay| contact_way::get_encoded(st, ctx, &req))
+            caller.read_encoded(ConfigRead(config_id), |st, ctx, read| contact_way::get_encoded(st, ctx, read.0))
         }
         Api::ListContactWay => caller.read(body, |st, ctx, req: ListContactWay| contact_way::list(st, ctx, &req)),
         Api::UpdateContactWay => {
