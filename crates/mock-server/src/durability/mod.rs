@@ -314,7 +314,7 @@ pub(crate) fn files_bytes(dir: &std::path::Path, prefix: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::durability::{note_lsn, track};
 
     #[test]
     fn track_returns_the_highest_lsn_written_inside_it_and_nothing_from_outside() {
