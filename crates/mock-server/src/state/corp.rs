@@ -9,7 +9,7 @@ use parking_lot::{Mutex, RwLock};
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use crate::core::model::{ConfigId, CorpState, Event, Message};
+use crate::core::model::{ConfigId, CorpState, Event, Message, wall_now};
 use crate::core::notices::Notice;
 use crate::durability::Unavailable;
 use crate::durability::journal::Journal;
@@ -93,9 +93,16 @@ impl Corp {
     /// Reads the state at its current instant (ending due temp chats first, so a read never
     /// sees a chat that should be over).
     pub(crate) fn read<R>(&self, query: impl FnOnce(&CorpState, i64) -> R) -> R {
+        self.read_at(wall_now(), query)
+    }
+
+    /// [`Corp::read`] for a call that read the wall clock at `wall` (a [`wall_now`]) already.
+    /// When a temp chat is due, the chats end and the state is read as [`Corp::read`] always
+    /// did (the wall clock read again).
+    pub(crate) fn read_at<R>(&self, wall: i64, query: impl FnOnce(&CorpState, i64) -> R) -> R {
         {
             let state = self.state.read();
-            let now = state.now();
+            let now = state.now_at(wall);
             if state.next_due().is_none_or(|due| due > now) {
                 return query(&state, now);
             }

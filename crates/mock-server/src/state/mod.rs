@@ -506,11 +506,14 @@ impl MockState {
     }
 
     /// Checks a call's token: 41001 without one, 40014 unknown or revoked, the corp's
-    /// expired-token code after expiry. Returns the corp and the calling app.
+    /// expired-token code after expiry, at the corp's instant for `wall` (the call's one reading
+    /// of the wall clock). Returns the corp and the calling app; `then` gets the state, the app
+    /// and that instant.
     pub(crate) fn authenticate<T>(
         &self,
         token: Option<&str>,
-        then: impl FnOnce(&CorpState, u32) -> T,
+        wall: i64,
+        then: impl FnOnce(&CorpState, u32, i64) -> T,
     ) -> Result<(Arc<Corp>, u32, T), ApiError> {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| ApiError::new(ErrCode::ACCESS_TOKEN_MISSING))?;
         let invalid = || ApiError::new(ErrCode::INVALID_ACCESS_TOKEN);
@@ -524,7 +527,7 @@ impl MockState {
             None => self.corp(&entry.corpid).ok_or_else(invalid)?,
         };
         let agentid = entry.agentid;
-        let seen = Tokens::check(&entry, &corp, |state| then(state, agentid))?;
+        let seen = Tokens::check(&entry, &corp, wall, |state, now| then(state, agentid, now))?;
         Ok((corp, agentid, seen))
     }
 

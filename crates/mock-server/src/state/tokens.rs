@@ -128,15 +128,23 @@ impl Tokens {
     /// Checks a known token against its corp: 40014 under an old epoch, the corp's
     /// expired-token code once superseded or past its lifetime; then runs `then` under the same
     /// read lock (what the call needs to know next, without locking again).
-    pub(crate) fn check<T>(entry: &TokenEntry, corp: &Corp, then: impl FnOnce(&CorpState) -> T) -> Result<T, ApiError> {
+    /// `wall` is the call's reading of the wall clock ([`wall_now`](crate::core::model::wall_now));
+    /// `then` gets the corp's instant at it.
+    pub(crate) fn check<T>(
+        entry: &TokenEntry,
+        corp: &Corp,
+        wall: i64,
+        then: impl FnOnce(&CorpState, i64) -> T,
+    ) -> Result<T, ApiError> {
         if corp.epoch.load(Ordering::Acquire) != entry.epoch {
             return Err(ApiError::new(ErrCode::INVALID_ACCESS_TOKEN));
         }
         let state = corp.state.read();
-        if entry.superseded || state.now() >= entry.expires_at {
+        let now = state.now_at(wall);
+        if entry.superseded || now >= entry.expires_at {
             return Err(ApiError::new(state.directory.expired_token_errcode));
         }
-        Ok(then(&state))
+        Ok(then(&state, now))
     }
 
     /// Every token of the corp becomes invalid (40014 from then on).

@@ -37,6 +37,13 @@ impl Clock {
     pub(crate) fn now(&self) -> i64 {
         self.frozen_at.unwrap_or_else(wall_now)
     }
+
+    /// [`Clock::now`] with the wall clock already read (`wall`, a [`wall_now`]): a call reads
+    /// the wall clock once and passes it down, instead of once per lock it takes. A frozen
+    /// clock is read as it is at that lock, as [`Clock::now`] does.
+    pub(crate) fn now_at(&self, wall: i64) -> i64 {
+        self.frozen_at.unwrap_or(wall)
+    }
 }
 
 /// Why a temp chat ended.
@@ -139,6 +146,11 @@ impl CorpState {
 
     pub(crate) fn now(&self) -> i64 {
         self.clock.now()
+    }
+
+    /// The corp's instant for a call that read the wall clock at `wall` ([`Clock::now_at`]).
+    pub(crate) fn now_at(&self, wall: i64) -> i64 {
+        self.clock.now_at(wall)
     }
 
     /// Temp configs created on the Beijing day of `now`.

@@ -16,7 +16,7 @@ use wecom_types::{Api, ErrCode, Validate};
 
 use super::CallNotes;
 use crate::core::domain::{ApiError, Bug, Ctx, Outcome, contact_way, customer, join_way};
-use crate::core::model::CorpState;
+use crate::core::model::{CorpState, wall_now};
 use crate::http::query::{query_pairs, query_param};
 use crate::http::{Body, api_error, json_response};
 use crate::state::{Corp, MockState};
@@ -59,10 +59,13 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallN
             .get_token(req.corpid.as_deref().unwrap_or_default(), req.corpsecret.as_deref().unwrap_or_default())?;
         return Ok(encode_ok(&GetTokenResponse { access_token, expires_in }).into());
     }
+    // One reading of the wall clock for the whole call: each lock below reads the corp's
+    // virtual clock at it (a frozen clock as it is then), instead of the wall clock again.
+    let wall = wall_now();
     // The token's check and the app's permission under one read lock of the corp.
     let (corp, agentid, (permitted, rate_limits)) =
-        state.authenticate(query_param(query, "access_token").as_deref(), |st, agentid| {
-            (st.directory.app(agentid).map(|app| app.customer_contact), st.directory.rate_limits.map(|l| (l, st.now())))
+        state.authenticate(query_param(query, "access_token").as_deref(), wall, |st, agentid, now| {
+            (st.directory.app(agentid).map(|app| app.customer_contact), st.directory.rate_limits.map(|l| (l, now)))
         })?;
     let corp = &*notes.corp.insert(corp);
     notes.agentid = Some(agentid);
@@ -85,6 +88,7 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallN
         (matches!(api, Api::AddContactWay | Api::AddJoinWay) && state.total_configs() >= max).then_some(max);
     let caller = Caller {
         corp,
+        wall,
         agentid,
         public_url: &state.settings.public_url,
         bugs: &state.bugs,
@@ -134,6 +138,8 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallN
 /// An authenticated caller: the corp and the app.
 struct Caller<'a> {
     corp: &'a Corp,
+    /// The call's reading of the wall clock ([`wall_now`]).
+    wall: i64,
     agentid: u32,
     public_url: &'a str,
     bugs: &'a [Bug],
@@ -185,7 +191,7 @@ impl Caller<'_> {
         query: impl FnOnce(&CorpState, &Ctx<'_>, Req) -> Result<Bytes, ApiError>,
     ) -> Result<Bytes, ApiError> {
         req.observe(&self.observer());
-        self.corp.read(|state, now| {
+        self.corp.read_at(self.wall, |state, now| {
             let ctx = self.ctx(state, now)?;
             query(state, &ctx, req)
         })
@@ -197,7 +203,7 @@ impl Caller<'_> {
         query: impl FnOnce(&CorpState, &Ctx<'_>, Req) -> Result<R, ApiError>,
     ) -> Result<Bytes, ApiError> {
         req.observe(&self.observer());
-        let reply = self.corp.read(|state, now| {
+        let reply = self.corp.read_at(self.wall, |state, now| {
             let ctx = self.ctx(state, now)?;
             query(state, &ctx, req)
         })?;
