@@ -160,8 +160,9 @@ pub(crate) struct ScaleArgs {
     json: Option<PathBuf>,
 }
 
+/// What the interleaved suites (`compare`, `durable`) take alike.
 #[derive(Debug, Args)]
-pub(crate) struct CompareArgs {
+pub(crate) struct SuiteArgs {
     /// The wecom-mock binary (default: next to this one).
     #[arg(long)]
     mock_bin: Option<PathBuf>,
@@ -174,6 +175,12 @@ pub(crate) struct CompareArgs {
     /// Concurrent workers (connections) in every case.
     #[arg(short = 'c', long, default_value_t = 64)]
     concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    #[command(flatten)]
+    suite: SuiteArgs,
     /// Write the result as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -184,18 +191,8 @@ pub(crate) struct CompareArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct DurableArgs {
-    /// The wecom-mock binary (default: next to this one).
-    #[arg(long)]
-    mock_bin: Option<PathBuf>,
-    /// Rounds over all cases.
-    #[arg(long, default_value_t = 3)]
-    rounds: usize,
-    /// How long each case runs per round.
-    #[arg(short = 'd', long, default_value = "3s", value_parser = parse_duration)]
-    duration: Duration,
-    /// Concurrent workers (connections) in every case.
-    #[arg(short = 'c', long, default_value_t = 64)]
-    concurrency: usize,
+    #[command(flatten)]
+    suite: SuiteArgs,
     /// `raw` (bare reqwest) or `client`.
     #[arg(long, value_enum, default_value_t = Mode::Raw)]
     mode: Mode,
@@ -233,10 +230,10 @@ pub(crate) async fn execute(command: Command) -> Result<(), String> {
         Command::Scale(args) => scale(args).await,
         Command::Compare(args) => {
             let options = crate::compare::CompareOptions {
-                mock_bin: args.mock_bin,
-                rounds: args.rounds,
-                duration: args.duration,
-                concurrency: args.concurrency,
+                mock_bin: args.suite.mock_bin,
+                rounds: args.suite.rounds,
+                duration: args.suite.duration,
+                concurrency: args.suite.concurrency,
                 svg: args.svg,
             };
             let report = crate::compare::run(&options).await?;
@@ -244,10 +241,10 @@ pub(crate) async fn execute(command: Command) -> Result<(), String> {
         }
         Command::Durable(args) => {
             let options = crate::durable::DurableOptions {
-                mock_bin: args.mock_bin,
-                rounds: args.rounds,
-                duration: args.duration,
-                concurrency: args.concurrency,
+                mock_bin: args.suite.mock_bin,
+                rounds: args.suite.rounds,
+                duration: args.suite.duration,
+                concurrency: args.suite.concurrency,
                 mode: args.mode,
                 svg: args.svg,
             };

@@ -87,7 +87,8 @@ const CASES: [(&str, Mode, &str); 5] = [
     ("add_client", Mode::Client, "add-only"),
 ];
 
-fn median_index(values: &[f64]) -> usize {
+/// The index of the median value (the upper one of an even count).
+pub(crate) fn median_index(values: &[f64]) -> usize {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|a, b| values[*a].total_cmp(&values[*b]));
     order.get(values.len() / 2).copied().unwrap_or_default()

@@ -120,12 +120,6 @@ async fn journal_counters(http: &reqwest::Client, url: &str) -> Result<Journal, 
     })
 }
 
-fn median_index(values: &[f64]) -> usize {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|a, b| values[*a].total_cmp(&values[*b]));
-    order.get(values.len() / 2).copied().unwrap_or_default()
-}
-
 /// Runs the suite.
 pub(crate) async fn run(options: &DurableOptions) -> Result<DurableReport, String> {
     let bin = startup::mock_bin(options.mock_bin.clone())?;
@@ -181,7 +175,7 @@ pub(crate) async fn run(options: &DurableOptions) -> Result<DurableReport, Strin
         .zip(runs)
         .map(|((name, fsync, _), runs)| {
             let rps: Vec<f64> = runs.iter().map(|r| r.rps).collect();
-            Case { name, fsync: *fsync, median: median_index(&rps), runs }
+            Case { name, fsync: *fsync, median: crate::compare::median_index(&rps), runs }
         })
         .collect();
     let median_rps = |case: &Case| case.runs.get(case.median).map_or(0.0, |r| r.rps);
