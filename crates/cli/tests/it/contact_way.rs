@@ -10,24 +10,7 @@ use crate::harness::{Harness, write};
 
 fn add_multi(h: &Harness) -> String {
     let run = h
-        .run(&[
-            "contact-way",
-            "add",
-            "--type",
-            "2",
-            "--scene",
-            "2",
-            "--user",
-            "zhangsan",
-            "--user",
-            "lisi",
-            "--party",
-            "2",
-            "--state",
-            "channel_01",
-            "--remark",
-            "spring",
-        ])
+        .run_words("contact-way add --type 2 --scene 2 --user zhangsan --user lisi --party 2 --state channel_01 --remark spring")
         .expect_code(0);
     run.json()["config_id"].as_str().expect("an id").to_owned()
 }
@@ -44,20 +27,7 @@ fn calls_to(h: &Harness, path: &str) -> usize {
 fn add_prints_the_id_and_qr_code_and_get_reads_it_back() {
     let h = Harness::start();
     let run = h
-        .run(&[
-            "contact-way",
-            "add",
-            "--type",
-            "1",
-            "--scene",
-            "2",
-            "--user",
-            "zhangsan",
-            "--state",
-            "spring_01",
-            "--skip-verify",
-            "false",
-        ])
+        .run_words("contact-way add --type 1 --scene 2 --user zhangsan --state spring_01 --skip-verify false")
         .expect_code(0);
     let created = run.json();
     let id = created["config_id"].as_str().expect("an id");

@@ -85,6 +85,12 @@ impl Harness {
         Run(self.std_command().args(args).output().expect("wecom runs"))
     }
 
+    /// Runs `wecom` with the arguments written as one line, split at whitespace (for
+    /// argument lists where no argument has a space in it).
+    pub(crate) fn run_words(&self, line: &str) -> Run {
+        self.run(&line.split_whitespace().collect::<Vec<_>>())
+    }
+
     /// Runs `wecom ARGS` with `stdin` as its standard input.
     pub(crate) fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
         let output = assert_cmd::Command::from_std(self.std_command())

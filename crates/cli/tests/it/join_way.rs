@@ -6,25 +6,7 @@ use crate::harness::Harness;
 
 fn add(h: &Harness) -> String {
     let run = h
-        .run(&[
-            "join-way",
-            "add",
-            "--scene",
-            "2",
-            "--chat",
-            "wrmockchat0001",
-            "--chat",
-            "wrmockchat0002",
-            "--state",
-            "campaign_01",
-            "--remark",
-            "sales",
-            "--auto-create-room",
-            "--room-base-name",
-            "销售群",
-            "--room-base-id",
-            "10",
-        ])
+        .run_words("join-way add --scene 2 --chat wrmockchat0001 --chat wrmockchat0002 --state campaign_01 --remark sales --auto-create-room --room-base-name 销售群 --room-base-id 10")
         .expect_code(0);
     let created = run.json();
     assert!(

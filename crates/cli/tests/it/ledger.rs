@@ -28,22 +28,8 @@ fn a_create_answered_after_the_timeout_exits_3_and_reconcile_records_its_id() {
         .add_fault(&FaultRule { times: Some(1), ..FaultRule::delay("add_contact_way", 3_000) })
         .expect("a fault");
 
-    let run = h
-        .run(&[
-            "--timeout",
-            "1s",
-            "contact-way",
-            "add",
-            "--type",
-            "1",
-            "--scene",
-            "2",
-            "--user",
-            "lisi",
-            "--state",
-            "lost_answer",
-        ])
-        .expect_code(3);
+    let run =
+        h.run_words("--timeout 1s contact-way add --type 1 --scene 2 --user lisi --state lost_answer").expect_code(3);
     assert!(run.stdout().is_empty());
     assert!(run.stderr().contains("wecom ledger reconcile"), "{}", run.stderr());
     let created = new_ids(&h, &decoys);
@@ -113,21 +99,7 @@ fn reconcile_reports_several_matches_instead_of_guessing() {
         .add_fault(&FaultRule { times: Some(1), drop: true, ..FaultRule::drop_connection("add_contact_way") })
         .expect("a fault");
     // A dropped connection: the create was not served, but the CLI cannot know.
-    h.run(&[
-        "--max-retries",
-        "0",
-        "contact-way",
-        "add",
-        "--type",
-        "1",
-        "--scene",
-        "2",
-        "--user",
-        "zhangsan",
-        "--state",
-        "twin",
-    ])
-    .expect_code(3);
+    h.run_words("--max-retries 0 contact-way add --type 1 --scene 2 --user zhangsan --state twin").expect_code(3);
     let run = h.run(&["ledger", "reconcile"]).expect_code(3);
     let outcome = run.json();
     assert_eq!(outcome["outcome"], "ambiguous");
@@ -142,21 +114,7 @@ fn reconcile_marks_an_intent_that_created_nothing_once_its_window_is_over() {
         .control()
         .add_fault(&FaultRule { times: Some(1), ..FaultRule::drop_connection("add_contact_way") })
         .expect("a fault");
-    h.run(&[
-        "--max-retries",
-        "0",
-        "contact-way",
-        "add",
-        "--type",
-        "1",
-        "--scene",
-        "2",
-        "--user",
-        "zhangsan",
-        "--state",
-        "dropped",
-    ])
-    .expect_code(3);
+    h.run_words("--max-retries 0 contact-way add --type 1 --scene 2 --user zhangsan --state dropped").expect_code(3);
     assert!(h.dumped_ways().is_empty(), "a dropped call is not served");
     let early = h.run(&["ledger", "reconcile"]).expect_code(3).json();
     assert_eq!(early["outcome"], "too_recent");

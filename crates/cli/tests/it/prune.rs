@@ -78,28 +78,7 @@ fn yes_deletes_exactly_the_matching_configs_after_backing_each_up() {
 fn a_backup_line_re_creates_its_config_with_a_new_id() {
     let h = Harness::start();
     let id = h
-        .run(&[
-            "contact-way",
-            "add",
-            "--type",
-            "2",
-            "--scene",
-            "1",
-            "--style",
-            "2",
-            "--user",
-            "zhangsan",
-            "--user",
-            "lisi",
-            "--party",
-            "2",
-            "--state",
-            "restore_me",
-            "--remark",
-            "r",
-            "--skip-verify",
-            "false",
-        ])
+        .run_words("contact-way add --type 2 --scene 1 --style 2 --user zhangsan --user lisi --party 2 --state restore_me --remark r --skip-verify false")
         .expect_code(0)
         .json()["config_id"]
         .as_str()
