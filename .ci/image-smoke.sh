@@ -3,7 +3,7 @@
 # locally and tagged with the names the Dockerfile uses), runs the image and smoke-tests it:
 # healthz (with the version), the image's own HEALTHCHECK command, its OCI labels against
 # `cargo metadata`, a token and a created config.
-# Adapted from ../shared/recipes/podman-image-smoke.sh. First run is slow (base images);
+# First run is slow (base images made with debootstrap, about a minute and a half);
 # later runs on the same machine reuse them.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -192,8 +192,18 @@ async fn healthcheck(listen: SocketAddr) -> ExitCode {
     }
 }
 
-fn print_banner(state: &MockState, base: &str) {
-    println!("wecom-mock listening on {base}");
+/// The first line names the address really bound; on every interface (`0.0.0.0`, the
+/// container's default) it adds the URL to use from the same machine.
+fn listening_line(bound: SocketAddr, base: &str) -> String {
+    if bound.ip().is_unspecified() {
+        format!("wecom-mock listening on http://{bound} (every interface; from this machine: {base})")
+    } else {
+        format!("wecom-mock listening on {base}")
+    }
+}
+
+fn print_banner(state: &MockState, bound: SocketAddr, base: &str) {
+    println!("{}", listening_line(bound, base));
     let corps = state.control().corps().unwrap_or_default();
     for corp in &corps {
         let Some(app) = corp.apps.first() else { continue };
@@ -306,7 +316,7 @@ async fn main() -> ExitCode {
         }
     };
     let shutdown = shutdown_signal();
-    print_banner(&state, &base);
+    print_banner(&state, bound, &base);
     wecom_mock::serve(listener, Arc::clone(&state), shutdown).await;
     if state.journal_failed() {
         // Some changes were refused: say so to whoever restarts us.
