@@ -7,6 +7,7 @@ pub(crate) mod docs;
 pub(crate) mod image;
 pub(crate) mod licences;
 pub(crate) mod manifest;
+pub(crate) mod npm;
 pub(crate) mod versions;
 pub(crate) mod wheel;
 
@@ -56,6 +57,7 @@ pub(crate) const CHECKS: &[Check] = &[
     Check { name: "licence files (root and every published crate, identical)", run: licences::check },
     Check { name: "CHANGELOG.md (Unreleased, released sections, the tag)", run: changelog::check },
     Check { name: "Python wheel version (python/pyproject.toml)", run: wheel::check },
+    Check { name: "npm package version (npm/package.json)", run: npm::check },
     Check { name: "image labels (Dockerfile)", run: image::check },
     Check { name: "docs (every crate in README.md and ARCHITECTURE.md, publish order)", run: docs::check },
 ];
