@@ -4,6 +4,7 @@
 mod categories;
 pub(crate) mod changelog;
 pub(crate) mod docs;
+pub(crate) mod excerpts;
 pub(crate) mod image;
 pub(crate) mod licences;
 pub(crate) mod manifest;
@@ -60,6 +61,7 @@ pub(crate) const CHECKS: &[Check] = &[
     Check { name: "npm package version (npm/package.json)", run: npm::check },
     Check { name: "image labels (Dockerfile)", run: image::check },
     Check { name: "docs (every crate in README.md and ARCHITECTURE.md, publish order)", run: docs::check },
+    Check { name: "docs/LANGUAGES.md shows only code that runs (excerpts of tested files)", run: excerpts::check },
 ];
 
 #[cfg(test)]
