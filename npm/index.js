@@ -65,7 +65,8 @@ function findBinary(binary) {
   const explicit = binary ?? (process.env[BINARY_ENV] || undefined);
   if (explicit !== undefined) {
     const file = path.resolve(String(explicit));
-    if (!isExecutable(file)) throw new MockServerError(`no wecom-mock binary at ${file} (ENOENT or not executable)`);
+    if (!fs.existsSync(file)) throw new MockServerError(`no wecom-mock binary at ${file} (ENOENT)`);
+    if (!isExecutable(file)) throw new MockServerError(`${file} is not an executable file (EACCES)`);
     return file;
   }
   const bundled = path.join(__dirname, 'bin', BINARY_NAME);

@@ -143,6 +143,12 @@ test('a binary that is not there fails fast with the reason', async () => {
   });
 });
 
+test('a file that is not executable is named as such', async () => {
+  await assert.rejects(MockServer.start({ binary: __filename }), (err) => {
+    return err instanceof MockServerError && err.message.includes(`${__filename} is not an executable file`);
+  });
+});
+
 test('a server that exits at start-up rejects with its status and stderr', async () => {
   await assert.rejects(MockServer.start({ args: ['--no-such-flag'] }), (err) => {
     return err instanceof MockServerError && /exited with status 2/.test(err.message) && /no-such-flag/.test(err.message);
