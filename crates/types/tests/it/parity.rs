@@ -23,7 +23,7 @@ struct Piece {
 
 const PIECES: &[Piece] = &[
     Piece {
-        what: "request and answer fixtures (<name>.request.json, <name>.response.json)",
+        what: "documented bodies (<name>.request.json, <name>.response.json)",
         file: "crates/types/tests/fixtures/",
         has: |api| {
             let fixture = |kind| root().join(format!("crates/types/tests/fixtures/{}.{kind}.json", api.name()));
@@ -32,13 +32,13 @@ const PIECES: &[Piece] = &[
         exempt: &[],
     },
     Piece {
-        what: "a typed client method (`pub async fn <name>(`)",
+        what: "typed client method (`pub async fn <name>(`)",
         file: "crates/client/src/api.rs",
         has: |api| read("crates/client/src/api.rs").contains(&format!("pub async fn {}(", api.name())),
         exempt: &[(Api::GetToken, "the client gets, caches and refreshes tokens itself")],
     },
     Piece {
-        what: "a conformance op (an `Op` variant named like the API)",
+        what: "conformance op (an `Op` variant named like the API)",
         file: "crates/conformance/src/op.rs",
         has: |api| {
             let text = read("crates/conformance/src/op.rs");
@@ -47,7 +47,13 @@ const PIECES: &[Piece] = &[
         exempt: &[],
     },
     Piece {
-        what: "spec cases (a line whose `api` is its path under /cgi-bin/)",
+        what: "generated conformance op (`Op::<Api>` in a strategy)",
+        file: "crates/conformance/src/machine.rs",
+        has: |api| read("crates/conformance/src/machine.rs").contains(&format!("Op::{api:?}")),
+        exempt: &[],
+    },
+    Piece {
+        what: "spec case (a line whose `api` is its path under /cgi-bin/)",
         file: "spec/cases.jsonl",
         has: |api| match parse_cases(CASES_JSONL) {
             Ok(cases) => cases.iter().any(|case| case.table_api() == Some(api)),
@@ -56,7 +62,7 @@ const PIECES: &[Piece] = &[
         exempt: &[],
     },
     Piece {
-        what: "a CLI command whose help starts with the spec id (`/// C1: …`)",
+        what: "CLI command whose help starts with the spec id (`/// C1: …`)",
         file: "crates/cli/src/cli.rs",
         has: |api| {
             let text = read("crates/cli/src/cli.rs");
@@ -92,7 +98,7 @@ fn every_api_has_every_hand_kept_piece() {
         .into_iter()
         .flat_map(|api| PIECES.iter().map(move |piece| (api, piece)))
         .filter(|(api, piece)| exemption(piece, *api).is_none() && !(piece.has)(*api))
-        .map(|(api, piece)| format!("{api:?} ({}) has no {} in {}", api.name(), piece.what, piece.file))
+        .map(|(api, piece)| format!("{api:?} ({}): no {} in {}", api.name(), piece.what, piece.file))
         .collect();
     assert!(missing.is_empty(), "see ARCHITECTURE.md, \"How to add an API\":\n{}", missing.join("\n"));
 }
@@ -103,7 +109,7 @@ fn an_exempt_api_really_goes_without_the_piece() {
         .iter()
         .flat_map(|piece| piece.exempt.iter().map(move |(api, _)| (*api, piece)))
         .filter(|(api, piece)| (piece.has)(*api))
-        .map(|(api, piece)| format!("{api:?} is exempt from {} but has it: drop the exemption", piece.what))
+        .map(|(api, piece)| format!("{api:?} is exempt from the {} but has one: drop the exemption", piece.what))
         .collect();
     assert!(stale.is_empty(), "{}", stale.join("\n"));
 }
