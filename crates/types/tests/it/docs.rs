@@ -24,6 +24,7 @@ const SELF_CONTAINED: &[&str] = &[
     "crates",
     "python",
     "examples",
+    "npm",
     "ui-tests",
     "benches",
     "xtask",
