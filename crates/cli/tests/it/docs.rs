@@ -119,9 +119,22 @@ fn blocks(markdown: &str) -> Vec<Block> {
     out
 }
 
-/// A block's text with the documented mock addresses replaced by `address`.
+/// A block's text with the documented mock addresses replaced by `address`: whole host names
+/// only (`wecom-mock:8080`, another container's name for it, stays).
 fn pointed_at(body: &str, address: &str) -> String {
-    DOCUMENTED_ADDRESSES.iter().fold(body.to_owned(), |text, documented| text.replace(documented, address))
+    DOCUMENTED_ADDRESSES.iter().fold(body.to_owned(), |text, documented| {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(documented) {
+            let before = rest[..at].chars().next_back().or(out.chars().next_back());
+            let part_of_a_name = before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            out.push_str(&rest[..at]);
+            out.push_str(if part_of_a_name { documented } else { address });
+            rest = &rest[at + documented.len()..];
+        }
+        out.push_str(rest);
+        out
+    })
 }
 
 /// A folder holding `wecom`, put first on the PATH of every block.
@@ -270,6 +283,8 @@ fn the_documented_addresses_point_at_the_page_mock() {
         ("--base-url http://127.0.0.1:8080 x", "--base-url http://127.0.0.1:41234 x"),
         ("curl -s mock:8080/__admin/corps", "curl -s 127.0.0.1:41234/__admin/corps"),
         ("curl -s example.com:8080/", "curl -s example.com:8080/"),
+        ("WECOM_MOCK_PUBLIC_URL=http://wecom-mock:8080 x", "WECOM_MOCK_PUBLIC_URL=http://wecom-mock:8080 x"),
+        ("a mock:8080 and a mock:8080", "a 127.0.0.1:41234 and a 127.0.0.1:41234"),
     ];
     for (documented, run) in cases {
         assert_eq!(pointed_at(documented, "127.0.0.1:41234"), run);
