@@ -64,7 +64,8 @@ async fn tour() -> Result<(), Error> {
     );
 
     let ids: Vec<String> = client.contact_way_ids(ListContactWay::default()).try_collect().await?;
-    println!("{} contact ways listed, ours among them: {}", ids.len(), ids.contains(&created.config_id));
+    let listed = if ids.len() == 1 { "contact way" } else { "contact ways" };
+    println!("{} {listed} listed, ours among them: {}", ids.len(), ids.contains(&created.config_id));
 
     let group = client.create_join_way(&AddJoinWay::new(Scene::QR_CODE, ["wrmockchat0001"]).with_state("vip")).await?;
     println!("join way {} scans at {}", group.config_id, shown(&group.qr_code));
