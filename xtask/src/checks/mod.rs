@@ -3,6 +3,7 @@
 
 mod categories;
 pub(crate) mod changelog;
+pub(crate) mod crate_rules;
 pub(crate) mod docs;
 pub(crate) mod image;
 pub(crate) mod licences;

@@ -24,9 +24,9 @@ use wecom_types::{Api, ErrMsg, ErrorBody};
 
 use crate::api::{AdminError, AdminErrorKind};
 use crate::core::domain::ApiError;
-use crate::core::model::wall_now;
 use crate::durability::Unavailable;
 use crate::state::MockState;
+use crate::state::clock::wall_now;
 
 /// The largest request body accepted (answered 413 with a WeCom envelope beyond).
 pub const MAX_BODY_BYTES: usize = 1 << 20;

@@ -15,6 +15,7 @@ use rand::Rng;
 use wecom_types::limits::next_beijing_midnight;
 
 use super::checkpoints::{Full, info};
+use super::clock::wall_now;
 use super::corp::Corp;
 use super::tokens::token_chars;
 use super::{MockState, TenantSignup, token_sha256};
@@ -148,7 +149,7 @@ impl<'a> Control<'a> {
     pub fn dump(&self, corpid: &str) -> Result<CorpDump, AdminError> {
         let corp = self.reach(corpid)?;
         let public_url = self.state.settings.public_url.as_str();
-        Ok(corp.read(|state, _| dump(state, public_url)))
+        Ok(corp.read(|state, now| dump(state, now, public_url)))
     }
 
     /// The state dump as the exact bytes `GET /__admin/corps/{corpid}` answers.
@@ -279,10 +280,10 @@ impl<'a> Control<'a> {
         let corpid = self.aim(req.corpid.as_deref())?;
         let clock = self.change_clock(corpid.as_deref(), |clock| match (req.set, req.advance) {
             (Some(at), _) => Clock { frozen_at: Some(at) },
-            (None, Some(secs)) => Clock { frozen_at: Some(clock.now().saturating_add(secs)) },
+            (None, Some(secs)) => Clock { frozen_at: Some(clock.now_at(wall_now()).saturating_add(secs)) },
             (None, None) => Clock { frozen_at: None },
         })?;
-        Ok(ClockResponse { now: clock.now(), frozen: clock.frozen_at.is_some() })
+        Ok(ClockResponse { now: clock.now_at(wall_now()), frozen: clock.frozen_at.is_some() })
     }
 
     /// Freezes every corp's clock (a tenant: its own) at `unix`.

@@ -6,6 +6,7 @@
 //! concurrency; reads share a read lock. No lock is held across I/O.
 
 mod checkpoints;
+pub(crate) mod clock;
 mod control;
 mod corp;
 mod tokens;
@@ -34,6 +35,7 @@ use crate::durability::record::{CorpImage, Record};
 use crate::durability::{CompactorParts, DataDir, Freeze, Frozen, OpenError, Store, Unavailable, recover};
 use crate::traffic::{CorpTraffic, Traffic};
 use checkpoints::Checkpoints;
+use clock::wall_now;
 use tokens::{TokenEntry, Tokens};
 
 /// The most corps one server holds by default (`--max-corps`).
@@ -320,7 +322,7 @@ impl MockState {
                 let mut states = Vec::with_capacity(corps.len());
                 for fixture in &corps {
                     let clock = self.clock_of(&fixture.corpid);
-                    let (directory, chats) = fixture.build(clock.now())?;
+                    let (directory, chats) = fixture.build(clock.now_at(wall_now()))?;
                     states.push(CorpState::new(fixture.corpid.clone(), directory, chats, clock));
                 }
                 // Tenants are not in the fixtures: a full reset ends them.
@@ -366,7 +368,7 @@ impl MockState {
                 (state.clock, state.tenant.clone())
             })
             .unwrap_or_default();
-        let (directory, chats) = fixture.build(clock.now())?;
+        let (directory, chats) = fixture.build(clock.now_at(wall_now()))?;
         let mut state = CorpState::new(fixture.corpid.clone(), directory, chats, clock);
         state.tenant = tenant.or(kept);
         self.install(false, &[], vec![state])?;

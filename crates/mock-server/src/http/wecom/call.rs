@@ -16,9 +16,10 @@ use wecom_types::{Api, ErrCode, Validate};
 
 use super::CallNotes;
 use crate::core::domain::{ApiError, Bug, Ctx, Outcome, contact_way, customer, join_way};
-use crate::core::model::{CorpState, wall_now};
+use crate::core::model::CorpState;
 use crate::http::query::{query_pairs, query_param};
 use crate::http::{Body, api_error, json_response};
+use crate::state::clock::wall_now;
 use crate::state::{Corp, MockState};
 use crate::traffic::hygiene::{ConfigRead, Facts, Observe, Observer};
 use crate::traffic::ratelimit;
