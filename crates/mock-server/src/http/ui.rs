@@ -31,7 +31,7 @@ pub(super) const PATH: &str = "/__admin/ui";
 const ROWS: usize = 60;
 
 /// Serves the page (or, with `?fragment=1`, only its refreshed content).
-pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> Response<super::Body> {
+pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> Response<super::response::Body> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return admin::error_response(&AdminError::new(AdminErrorKind::MethodNotAllowed, "the dashboard is GET only"));
     }
