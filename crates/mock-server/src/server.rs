@@ -259,6 +259,11 @@ impl MockServer {
         self.addr
     }
 
+    /// `GET /metrics` as it would answer now: the Prometheus text format.
+    pub fn metrics(&self) -> String {
+        crate::http::metrics::render(&self.state)
+    }
+
     /// The control surface, in Rust: every `/__admin` operation with a typed result
     /// (`mock.control().scan(…)`, `.set_clock(…)`, `.dump(…)`, `.add_fault(…)`, …).
     pub fn control(&self) -> Control<'_> {

@@ -6,6 +6,7 @@ mod admin;
 mod body;
 mod health;
 mod inprocess;
+pub(crate) mod metrics;
 pub(crate) mod openapi;
 mod qr;
 pub(crate) mod query;
@@ -58,7 +59,7 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     let query = uri.query().unwrap_or_default();
     if path == "/metrics" {
         // Like /healthz, never behind the admin token: scrapers rarely carry one.
-        return wecom::metrics(&state);
+        return metrics::serve(&state);
     }
     if path == "/healthz" {
         let (status, body) = health(&state);

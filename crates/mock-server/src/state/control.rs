@@ -7,9 +7,7 @@
 //! nothing changed; an anonymous caller on a server with an admin token may only create a
 //! tenant, and only with `--tenant-signup open`.
 
-use std::fmt::Write;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use rand::Rng;
 use wecom_types::limits::next_beijing_midnight;
@@ -17,6 +15,7 @@ use wecom_types::limits::next_beijing_midnight;
 use super::checkpoints::{Full, info};
 use super::clock::wall_now;
 use super::corp::Corp;
+use super::scope::{Act, Scope, forbidden};
 use super::tokens::token_chars;
 use super::{MockState, TenantSignup, token_sha256};
 use crate::api::*;
@@ -26,9 +25,7 @@ use crate::core::fixtures::{CorpFixture, Fixtures};
 use crate::core::hex;
 use crate::core::model::{Clock, Event, Tenant};
 use crate::core::notices;
-use crate::durability::files_bytes;
 use crate::net::callbacks;
-use crate::traffic::metrics::{escape_label, header};
 
 /// The control surface of one server. Cheap to make: it borrows the server's state.
 ///
@@ -51,26 +48,6 @@ pub struct Control<'a> {
     scope: Scope,
 }
 
-/// Whose control surface a [`Control`] is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Scope {
-    /// The operator (or anyone, on a server without `--admin-token`): everything.
-    Operator,
-    /// A tenant, by its admin token: its own corp only.
-    Tenant(String),
-    /// No token on a server with `--admin-token`: nothing but, with `--tenant-signup open`,
-    /// creating a tenant.
-    Anonymous,
-}
-
-fn forbidden(message: impl Into<String>) -> AdminError {
-    AdminError::new(AdminErrorKind::Forbidden, message)
-}
-
-fn unauthorized() -> AdminError {
-    AdminError::new(AdminErrorKind::Unauthorized, "a valid `Authorization: Bearer <admin token>` is required")
-}
-
 impl<'a> Control<'a> {
     pub(super) fn new(state: &'a MockState, scope: Scope) -> Self {
         Control { state, scope }
@@ -88,12 +65,7 @@ impl<'a> Control<'a> {
     /// (whether or not it exists), 404 for an unknown one. Reaching a corp counts as a call to
     /// it (`--tenant-ttl`).
     fn reach(&self, corpid: &str) -> Result<Arc<Corp>, AdminError> {
-        match &self.scope {
-            Scope::Operator => {}
-            Scope::Tenant(own) if own == corpid => {}
-            Scope::Tenant(own) => return Err(forbidden(format!("this admin token opens corp `{own}` only"))),
-            Scope::Anonymous => return Err(unauthorized()),
-        }
+        self.scope.may(Act::Corp(corpid))?;
         let corp = self.state.corp(corpid).ok_or_else(|| AdminError::unknown_corp(corpid))?;
         corp.touch(self.state.uptime_secs());
         Ok(corp)
@@ -102,12 +74,10 @@ impl<'a> Control<'a> {
     /// The corp an optional `corpid` aims at: a tenant's own corp when left out (or given as
     /// its own), 403 for another; the operator's as given (`None`: every corp).
     fn aim(&self, corpid: Option<&str>) -> Result<Option<String>, AdminError> {
-        match (&self.scope, corpid.filter(|id| !id.is_empty())) {
-            (Scope::Operator, corpid) => Ok(corpid.map(str::to_owned)),
-            (Scope::Tenant(own), None) => Ok(Some(own.clone())),
-            (Scope::Tenant(own), Some(corpid)) if corpid == own => Ok(Some(own.clone())),
-            (Scope::Tenant(own), Some(_)) => Err(forbidden(format!("this admin token opens corp `{own}` only"))),
-            (Scope::Anonymous, _) => Err(unauthorized()),
+        match (corpid.filter(|id| !id.is_empty()), self.tenant()) {
+            (Some(corpid), _) => self.scope.may(Act::Corp(corpid)).map(|()| Some(corpid.to_owned())),
+            (None, Some(own)) => Ok(Some(own.to_owned())),
+            (None, None) => self.scope.may(Act::EveryCorp).map(|()| None),
         }
     }
 
@@ -120,6 +90,20 @@ impl<'a> Control<'a> {
     }
 
     // --- corps -------------------------------------------------------------------------------
+
+    /// `GET /__admin/ui`: what the dashboard shows of every corp in corpid order (a tenant: its
+    /// own), with the newest `rows` rows of each table.
+    pub(crate) fn dashboard(&self, rows: usize) -> Result<Vec<CorpView>, AdminError> {
+        let ids = match self.aim(None)? {
+            Some(own) => vec![own],
+            None => self.state.corpids(),
+        };
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.state.corp(id))
+            .map(|corp| corp.read(|st, now| CorpView::of(st, now, rows)))
+            .collect())
+    }
 
     /// `GET /__admin/corps`: every corp with its apps' credentials, in corpid order (a tenant:
     /// its own corp).
@@ -198,12 +182,7 @@ impl<'a> Control<'a> {
     /// The operator may always; anyone else only with `--tenant-signup open`.
     pub fn create_tenant(&self, req: &TenantRequest) -> Result<TenantResponse, AdminError> {
         let signup_open = self.state.settings.tenant_signup == TenantSignup::Open;
-        match &self.scope {
-            Scope::Operator => {}
-            _ if signup_open => {}
-            Scope::Tenant(_) => return Err(forbidden("creating tenants needs the operator token")),
-            Scope::Anonymous => return Err(unauthorized()),
-        }
+        self.scope.may(Act::SignUp { open: signup_open })?;
         let mut rng = rand::rng();
         let corpid = loop {
             let mut id = String::from("ww");
@@ -480,28 +459,18 @@ impl<'a> Control<'a> {
         Ok(self.state.traffic.requests.query(&query))
     }
 
-    /// `GET /__admin/corps/{corpid}/hygiene`.
-    pub fn hygiene(&self, corpid: &str) -> Result<HygieneReport, AdminError> {
-        let corp = self.reach(corpid)?;
-        Ok(corp.traffic.hygiene.report(corpid))
-    }
-
-    /// `GET /metrics`: the Prometheus text format.
-    pub fn metrics(&self) -> String {
-        let traffic = &self.state.traffic;
-        let mut out = String::with_capacity(16 * 1024);
-        traffic.metrics.render(&mut out);
-        let corps = self.state.corps();
-        header(&mut out, "wecom_mock_corps", "gauge", "Corps on this server.");
-        let _ = writeln!(out, "wecom_mock_corps {}", corps.len());
-        // One short read lock per corp; the text is written after it is released.
-        let rows: Vec<(String, [u64; 6])> = corps
+    /// What `/metrics` shows of every corp, read under one short read lock each: its corpid,
+    /// then its Contact Me configs, Join Group configs, shared quota used and limit, temp
+    /// configs today and their limit.
+    pub(crate) fn corp_gauges(&self) -> Vec<(String, [u64; 6])> {
+        self.state
+            .corps()
             .iter()
             .map(|corp| {
                 corp.read(|state, now| {
                     let quotas = state.directory.quotas;
                     (
-                        escape_label(&state.corpid),
+                        state.corpid.clone(),
                         [
                             state.contact_ways.values().len() as u64,
                             state.join_ways.len() as u64,
@@ -513,96 +482,12 @@ impl<'a> Control<'a> {
                     )
                 })
             })
-            .collect();
-        // (name, help, quota label, column of `rows`)
-        const GAUGES: [(&str, &str, Option<&str>, usize); 6] = [
-            ("wecom_mock_contact_ways", "Contact Me configs per corp (temp ones included).", None, 0),
-            ("wecom_mock_join_ways", "Join Group configs per corp.", None, 1),
-            (
-                "wecom_mock_quota_used",
-                "Quota use per corp: the shared quota (non-temp Contact Me plus Join Group) and today's temp configs.",
-                Some("contact_ways"),
-                2,
-            ),
-            ("wecom_mock_quota_used", "", Some("temp_today"), 4),
-            ("wecom_mock_quota_limit", "Quota limits per corp.", Some("contact_ways"), 3),
-            ("wecom_mock_quota_limit", "", Some("temp_today"), 5),
-        ];
-        for (name, help, quota, column) in GAUGES {
-            // A metric's second label set shares the first one's header.
-            if !help.is_empty() {
-                header(&mut out, name, "gauge", help);
-            }
-            for (corpid, row) in &rows {
-                let value = row[column];
-                match quota {
-                    Some(quota) => {
-                        let _ = writeln!(out, "{name}{{corpid=\"{corpid}\",quota=\"{quota}\"}} {value}");
-                    }
-                    None => {
-                        let _ = writeln!(out, "{name}{{corpid=\"{corpid}\"}} {value}");
-                    }
-                }
-            }
-        }
-        header(&mut out, "wecom_mock_tenants", "gauge", "Tenants (corps made by POST /__admin/tenants).");
-        let _ = writeln!(out, "wecom_mock_tenants {}", self.state.tenant_count());
-        header(&mut out, "wecom_mock_tenants_expired_total", "counter", "Tenants deleted by --tenant-ttl.");
-        let _ = writeln!(out, "wecom_mock_tenants_expired_total {}", traffic.tenants_expired.load(Ordering::Relaxed));
-        header(
-            &mut out,
-            "wecom_mock_configs_total",
-            "gauge",
-            "Configs of every corp together (--max-total-configs counts these).",
-        );
-        let _ = writeln!(out, "wecom_mock_configs_total {}", self.state.total_configs());
-        header(&mut out, "wecom_mock_limit", "gauge", "The server's limits: --max-corps, --max-total-configs.");
-        let _ = writeln!(out, "wecom_mock_limit{{limit=\"corps\"}} {}", self.state.settings.max_corps);
-        let _ = writeln!(out, "wecom_mock_limit{{limit=\"configs\"}} {}", self.state.settings.max_total_configs);
-        header(&mut out, "wecom_mock_faults_active", "gauge", "Fault rules that can still apply.");
-        let _ = writeln!(out, "wecom_mock_faults_active {}", traffic.faults.active());
-        header(&mut out, "wecom_mock_checkpoints", "gauge", "Checkpoints held, all corps together.");
-        let _ = writeln!(out, "wecom_mock_checkpoints {}", self.state.checkpoints.count());
-        header(
-            &mut out,
-            "wecom_mock_request_journal_entries",
-            "gauge",
-            "Calls held by the request journal (GET /__admin/requests).",
-        );
-        let _ = writeln!(out, "wecom_mock_request_journal_entries {}", traffic.requests.len());
-        header(
-            &mut out,
-            "wecom_mock_request_journal_capacity",
-            "gauge",
-            "Calls the request journal keeps (--journal-size).",
-        );
-        let _ = writeln!(out, "wecom_mock_request_journal_capacity {}", traffic.requests.capacity());
-        if let Some(dir) = self.state.data_dir() {
-            // Metadata reads of a few files, with no lock held.
-            header(
-                &mut out,
-                "wecom_mock_journal_bytes",
-                "gauge",
-                "Bytes of the data dir's journal segments (--data-dir).",
-            );
-            let _ = writeln!(out, "wecom_mock_journal_bytes {}", files_bytes(dir, "wal-"));
-            header(&mut out, "wecom_mock_snapshot_bytes", "gauge", "Bytes of the data dir's snapshots (--data-dir).");
-            let _ = writeln!(out, "wecom_mock_snapshot_bytes {}", files_bytes(dir, "snap-"));
-        }
-        if let Some(stats) = self.state.journal_stats() {
-            // Records per fsync (records / fsyncs) is how well the group commit batches.
-            const COUNTERS: [(&str, &str); 4] = [
-                ("wecom_mock_journal_records_total", "Records written to the journal (--data-dir)."),
-                ("wecom_mock_journal_written_bytes_total", "Bytes written to the journal (--data-dir)."),
-                ("wecom_mock_journal_writes_total", "Writes of the journal: each carries every record that piled up."),
-                ("wecom_mock_journal_fsyncs_total", "fdatasync calls of the journal (--fsync)."),
-            ];
-            let values = [stats.records, stats.bytes, stats.batches, stats.fsyncs];
-            for ((name, help), value) in COUNTERS.into_iter().zip(values) {
-                header(&mut out, name, "counter", help);
-                let _ = writeln!(out, "{name} {value}");
-            }
-        }
-        out
+            .collect()
+    }
+
+    /// `GET /__admin/corps/{corpid}/hygiene`.
+    pub fn hygiene(&self, corpid: &str) -> Result<HygieneReport, AdminError> {
+        let corp = self.reach(corpid)?;
+        Ok(corp.traffic.hygiene.report(corpid))
     }
 }

@@ -9,11 +9,12 @@ mod checkpoints;
 pub(crate) mod clock;
 mod control;
 mod corp;
+mod scope;
 mod tokens;
 
 pub use control::Control;
-pub(crate) use control::Scope;
 pub(crate) use corp::Corp;
+pub(crate) use scope::{Act, Scope};
 pub(crate) use tokens::constant_time_eq;
 
 use std::collections::HashMap;
@@ -250,10 +251,7 @@ impl MockState {
         match (operator, token) {
             (None, _) => Ok(Scope::Operator),
             (Some(_), None) => Ok(Scope::Anonymous),
-            (Some(_), Some(_)) => Err(AdminError::new(
-                AdminErrorKind::Unauthorized,
-                "a valid `Authorization: Bearer <admin token>` is required",
-            )),
+            (Some(_), Some(_)) => Err(scope::unauthorized()),
         }
     }
 
@@ -592,6 +590,11 @@ impl MockState {
         let digest = token_sha256(token);
         let entry = self.tenant_tokens.get(&digest)?;
         constant_time_eq(entry.key().as_bytes(), digest.as_bytes()).then(|| entry.value().clone())
+    }
+
+    /// Checkpoints held, every corp's together.
+    pub(crate) fn checkpoint_count(&self) -> usize {
+        self.checkpoints.count()
     }
 
     /// How many tenants there are.

@@ -13,7 +13,7 @@ use hyper::{Method, Request, Response};
 
 use crate::api::{AdminError, AdminErrorKind};
 use crate::http::response::Body;
-use crate::state::{MockState, Scope};
+use crate::state::{Act, MockState, Scope};
 
 /// The bearer token of a request, if it has one.
 pub(crate) fn bearer(req: &Request<Incoming>) -> Option<&str> {
@@ -39,11 +39,9 @@ pub(crate) async fn handle(
     let found = routes::find(method, rest);
     // Without a token only signing up may go on (and only with `--tenant-signup open`, which
     // `Control::create_tenant` checks): an unknown path is 401 too, as it always was.
-    if scope == Scope::Anonymous && !found.as_ref().is_ok_and(|m| m.route == routes::Route::Tenants) {
-        return error_response(&AdminError::new(
-            AdminErrorKind::Unauthorized,
-            "a valid `Authorization: Bearer <admin token>` is required",
-        ));
+    let signup = found.as_ref().is_ok_and(|m| m.route == routes::Route::Tenants);
+    if let Err(denied) = scope.may(Act::Route { signup }) {
+        return error_response(&denied);
     }
     let matched = match found {
         Ok(matched) => matched,

@@ -196,13 +196,3 @@ fn finish(
         });
     }
 }
-
-/// `GET /metrics`.
-pub(super) fn metrics(state: &MockState) -> Response<Body> {
-    let mut response = Response::new(Body::from(state.control().metrics()));
-    response.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    response
-}
