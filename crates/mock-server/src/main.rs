@@ -84,7 +84,7 @@ struct Args {
     command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum LogFormat {
     Text,
     Json,
@@ -157,10 +157,17 @@ enum Command {
     Openapi,
 }
 
+/// Colour codes only for a person at a terminal: never in JSON, never into a pipe or a file
+/// (`wecom-mock … | cat`, `docker logs`).
+fn colours(format: LogFormat, stderr_is_terminal: bool) -> bool {
+    format == LogFormat::Text && stderr_is_terminal
+}
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = colours(format, std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -313,4 +320,22 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_only_for_text_logs_on_a_terminal() {
+        let cases = [
+            (LogFormat::Text, true, true),
+            (LogFormat::Text, false, false),
+            (LogFormat::Json, true, false),
+            (LogFormat::Json, false, false),
+        ];
+        for (format, terminal, expected) in cases {
+            assert_eq!(colours(format, terminal), expected, "{format:?}, terminal: {terminal}");
+        }
+    }
 }
