@@ -50,10 +50,16 @@ struct Args {
     #[arg(long, env = "WECOM_MOCK_COMPACT_BYTES", default_value_t = DEFAULT_COMPACT_BYTES)]
     compact_bytes: u64,
 
-    /// Recent WeCom calls kept for `GET /__admin/requests` (method, path, corp, errcode, status,
-    /// latency; never a token or a body); 0 turns the request journal off, e.g. for load runs.
-    #[arg(long, env = "WECOM_MOCK_JOURNAL_SIZE", default_value_t = wecom_mock::api::DEFAULT_JOURNAL_SIZE)]
-    journal_size: usize,
+    /// Recent WeCom calls kept by the request log for `GET /__admin/requests` (method, path,
+    /// corp, errcode, status, latency; never a token or a body); 0 turns it off, e.g. for load
+    /// runs. `--journal-size` is its former name, still accepted.
+    #[arg(
+        long,
+        visible_alias = "journal-size",
+        env = "WECOM_MOCK_JOURNAL_SIZE",
+        default_value_t = wecom_mock::api::DEFAULT_JOURNAL_SIZE
+    )]
+    request_log_size: usize,
 
     /// Who may create tenants (`POST /__admin/tenants`): `closed`, only the operator token (or
     /// anyone without --admin-token); `open`, anyone, e.g. other teams' CI jobs.
@@ -294,7 +300,7 @@ async fn main() -> ExitCode {
         admin_token: args.admin_token.clone(),
         seed: args.seed,
         fixtures,
-        journal_size: Some(args.journal_size),
+        request_log_size: Some(args.request_log_size),
         tenant_signup: args.tenant_signup.into(),
         max_corps: args.max_corps,
         max_total_configs: args.max_total_configs,

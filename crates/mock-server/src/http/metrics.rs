@@ -91,7 +91,7 @@ pub(crate) fn render(state: &MockState) -> String {
         &mut out,
         "wecom_mock_request_journal_capacity",
         "gauge",
-        "Calls the request journal keeps (--journal-size).",
+        "Calls the request log keeps (--request-log-size).",
     );
     let _ = writeln!(out, "wecom_mock_request_journal_capacity {}", traffic.requests.capacity());
     if let Some(dir) = state.data_dir() {

@@ -107,6 +107,19 @@ impl<'a> Control<'a> {
 
     /// `GET /__admin/corps`: every corp with its apps' credentials, in corpid order (a tenant:
     /// its own corp).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = wecom_mock::MockServer::start().await;
+    /// let control = mock.control();
+    /// let corps = control.corps().expect("the operator sees every corp");
+    /// assert_eq!(corps[0].corpid, mock.corpid());
+    /// let dump = control.dump(mock.corpid()).expect("the default corp");
+    /// assert!(dump.contact_ways.is_empty());
+    /// control.reset(None).expect("back to the fixtures");
+    /// # }
+    /// ```
     pub fn corps(&self) -> Result<Vec<CorpSummary>, AdminError> {
         let corps = match self.aim(None)? {
             Some(own) => vec![self.reach(&own)?],
@@ -301,6 +314,20 @@ impl<'a> Control<'a> {
 
     /// `POST /__admin/scan`: a customer scans a Contact Me code. The app's callback, if any, is
     /// posted once the change is made.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use wecom_mock::api::{AdminErrorKind, ScanRequest};
+    ///
+    /// let mock = wecom_mock::MockServer::start().await;
+    /// let control = mock.control();
+    /// let scan = ScanRequest { corpid: mock.corpid().into(), config_id: "no-such-config".into(), ..ScanRequest::default() };
+    /// let err = control.scan(&scan).expect_err("nothing to scan");
+    /// assert_eq!(err.kind, AdminErrorKind::ConfigNotFound);
+    /// assert!(control.messages(None).expect("every corp's").is_empty());
+    /// # }
+    /// ```
     pub fn scan(&self, req: &ScanRequest) -> Result<ScanResponse, AdminError> {
         let corp = self.named(&req.corpid)?;
         let mut announced = Vec::new();
@@ -371,6 +398,18 @@ impl<'a> Control<'a> {
     // --- checkpoints -------------------------------------------------------------------------
 
     /// `POST /__admin/corps/{corpid}/checkpoint`: saves the corp's state under `name`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = wecom_mock::MockServer::start().await;
+    /// let control = mock.control();
+    /// let saved = control.checkpoint(mock.corpid(), "fresh").expect("saved");
+    /// assert_eq!(saved.contact_ways, 0);
+    /// control.restore(mock.corpid(), "fresh").expect("restored");
+    /// assert_eq!(control.checkpoints(mock.corpid()).expect("listed").len(), 1);
+    /// # }
+    /// ```
     pub fn checkpoint(&self, corpid: &str, name: &str) -> Result<CheckpointInfo, AdminError> {
         if name.is_empty() || name.len() > MAX_CHECKPOINT_NAME_BYTES {
             return Err(AdminError::bad_request(format!("`name` is 1 to {MAX_CHECKPOINT_NAME_BYTES} bytes")));
@@ -412,6 +451,20 @@ impl<'a> Control<'a> {
     // --- traffic -------------------------------------------------------------------------------
 
     /// `POST /__admin/faults` (a tenant's rules always apply to its own corp only).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use wecom_mock::api::FaultRule;
+    ///
+    /// let mock = wecom_mock::MockServer::start().await;
+    /// let control = mock.control();
+    /// control.add_fault(&FaultRule::errcode("add_contact_way", 45009)).expect("added");
+    /// assert_eq!(control.faults().expect("listed").len(), 1);
+    /// control.clear_faults(None).expect("cleared");
+    /// assert!(control.faults().expect("listed").is_empty());
+    /// # }
+    /// ```
     pub fn add_fault(&self, rule: &FaultRule) -> Result<FaultAdded, AdminError> {
         let mut rule = rule.clone();
         rule.corpid = self.aim(rule.corpid.as_deref())?;

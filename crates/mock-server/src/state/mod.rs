@@ -67,9 +67,9 @@ pub struct Settings {
     pub seed: Option<u64>,
     /// The corps to create at start-up and on reset; empty means the default corp.
     pub fixtures: Fixtures,
-    /// Calls kept by the request journal (`GET /__admin/requests`); `None` means
-    /// [`DEFAULT_JOURNAL_SIZE`](crate::api::DEFAULT_JOURNAL_SIZE), 0 turns it off.
-    pub journal_size: Option<usize>,
+    /// Calls kept by the request log (`GET /__admin/requests`, `--request-log-size`); `None`
+    /// means [`DEFAULT_JOURNAL_SIZE`](crate::api::DEFAULT_JOURNAL_SIZE), 0 turns it off.
+    pub request_log_size: Option<usize>,
     /// Who may create tenants.
     pub tenant_signup: TenantSignup,
     /// The most corps the server holds (a create beyond is 409 `too_many_corps`).
@@ -87,7 +87,7 @@ impl Default for Settings {
             admin_token: None,
             seed: None,
             fixtures: Fixtures::default(),
-            journal_size: None,
+            request_log_size: None,
             tenant_signup: TenantSignup::Closed,
             max_corps: DEFAULT_MAX_CORPS,
             max_total_configs: DEFAULT_MAX_TOTAL_CONFIGS,
@@ -179,7 +179,7 @@ impl MockState {
     /// A server kept in `data_dir` when given: its state is recovered from there, and the
     /// fixtures are loaded only into an empty data dir (afterwards the data dir is the truth).
     pub fn open(settings: Settings, data_dir: Option<&DataDir>) -> Result<Self, OpenError> {
-        let traffic = Traffic::new(settings.seed, settings.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE));
+        let traffic = Traffic::new(settings.seed, settings.request_log_size.unwrap_or(DEFAULT_JOURNAL_SIZE));
         let mut state = MockState {
             settings,
             corps: Arc::new(DashMap::default()),

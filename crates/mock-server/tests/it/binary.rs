@@ -166,3 +166,18 @@ fn logs_into_a_pipe_carry_no_colour_codes() {
         assert!(!logs.contains('\u{1b}'), "{format}: {logs}");
     }
 }
+
+#[tokio::test]
+async fn the_request_log_size_is_also_taken_under_its_former_name() {
+    for flag in ["--request-log-size", "--journal-size"] {
+        let running = Running::start(&[flag, "7"]);
+        let metrics = reqwest::get(format!("{}/metrics", running.base_url()))
+            .await
+            .expect("reachable")
+            .text()
+            .await
+            .expect("text");
+        assert!(metrics.contains("wecom_mock_request_journal_capacity 7\n"), "{flag}");
+        assert!(running.terminate().success());
+    }
+}
