@@ -29,5 +29,6 @@ mod soak;
 mod support;
 mod temp;
 mod tenants;
+mod token_survival;
 mod tokens;
 mod wire;
