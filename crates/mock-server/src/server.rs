@@ -130,6 +130,7 @@ pub struct MockServerBuilder {
     max_corps: Option<usize>,
     max_total_configs: Option<u64>,
     tenant_ttl: Option<Duration>,
+    trust_forwarded_for: Option<ipnet::IpNet>,
     bugs: Vec<Bug>,
 }
 
@@ -201,6 +202,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// Calls from a TCP peer inside `proxies` are judged, for the apps' trusted IPs, by their
+    /// last `X-Forwarded-For` entry (`--trust-forwarded-for`).
+    pub fn trust_forwarded_for(mut self, proxies: ipnet::IpNet) -> Self {
+        self.trust_forwarded_for = Some(proxies);
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     pub async fn try_start(self) -> Result<MockServer, StartError> {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(StartError::Bind)?;
@@ -215,6 +223,7 @@ impl MockServerBuilder {
             max_corps: self.max_corps.unwrap_or(crate::DEFAULT_MAX_CORPS),
             max_total_configs: self.max_total_configs.unwrap_or(crate::DEFAULT_MAX_TOTAL_CONFIGS),
             tenant_ttl: self.tenant_ttl,
+            trust_forwarded_for: self.trust_forwarded_for,
         };
         let mut state = MockState::open(settings, self.data_dir.as_ref())?;
         state.bugs = self.bugs;

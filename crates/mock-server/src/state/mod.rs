@@ -75,6 +75,9 @@ pub struct Settings {
     pub max_total_configs: u64,
     /// A tenant with no call (WeCom or admin) for this long is deleted; `None`: never.
     pub tenant_ttl: Option<std::time::Duration>,
+    /// A call whose TCP peer is inside this block (a reverse proxy) is judged, for the apps'
+    /// trusted IPs, by the last `X-Forwarded-For` entry instead; `None` (the default): never.
+    pub trust_forwarded_for: Option<ipnet::IpNet>,
 }
 
 impl Default for Settings {
@@ -89,6 +92,7 @@ impl Default for Settings {
             max_corps: DEFAULT_MAX_CORPS,
             max_total_configs: DEFAULT_MAX_TOTAL_CONFIGS,
             tenant_ttl: None,
+            trust_forwarded_for: None,
         }
     }
 }

@@ -47,8 +47,13 @@ impl Binary {
 
     /// With a log filter and somewhere for the log to go.
     pub(crate) fn start_with(args: &[&str], rust_log: &str, stderr: Stdio) -> Binary {
+        Binary::start_on("127.0.0.1:0", args, rust_log, stderr)
+    }
+
+    /// Listening on `listen` (an address with port 0).
+    pub(crate) fn start_on(listen: &str, args: &[&str], rust_log: &str, stderr: Stdio) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .args(args)
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())

@@ -31,4 +31,5 @@ mod temp;
 mod tenants;
 mod token_survival;
 mod tokens;
+mod trusted_ips;
 mod wire;
