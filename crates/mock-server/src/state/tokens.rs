@@ -22,6 +22,7 @@ use parking_lot::{Mutex, RwLock};
 use rand::RngCore;
 use wecom_types::ErrCode;
 
+use super::clock::wall_now;
 use super::corp::Corp;
 use crate::core::domain::ApiError;
 use crate::core::model::CorpState;
@@ -145,7 +146,7 @@ impl Tokens {
                     found = Some(app.agentid);
                 }
             }
-            (found.ok_or_else(|| ApiError::new(ErrCode::INVALID_CREDENTIAL))?, state.now())
+            (found.ok_or_else(|| ApiError::new(ErrCode::INVALID_CREDENTIAL))?, state.now_at(wall_now()))
         };
         let mut current = self.current.lock();
         let slot = (corpid.to_owned(), agentid);
@@ -251,7 +252,7 @@ impl Tokens {
     /// Checks an accepted token's expiry on the corp's clock: the corp's expired-token code
     /// once superseded or past its lifetime; then runs `then` under the same read lock (what
     /// the call needs to know next, without locking again). `wall` is the call's reading of
-    /// the wall clock ([`wall_now`](crate::core::model::wall_now)); `then` gets the corp's
+    /// the wall clock ([`wall_now`](super::clock::wall_now)); `then` gets the corp's
     /// instant at it.
     pub(crate) fn check<T>(
         seen: Seen,

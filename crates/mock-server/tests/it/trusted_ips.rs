@@ -152,7 +152,7 @@ async fn the_hygiene_report_and_metrics_count_60020_answers() {
     assert_eq!((finding.count, finding.request_ids.len()), (2, 2));
     let path = Api::ListContactWay.path();
     let line = format!("wecom_mock_requests_total{{path=\"{path}\",errcode=\"60020\"}} 2");
-    assert!(mock.control().metrics().lines().any(|l| l == line), "{line} in /metrics");
+    assert!(mock.metrics().lines().any(|l| l == line), "{line} in /metrics");
 }
 
 #[tokio::test]
