@@ -82,6 +82,12 @@ struct Args {
     #[arg(long, env = "WECOM_MOCK_TENANT_TTL", value_parser = humantime::parse_duration)]
     tenant_ttl: Option<std::time::Duration>,
 
+    /// Behind a reverse proxy: a call whose TCP peer is inside this CIDR block (or address) is
+    /// judged, for the apps' `trusted_ips` (60020), by the last `X-Forwarded-For` entry
+    /// instead of the peer. Default: never (the peer's address is used).
+    #[arg(long, env = "WECOM_MOCK_TRUST_FORWARDED_FOR", value_parser = parse_proxies)]
+    trust_forwarded_for: Option<ipnet::IpNet>,
+
     /// Log format on stderr (filter with RUST_LOG, default `info`).
     #[arg(long, env = "WECOM_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -315,6 +321,7 @@ async fn main() -> ExitCode {
         max_corps: args.max_corps,
         max_total_configs: args.max_total_configs,
         tenant_ttl: args.tenant_ttl,
+        trust_forwarded_for: args.trust_forwarded_for,
     };
     let data_dir = args.data_dir.as_ref().map(|path| DataDir {
         fsync: args.fsync.into(),
@@ -336,6 +343,12 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// `--trust-forwarded-for`: a CIDR block, or one address.
+fn parse_proxies(value: &str) -> Result<ipnet::IpNet, String> {
+    wecom_mock::fixtures::parse_trusted(value)
+        .ok_or_else(|| format!("`{value}` is not an IPv4 or IPv6 address or CIDR block (e.g. 10.0.0.0/8)"))
 }
 
 #[cfg(test)]
