@@ -321,14 +321,31 @@ fn render_messages(out: &mut String, st: &CorpState) {
         let kind = match m.kind {
             MessageKind::Callback => "callback",
             MessageKind::Conclusions => "conclusions",
+            MessageKind::Welcome => "welcome",
         };
-        let what =
-            [m.event.as_deref(), m.reason.as_deref()].into_iter().flatten().map(esc).collect::<Vec<_>>().join(" · ");
+        // A welcome part shows its text or its attachment's msgtype, and the member it came from.
+        let welcome = match m.kind {
+            MessageKind::Welcome => {
+                let part = match (&m.text, &m.attachment) {
+                    (Some(text), _) => text.content.clone().unwrap_or_default(),
+                    (None, Some(attachment)) => attachment.msgtype.clone().unwrap_or_default(),
+                    (None, None) => String::new(),
+                };
+                Some(format!("{part} (from {})", m.from.as_deref().unwrap_or_default()))
+            }
+            _ => None,
+        };
+        let what = [m.event.as_deref(), m.reason.as_deref(), welcome.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(esc)
+            .collect::<Vec<_>>()
+            .join(" · ");
         let status = match (m.kind, m.status) {
             (_, Some(code)) if (200..300).contains(&code) => format!("<span class=\"ok\">{code}</span>"),
             (_, Some(code)) => format!("<span class=\"bad\">{code}</span>"),
             (MessageKind::Callback, None) => "<span class=\"bad\">none</span>".to_owned(),
-            (MessageKind::Conclusions, None) => String::new(),
+            (MessageKind::Conclusions | MessageKind::Welcome, None) => String::new(),
         };
         let _ = write!(
             out,

@@ -43,6 +43,7 @@ fn corp_fixture(corpid: &str, overrides: &CorpOverrides, quotas_used_up: bool) -
             activated: true,
             real_name_verified: true,
             customer_contact: true,
+            welcome_message_configured: false,
         }));
     }
     corp

@@ -30,4 +30,5 @@ mod support;
 mod temp;
 mod tenants;
 mod tokens;
+mod welcome;
 mod wire;
