@@ -14,4 +14,5 @@ mod stub;
 mod token;
 mod update;
 mod validation;
+mod welcome;
 mod wire;

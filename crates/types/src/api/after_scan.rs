@@ -76,6 +76,39 @@ impl SendWelcomeMsg {
         SendWelcomeMsg { welcome_code: Some(welcome_code.into()), text: None, attachments: None }
     }
 
+    /// A welcome message of `text` (none when `None` or empty) and `attachments`, with every
+    /// limit checked now: the same [`Violation`](crate::Violation) the service would answer
+    /// (40058 for a text over 4000 bytes or a tenth attachment, 41049 for an empty code).
+    ///
+    /// ```
+    /// use wecom_types::api::{Attachment, SendWelcomeMsg};
+    /// use wecom_types::ErrCode;
+    ///
+    /// let ok = SendWelcomeMsg::build("CODE", Some("Welcome!"), [Attachment::image("MEDIA_ID")]);
+    /// assert!(ok.is_ok());
+    /// let long = "x".repeat(4001);
+    /// let refused = SendWelcomeMsg::build("CODE", Some(long.as_str()), []).unwrap_err();
+    /// assert_eq!((refused.code, refused.field), (ErrCode::INVALID_PARAMETER, "text.content"));
+    /// let ten = (0..10).map(|i| Attachment::file(format!("MEDIA_{i}")));
+    /// assert_eq!(SendWelcomeMsg::build("CODE", None, ten).unwrap_err().field, "attachments");
+    /// ```
+    pub fn build(
+        welcome_code: impl Into<String>,
+        text: Option<&str>,
+        attachments: impl IntoIterator<Item = Attachment>,
+    ) -> Result<Self, crate::Violation> {
+        let mut message = SendWelcomeMsg::new(welcome_code);
+        if let Some(text) = text.filter(|t| !t.is_empty()) {
+            message = message.with_text(text);
+        }
+        let attachments: Vec<Attachment> = attachments.into_iter().collect();
+        if !attachments.is_empty() {
+            message.attachments = Some(attachments);
+        }
+        crate::Validate::validate(&message)?;
+        Ok(message)
+    }
+
     /// With `content` as its text.
     pub fn with_text(mut self, content: impl Into<String>) -> Self {
         self.text = Some(WelcomeText { content: Some(content.into()) });
