@@ -97,3 +97,20 @@ async fn with_an_admin_token_the_dashboard_takes_it_from_the_query_or_the_header
     let page = http.get(format!("{page}?token=s3cret")).send().await.expect("page").text().await.expect("text");
     assert!(!page.contains("s3cret"), "the token is never written into the page");
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_a_welcome_message_part_by_part_escaped() {
+    let wecom = Wecom::start().await;
+    let id = wecom.add(json!({"type":1,"scene":2,"user":["wangwu"]})).await;
+    let scan = ScanRequest { corpid: DEFAULT_CORPID.into(), config_id: id, ..Default::default() };
+    let code = wecom.mock.control().scan(&scan).expect("scan").welcome_code;
+    let body = json!({"welcome_code": code, "text": {"content": "<i>welcome</i>"},
+        "attachments": [{"msgtype": "video", "video": {"media_id": "MEDIA_VIDEO"}}]});
+    wecom.ok(wecom_types::Api::SendWelcomeMsg, body).await;
+    let (_, _, body) = get(&wecom.http, &format!("{}/__admin/ui", wecom.mock.uri())).await;
+    let page = String::from_utf8(body).expect("UTF-8");
+    for expected in ["<tr class=\"welcome\">", "&lt;i&gt;welcome&lt;/i&gt; (from wangwu)", "video (from wangwu)"] {
+        assert!(page.contains(expected), "the page lacks {expected}");
+    }
+    assert!(!page.contains("<i>welcome</i>"), "a welcome text is text, never markup");
+}
