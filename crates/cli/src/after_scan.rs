@@ -1,0 +1,38 @@
+//! `wecom members` and `wecom customers --userid U`: which members may be put on a code, and
+//! which customers a member has (§8), as JSON lines.
+
+use serde_json::json;
+use wecom_types::ErrCode;
+
+use crate::cli::Global;
+use crate::error::CliError;
+use crate::output::Answers;
+
+/// `get_follow_user_list`: `{"userid": …}` per member.
+pub(crate) async fn members(global: &Global) -> Result<(), CliError> {
+    let members = global.client()?.get_follow_user_list().await?;
+    let mut out = Answers::buffered();
+    for userid in &members {
+        out.line(&json!({"userid": userid}))?;
+    }
+    out.finish()?;
+    global.note(format_args!("{} member(s)", members.len()));
+    Ok(())
+}
+
+/// `externalcontact/list`: `{"external_userid": …}` per customer. WeCom answers 84061 for a
+/// member without customers; that is an empty list here, not a failure.
+pub(crate) async fn customers(global: &Global, userid: &str) -> Result<(), CliError> {
+    let customers = match global.client()?.list_external_contact(userid).await {
+        Ok(customers) => customers,
+        Err(err) if err.code() == Some(ErrCode::NOT_EXTERNAL_CONTACT) => Vec::new(),
+        Err(err) => return Err(err.into()),
+    };
+    let mut out = Answers::buffered();
+    for external_userid in &customers {
+        out.line(&json!({"external_userid": external_userid}))?;
+    }
+    out.finish()?;
+    global.note(format_args!("{} customer(s) of {userid}", customers.len()));
+    Ok(())
+}
