@@ -27,6 +27,7 @@ use crate::core::domain::ApiError;
 use crate::core::model::wall_now;
 use crate::durability::Unavailable;
 use crate::state::MockState;
+use crate::traffic::connections::Timeout;
 
 /// The largest request body accepted (answered 413 with a WeCom envelope beyond).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -79,18 +80,26 @@ pub const MAX_ADMIN_BODY_BYTES: usize = 4 << 20;
 /// connection is closed after the answer.
 pub const DRAIN_BYTES: u64 = 16 << 20;
 
-/// The body was over its limit: `close` when it was not read to its end (the connection must
-/// then close after the 413), or did not arrive whole.
+/// Why a body was not read: over its limit, or not arrived in time.
 #[derive(Debug)]
-struct TooLarge {
-    close: bool,
+enum Unread {
+    /// Over its limit; `close` when it was not read to its end (the connection must then close
+    /// after the 413), or did not arrive whole.
+    TooLarge { close: bool },
+    /// Not all of it arrived within `--body-timeout` (the connection closes after the 408).
+    TimedOut(std::time::Duration),
 }
 
-/// Reads the body, up to `limit` bytes; a larger one is drained up to [`DRAIN_BYTES`].
-async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, TooLarge> {
+/// Reads the body, up to `limit` bytes; a larger one is drained up to [`DRAIN_BYTES`]. All of
+/// it must have come by `deadline` (`--body-timeout` after the head).
+async fn read_body(
+    req: Request<Incoming>,
+    limit: usize,
+    deadline: Option<(tokio::time::Instant, std::time::Duration)>,
+) -> Result<Bytes, Unread> {
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > DRAIN_BYTES) {
-        return Err(TooLarge { close: true });
+        return Err(Unread::TooLarge { close: true });
     }
     // A small body arrives in one frame: keep that frame's bytes instead of collecting (the
     // generic collector was a tenth of a get's own instructions in a profile).
@@ -98,8 +107,17 @@ async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, TooLar
     let mut first: Option<Bytes> = None;
     let mut joined: Option<Vec<u8>> = None;
     let mut seen: u64 = 0;
-    while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(|_| TooLarge { close: true })?.into_data() else { continue };
+    loop {
+        // A frame already in is taken without touching the timer (the deadline is polled
+        // only when the frame is not ready).
+        let frame = match deadline {
+            Some((at, timeout)) => {
+                tokio::time::timeout_at(at, body.frame()).await.map_err(|_| Unread::TimedOut(timeout))?
+            }
+            None => body.frame().await,
+        };
+        let Some(frame) = frame else { break };
+        let Ok(data) = frame.map_err(|_| Unread::TooLarge { close: true })?.into_data() else { continue };
         seen += data.len() as u64;
         // All the declared bytes are in: hyper has read the body to its end already, so do not
         // wait for it to say so (one more poll and wake-up per request).
@@ -107,7 +125,7 @@ async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, TooLar
         if seen > limit as u64 {
             // Over the limit: keep reading, and drop what comes, up to the drain bound.
             if seen > DRAIN_BYTES {
-                return Err(TooLarge { close: true });
+                return Err(Unread::TooLarge { close: true });
             }
             first = None;
             joined = None;
@@ -128,30 +146,53 @@ async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, TooLar
         }
     }
     if seen > limit as u64 {
-        return Err(TooLarge { close: false });
+        return Err(Unread::TooLarge { close: false });
     }
     Ok(joined.map(Bytes::from).or(first).unwrap_or_default())
 }
 
 /// Closes the connection after `response` when the body was not read to its end.
-fn closing(mut response: Response<Body>, too_large: &TooLarge) -> Response<Body> {
-    if too_large.close {
+fn closing(mut response: Response<Body>, unread: &Unread) -> Response<Body> {
+    if matches!(unread, Unread::TooLarge { close: true } | Unread::TimedOut(_)) {
         response.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
 }
 
-/// The 413 of a WeCom path (or an unknown one): the envelope, counted like any answer.
-fn too_large(
+/// The 413 or 408 of a WeCom path (or an unknown one): the envelope, counted like any answer.
+fn unread_body(
     state: &MockState,
     (api, method, path): (Option<Api>, &Method, &str),
     from_ip: IpAddr,
     started: std::time::Instant,
-    why: &TooLarge,
+    why: &Unread,
 ) -> Response<Body> {
-    let err = ApiError::with_detail(wecom_types::fidelity::BODY_TOO_LARGE, "request body too large");
-    let response = api_error(state, StatusCode::PAYLOAD_TOO_LARGE, &err, from_ip);
+    let (status, err) = match why {
+        Unread::TooLarge { .. } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::with_detail(wecom_types::fidelity::BODY_TOO_LARGE, "request body too large"),
+        ),
+        Unread::TimedOut(timeout) => {
+            state.traffic.connections.closed_by(Timeout::Body);
+            let detail = format!("request body not received within --body-timeout ({})", seconds(*timeout));
+            (StatusCode::REQUEST_TIMEOUT, ApiError::with_detail(wecom_types::fidelity::BODY_TIMEOUT, detail))
+        }
+    };
+    let response = api_error(state, status, &err, from_ip);
     closing(wecom::unrouted(state, api, method, path, started, err.code, response), why)
+}
+
+/// `60s`, `1.5s`: a timeout as the flags take it.
+fn seconds(timeout: std::time::Duration) -> String {
+    if timeout.subsec_millis() == 0 { format!("{}s", timeout.as_secs()) } else { format!("{}ms", timeout.as_millis()) }
+}
+
+/// When the body of a request whose head arrived at `started` must be in, with the timeout.
+fn body_deadline(
+    state: &MockState,
+    started: std::time::Instant,
+) -> Option<(tokio::time::Instant, std::time::Duration)> {
+    state.settings.body_timeout.map(|timeout| (tokio::time::Instant::from_std(started) + timeout, timeout))
 }
 
 /// Serves one request.
@@ -187,22 +228,22 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
         // than a WeCom call's, and an async fn's future is as large as its largest branch, so
         // inline it made every WeCom call's future large enough that moving it into hyper's
         // dispatcher was a memcpy of a few hundred instructions per request.
-        return Box::pin(serve_admin(&state, req, path, query)).await;
+        return Box::pin(serve_admin(&state, req, path, query, started)).await;
     }
     let method = req.method().clone();
     let Some(api) = Api::from_path(path) else {
         // Read (and drop) the body before answering: answering an unread body makes hyper close
         // the keep-alive connection, and the client's next request on it would fail.
-        if let Err(why) = read_body(req, MAX_BODY_BYTES).await {
-            return too_large(&state, (None, &method, path), from_ip, started, &why);
+        if let Err(why) = read_body(req, MAX_BODY_BYTES, body_deadline(&state, started)).await {
+            return unread_body(&state, (None, &method, path), from_ip, started, &why);
         }
         let err = ApiError::with_detail(wecom_types::fidelity::UNKNOWN_PATH, format!("api not found: {path}"));
         let response = api_error(&state, StatusCode::NOT_FOUND, &err, from_ip);
         return wecom::unrouted(&state, None, &method, path, started, err.code, response);
     };
-    let body = match read_body(req, MAX_BODY_BYTES).await {
+    let body = match read_body(req, MAX_BODY_BYTES, body_deadline(&state, started)).await {
         Ok(body) => body,
-        Err(why) => return too_large(&state, (Some(api), &method, path), from_ip, started, &why),
+        Err(why) => return unread_body(&state, (Some(api), &method, path), from_ip, started, &why),
     };
     // Faults, token, permission, rate limits, the call, the journal wait, then metrics,
     // hygiene and the request journal.
@@ -210,17 +251,29 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
 }
 
 /// Serves a request to the control surface (`/__admin/*`).
-async fn serve_admin(state: &MockState, req: Request<Incoming>, path: &str, query: &str) -> Response<Body> {
+async fn serve_admin(
+    state: &MockState,
+    req: Request<Incoming>,
+    path: &str,
+    query: &str,
+    started: std::time::Instant,
+) -> Response<Body> {
     let scope = match admin::authorize(state, &req) {
         Ok(scope) => scope,
         Err(denied) => return admin::error_response(&denied),
     };
     let method = req.method().clone();
-    let body = match read_body(req, MAX_ADMIN_BODY_BYTES).await {
+    let body = match read_body(req, MAX_ADMIN_BODY_BYTES, body_deadline(state, started)).await {
         Ok(body) => body,
-        Err(why) => {
+        Err(why @ Unread::TooLarge { .. }) => {
             let message = format!("request body over {MAX_ADMIN_BODY_BYTES} bytes");
             return closing(admin::error_response(&AdminError::new(AdminErrorKind::BodyTooLarge, message)), &why);
+        }
+        Err(why @ Unread::TimedOut(timeout)) => {
+            state.traffic.connections.closed_by(Timeout::Body);
+            let message =
+                format!("request body not received within --body-timeout ({}): nothing was changed", seconds(timeout));
+            return closing(admin::error_response(&AdminError::new(AdminErrorKind::BodyTimeout, message)), &why);
         }
     };
     if method != Method::GET && state.journal_failed() {
