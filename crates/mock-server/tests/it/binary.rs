@@ -199,3 +199,20 @@ async fn the_connection_cap_comes_from_the_flag_the_environment_or_the_open_file
         assert!(running.terminate().success());
     }
 }
+
+#[tokio::test]
+async fn the_timeouts_come_from_the_environment() {
+    use tokio::io::AsyncReadExt;
+    let env =
+        [("WECOM_MOCK_HEADER_TIMEOUT", "300ms"), ("WECOM_MOCK_IDLE_TIMEOUT", "0"), ("WECOM_MOCK_BODY_TIMEOUT", "1m")];
+    let running = Running::start_with_env(&[], &env);
+    let address = running.base_url().trim_start_matches("http://").to_owned();
+    let mut silent = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(2), silent.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0) | Err(_))), "closed by the 300 ms header timeout: {read:?}");
+    let metrics = reqwest::get(format!("{}/metrics", running.base_url())).await.expect("reachable");
+    let text = metrics.text().await.expect("text");
+    assert!(text.contains("wecom_mock_connections_closed_total{reason=\"header_timeout\"} 1"), "{text}");
+    assert!(running.terminate().success());
+}
