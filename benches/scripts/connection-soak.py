@@ -109,13 +109,16 @@ def main():
     parser.add_argument("--secs", type=int, default=10, help="each wrk run")
     parser.add_argument("--wrk-connections", type=int, default=16)
     parser.add_argument("--grace", type=int, default=20, help="seconds allowed past the longest timeout")
+    parser.add_argument("--mock-arg", action="append", default=[],
+                        help="one more argument for the mock (a trial run: --mock-arg=--idle-timeout=5s ...)")
+    parser.add_argument("--longest", type=float, default=75, help="the longest of the mock's timeouts, seconds")
     args = parser.parse_args()
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    mock = subprocess.Popen([args.binary, "--listen", f"127.0.0.1:{port}"],
+    mock = subprocess.Popen([args.binary, "--listen", f"127.0.0.1:{port}", *args.mock_arg],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    result = {"connections": args.connections, "load_average_before": loadavg()}
+    result = {"connections": args.connections, "mock_args": args.mock_arg, "load_average_before": loadavg()}
     try:
         for _ in range(200):
             try:
@@ -157,7 +160,7 @@ def main():
         closed = {kind: [] for kind in KINDS}  # seconds from opening to the close, per kind
         answered_408 = 0
         next_trickle = time.monotonic() + 10
-        deadline = started + 75 + args.grace
+        deadline = started + args.longest + args.grace
         while flood and time.monotonic() < deadline:
             for key, _ in selector.select(timeout=1):
                 s = key.fileobj

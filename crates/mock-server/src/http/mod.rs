@@ -108,11 +108,18 @@ async fn read_body(
     let mut joined: Option<Vec<u8>> = None;
     let mut seen: u64 = 0;
     loop {
-        // A frame already in is taken without touching the timer (the deadline is polled
-        // only when the frame is not ready).
         let frame = match deadline {
             Some((at, timeout)) => {
-                tokio::time::timeout_at(at, body.frame()).await.map_err(|_| Unread::TimedOut(timeout))?
+                // Nearly every body is in by the time its head is read: a frame that is ready is
+                // taken without making a timer; only a body still on its way waits under the
+                // deadline (boxed, so the timer does not grow every request's future).
+                let mut next = body.frame();
+                match std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut next).poll(cx))).await {
+                    std::task::Poll::Ready(frame) => frame,
+                    std::task::Poll::Pending => {
+                        Box::pin(tokio::time::timeout_at(at, next)).await.map_err(|_| Unread::TimedOut(timeout))?
+                    }
+                }
             }
             None => body.frame().await,
         };
@@ -182,7 +189,7 @@ fn unread_body(
     closing(wecom::unrouted(state, api, method, path, started, err.code, response), why)
 }
 
-/// `60s`, `1.5s`: a timeout as the flags take it.
+/// `60s`, `1500ms`: a timeout as the flags take it.
 fn seconds(timeout: std::time::Duration) -> String {
     if timeout.subsec_millis() == 0 { format!("{}s", timeout.as_secs()) } else { format!("{}ms", timeout.as_millis()) }
 }
