@@ -102,6 +102,80 @@ def open_flood(port, count, head_of_get):
     return flood
 
 
+def flood_round(args, mock, port, base, path, script, head_of_get):
+    """wrk without the flood, the flood, wrk beside it, then every close awaited; the figures."""
+    result = {}
+    counted_before = metrics(base)
+    result["without_flood"] = wrk(script, base + path, args.secs, args.wrk_connections)
+    time.sleep(1)
+    result["rss_mib_before"] = round(rss_mib(mock.pid), 1)
+
+    started = time.monotonic()
+    flood = open_flood(port, args.connections, head_of_get)
+    result["seconds_to_open"] = round(time.monotonic() - started, 1)
+    time.sleep(2)
+    result["open_during"] = metrics(base).get("wecom_mock_connections_open")
+    result["rss_mib_during"] = round(rss_mib(mock.pid), 1)
+    result["kib_per_connection"] = round((result["rss_mib_during"] - result["rss_mib_before"]) * 1024
+                                         / args.connections, 1)
+    result["with_flood"] = wrk(script, base + path, args.secs, args.wrk_connections)
+
+    # Watch every socket until the mock closes it; trickle a body byte every 10 s.
+    selector = selectors.DefaultSelector()
+    for s in flood:
+        selector.register(s, selectors.EVENT_READ)
+    closed = {kind: [] for kind in KINDS}  # seconds from opening to the close, per kind
+    answered_408 = 0
+    next_trickle = time.monotonic() + 10
+    deadline = started + args.longest + args.grace
+    while flood and time.monotonic() < deadline:
+        for key, _ in selector.select(timeout=1):
+            s = key.fileobj
+            try:
+                data = s.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                data = b""
+            kind, opened = flood[s]
+            if data:
+                # An answer (the idle kind's 200, a trickle's 408): the close follows.
+                answered_408 += data.startswith(b"HTTP/1.1 408")
+                continue
+            closed[kind].append(time.monotonic() - opened)
+            selector.unregister(s)
+            s.close()
+            del flood[s]
+        if time.monotonic() >= next_trickle:
+            next_trickle += 10
+            for s, (kind, _) in list(flood.items()):
+                if kind == "trickle":
+                    try:
+                        s.send(b" ")
+                    except OSError:
+                        pass
+    result["still_open_at_the_end"] = len(flood)
+    result["closed"] = {kind: {"count": len(times),
+                               "first_s": round(min(times), 1) if times else None,
+                               "last_s": round(max(times), 1) if times else None}
+                        for kind, times in closed.items()}
+    result["answered_408"] = answered_408
+    for s in flood:
+        s.close()
+    time.sleep(2)
+    after = metrics(base)
+    result["metrics_after"] = {k: int(v) for k, v in after.items()}
+    result["rss_mib_after"] = round(rss_mib(mock.pid), 1)
+    result["load_average_after"] = loadavg()
+    expected = {reason: 0 for reason in set(REASON.values())}
+    for kind in KINDS:
+        expected[REASON[kind]] += len([i for i in range(args.connections) if KINDS[i % len(KINDS)] == kind])
+    closes = (f'wecom_mock_connections_closed_total{{reason="{r}"}}' for r in expected)
+    result["every_connection_closed_by_its_timeout"] = not flood and all(
+        after.get(name, 0) - counted_before.get(name, 0) == n for name, n in zip(closes, expected.values()))
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("binary")
@@ -111,6 +185,8 @@ def main():
     parser.add_argument("--grace", type=int, default=20, help="seconds allowed past the longest timeout")
     parser.add_argument("--mock-arg", action="append", default=[],
                         help="one more argument for the mock (a trial run: --mock-arg=--idle-timeout=5s ...)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="floods one after the other in the same process (RSS after each shows what is kept)")
     parser.add_argument("--longest", type=float, default=75, help="the longest of the mock's timeouts, seconds")
     args = parser.parse_args()
 
@@ -139,73 +215,9 @@ def main():
                  if line.startswith('wecom_mock_limit{limit="connections"}')]
         result["max_connections"] = int(float(limit[0].split()[-1])) if limit else None
 
-        result["without_flood"] = wrk(script, base + path, args.secs, args.wrk_connections)
-        time.sleep(1)
-        result["rss_mib_before"] = round(rss_mib(mock.pid), 1)
-
-        started = time.monotonic()
-        flood = open_flood(port, args.connections, head_of_get)
-        result["seconds_to_open"] = round(time.monotonic() - started, 1)
-        time.sleep(2)
-        result["open_during"] = metrics(base).get("wecom_mock_connections_open")
-        result["rss_mib_during"] = round(rss_mib(mock.pid), 1)
-        result["kib_per_connection"] = round((result["rss_mib_during"] - result["rss_mib_before"]) * 1024
-                                             / args.connections, 1)
-        result["with_flood"] = wrk(script, base + path, args.secs, args.wrk_connections)
-
-        # Watch every socket until the mock closes it; trickle a body byte every 10 s.
-        selector = selectors.DefaultSelector()
-        for s in flood:
-            selector.register(s, selectors.EVENT_READ)
-        closed = {kind: [] for kind in KINDS}  # seconds from opening to the close, per kind
-        answered_408 = 0
-        next_trickle = time.monotonic() + 10
-        deadline = started + args.longest + args.grace
-        while flood and time.monotonic() < deadline:
-            for key, _ in selector.select(timeout=1):
-                s = key.fileobj
-                try:
-                    data = s.recv(65536)
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError:
-                    data = b""
-                kind, opened = flood[s]
-                if data:
-                    # An answer (the idle kind's 200, a trickle's 408): the close follows.
-                    answered_408 += data.startswith(b"HTTP/1.1 408")
-                    continue
-                closed[kind].append(time.monotonic() - opened)
-                selector.unregister(s)
-                s.close()
-                del flood[s]
-            if time.monotonic() >= next_trickle:
-                next_trickle += 10
-                for s, (kind, _) in list(flood.items()):
-                    if kind == "trickle":
-                        try:
-                            s.send(b" ")
-                        except OSError:
-                            pass
-        result["still_open_at_the_end"] = len(flood)
-        result["closed"] = {kind: {"count": len(times),
-                                   "first_s": round(min(times), 1) if times else None,
-                                   "last_s": round(max(times), 1) if times else None}
-                            for kind, times in closed.items()}
-        result["answered_408"] = answered_408
-        for s in flood:
-            s.close()
-        time.sleep(2)
-        after = metrics(base)
-        result["metrics_after"] = {k: int(v) for k, v in after.items()}
-        result["rss_mib_after"] = round(rss_mib(mock.pid), 1)
+        result["rounds"] = [flood_round(args, mock, port, base, path, script, head_of_get)
+                            for _ in range(args.rounds)]
         result["load_average_after"] = loadavg()
-        expected = {reason: 0 for reason in set(REASON.values())}
-        for kind in KINDS:
-            expected[REASON[kind]] += len([i for i in range(args.connections) if KINDS[i % len(KINDS)] == kind])
-        result["every_connection_closed_by_its_timeout"] = (
-            not flood and all(after.get(f'wecom_mock_connections_closed_total{{reason="{r}"}}') == n
-                              for r, n in expected.items()))
         os.unlink(script)
     finally:
         mock.terminate()
