@@ -11,56 +11,55 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use rand::SeedableRng;
 use wecom_bench::load::{Mix, Stats};
-use wecom_types::Endpoint;
-use wecom_types::api::*;
 use wecom_types::wire::{decode_body, decode_response, encode_ok};
+use wecom_types::{Api, Endpoint, EndpointVisitor};
 
-fn api<E: Endpoint>(c: &mut Criterion, name: &str, request: &str, response: &str) {
-    let mut group = c.benchmark_group(name);
-    let req: E = match decode_body(request.as_bytes()) {
-        Ok(req) => req,
-        Err(err) => panic!("{name}: the request fixture does not decode: {err}"),
-    };
-    let payload: E::Response = match decode_response(response.as_bytes()) {
-        Ok(Ok(payload)) => payload,
-        _ => panic!("{name}: the response fixture is not a success answer"),
-    };
-    group.bench_function("decode_request", |b| b.iter(|| decode_body::<E>(black_box(request.as_bytes()))));
-    group.bench_function("encode_request", |b| b.iter(|| serde_json::to_vec(black_box(&req))));
-    group.bench_function("validate", |b| b.iter(|| black_box(&req).validate().is_ok()));
-    group.bench_function("encode_response", |b| b.iter(|| encode_ok(black_box(&payload))));
-    group.bench_function("decode_response", |b| {
-        b.iter(|| decode_response::<E::Response>(black_box(response.as_bytes())))
-    });
-    group.finish();
+/// The benches of one API, on its documented bodies.
+struct Codec<'a> {
+    c: &'a mut Criterion,
+    request: &'a str,
+    response: &'a str,
 }
 
-macro_rules! apis {
-    ($c:ident: $( $ty:ty => $file:literal; )*) => {
-        $( api::<$ty>(
-            $c,
-            $file,
-            include_str!(concat!("../../crates/types/tests/fixtures/", $file, ".request.json")),
-            include_str!(concat!("../../crates/types/tests/fixtures/", $file, ".response.json")),
-        ); )*
-    };
+impl EndpointVisitor for Codec<'_> {
+    type Output = ();
+
+    fn visit<E: Endpoint>(self) {
+        let Codec { c, request, response } = self;
+        let name = E::API.name();
+        let mut group = c.benchmark_group(name);
+        let req: E = match decode_body(request.as_bytes()) {
+            Ok(req) => req,
+            Err(err) => panic!("{name}: the request fixture does not decode: {err}"),
+        };
+        let payload: E::Response = match decode_response(response.as_bytes()) {
+            Ok(Ok(payload)) => payload,
+            _ => panic!("{name}: the response fixture is not a success answer"),
+        };
+        group.bench_function("decode_request", |b| b.iter(|| decode_body::<E>(black_box(request.as_bytes()))));
+        group.bench_function("encode_request", |b| b.iter(|| serde_json::to_vec(black_box(&req))));
+        group.bench_function("validate", |b| b.iter(|| black_box(&req).validate().is_ok()));
+        group.bench_function("encode_response", |b| b.iter(|| encode_ok(black_box(&payload))));
+        group.bench_function("decode_response", |b| {
+            b.iter(|| decode_response::<E::Response>(black_box(response.as_bytes())))
+        });
+        group.finish();
+    }
+}
+
+/// A fixture of `wecom-types`' tests: `<name>.request.json` or `<name>.response.json`.
+fn fixture(api: Api, kind: &str) -> String {
+    let path = format!("{}/../crates/types/tests/fixtures/{}.{kind}.json", env!("CARGO_MANIFEST_DIR"), api.name());
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) => panic!("{path}: {err}"),
+    }
 }
 
 fn codec(c: &mut Criterion) {
-    apis! { c:
-        GetToken => "gettoken";
-        AddContactWay => "add_contact_way";
-        GetContactWay => "get_contact_way";
-        ListContactWay => "list_contact_way";
-        UpdateContactWay => "update_contact_way";
-        DelContactWay => "del_contact_way";
-        CloseTempChat => "close_temp_chat";
-        AddJoinWay => "add_join_way";
-        GetJoinWay => "get_join_way";
-        UpdateJoinWay => "update_join_way";
-        DelJoinWay => "del_join_way";
-        GetExternalContact => "get_external_contact";
-        GetGroupChat => "get_group_chat";
+    for api in Api::ALL {
+        let (request, response) = (fixture(api, "request"), fixture(api, "response"));
+        api.visit(Codec { c: &mut *c, request: &request, response: &response });
     }
 }
 

@@ -6,10 +6,14 @@
 //! and what each package holds; `cargo publish --workspace --dry-run`; and the packaged crates
 //! checked as they will be built from crates.io ([`package`]). `.ci/run` runs it.
 //!
+//! `cargo xtask npm --out DIR` packs the `wecom-mock` npm package ([`npm_pack`]):
+//! `DIR/wecom-mock-VERSION.tgz`, with the binary inside.
+//!
 //! What it is not: it publishes nothing, tags nothing, and needs no token; those steps are the
 //! release manager's, by hand, as `docs/RELEASING.md` lists them.
 
 mod checks;
+mod npm_pack;
 mod package;
 mod workspace;
 
@@ -49,6 +53,18 @@ enum Task {
         #[arg(long)]
         allow_dirty: bool,
     },
+    /// The `wecom-mock` npm package: writes DIR/wecom-mock-VERSION.tgz (the module in npm/, the
+    /// licences and the binary). Exit 0 when written, 1 when npm/package.json is not packable
+    /// (its version is not the workspace's, …), 2 when a step could not run.
+    Npm {
+        /// The folder the tarball is written to (created when missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Pack this wecom-mock binary instead of building the release one (CI packs its
+        /// debug build).
+        #[arg(long, value_name = "PATH")]
+        binary: Option<PathBuf>,
+    },
 }
 
 /// Why a run could not be completed (as opposed to a [`Problem`] it found).
@@ -66,6 +82,8 @@ pub(crate) enum Failure {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{path}: {source}")]
     Toml { path: PathBuf, source: toml::de::Error },
+    #[error("{command} failed ({status}; its output is above)")]
+    Failed { command: String, status: ExitStatus },
     #[error("only `cargo xtask release --dry-run` exists: publishing needs credentials, see docs/RELEASING.md")]
     NotADryRun,
 }
@@ -165,27 +183,50 @@ fn release(run: &Run, options: &Options) -> Result<Vec<Problem>, Failure> {
 }
 
 fn main() -> ExitCode {
-    let Cli { task: Task::Release { dry_run, tag, full_verify, allow_dirty } } = Cli::parse();
-    let outcome = if dry_run {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let run = Run { cargo, full_verify, allow_dirty, started: std::time::Instant::now() };
-        release(&run, &Options { tag })
-    } else {
-        Err(Failure::NotADryRun)
-    };
-    match outcome {
-        Ok(problems) if problems.is_empty() => {
-            eprintln!("\nreleasable: every step that needs no credentials passed");
-            ExitCode::SUCCESS
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    match Cli::parse().task {
+        Task::Release { dry_run, tag, full_verify, allow_dirty } => {
+            let outcome = if dry_run {
+                let run = Run { cargo, full_verify, allow_dirty, started: std::time::Instant::now() };
+                release(&run, &Options { tag })
+            } else {
+                Err(Failure::NotADryRun)
+            };
+            match outcome {
+                Ok(problems) if problems.is_empty() => {
+                    eprintln!("\nreleasable: every step that needs no credentials passed");
+                    ExitCode::SUCCESS
+                }
+                Ok(problems) => {
+                    eprintln!("\nnot releasable: {} problem(s)", problems.len());
+                    report(&problems);
+                    ExitCode::from(1)
+                }
+                Err(failure) => {
+                    eprintln!("error: {failure}");
+                    ExitCode::from(2)
+                }
+            }
         }
-        Ok(problems) => {
-            eprintln!("\nnot releasable: {} problem(s)", problems.len());
-            report(&problems);
-            ExitCode::from(1)
-        }
-        Err(failure) => {
-            eprintln!("error: {failure}");
-            ExitCode::from(2)
+        Task::Npm { out, binary } => {
+            let request = npm_pack::Request { cargo: &cargo, out: &out, binary: binary.as_deref() };
+            let outcome =
+                workspace::load(&cargo).and_then(|(workspace, root)| npm_pack::pack(&workspace, &root, &request));
+            match outcome {
+                Ok(Ok(tarball)) => {
+                    println!("{}", tarball.display());
+                    ExitCode::SUCCESS
+                }
+                Ok(Err(problems)) => {
+                    eprintln!("not packable: {} problem(s)", problems.len());
+                    report(&problems);
+                    ExitCode::from(1)
+                }
+                Err(failure) => {
+                    eprintln!("error: {failure}");
+                    ExitCode::from(2)
+                }
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
-//! Which path serves which request and answer: one table for the client's single call path and
-//! the server's routing.
+//! Which path serves which request and answer: one declaration per API (`declare_apis!`), from
+//! which the [`Api`] enum, the routing table [`API_TABLE`], [`Api::ALL`] and [`Api::visit`] come.
+//! The client's single call path and the server's routing both read it; every other "for each
+//! API" list is driven from it through an [`EndpointVisitor`].
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -16,37 +18,6 @@ pub enum Method {
     Post,
 }
 
-/// Every API of the project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Api {
-    /// `gettoken`.
-    GetToken,
-    /// C1.
-    AddContactWay,
-    /// C2.
-    GetContactWay,
-    /// C3.
-    ListContactWay,
-    /// C4.
-    UpdateContactWay,
-    /// C5.
-    DelContactWay,
-    /// C6.
-    CloseTempChat,
-    /// J1.
-    AddJoinWay,
-    /// J2.
-    GetJoinWay,
-    /// J3.
-    UpdateJoinWay,
-    /// J4.
-    DelJoinWay,
-    /// Customer detail read-back.
-    GetExternalContact,
-    /// Group detail read-back.
-    GetGroupChat,
-}
-
 /// What the table says about one API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApiInfo {
@@ -54,6 +25,9 @@ pub struct ApiInfo {
     pub api: Api,
     /// Its id in the spec (`C1` … `J4`, or a short name).
     pub spec_id: &'static str,
+    /// Its name in snake case, unique: the typed client's method and the stem of its fixture
+    /// files (`crates/types/tests/fixtures/<name>.request.json`).
+    pub name: &'static str,
     /// HTTP method.
     pub method: Method,
     /// Path from the host, starting with `/cgi-bin/`.
@@ -65,39 +39,160 @@ pub struct ApiInfo {
     pub creates: bool,
 }
 
-const fn info(api: Api, spec_id: &'static str, method: Method, path: &'static str, creates: bool) -> ApiInfo {
-    ApiInfo { api, spec_id, method, path, needs_token: !matches!(api, Api::GetToken), creates }
+/// With the `schema` feature, a JSON Schema (`schemars::JsonSchema`); without it, nothing. A
+/// bound of every request and answer of [`Endpoint`], so a visitor reaches their schemas.
+#[cfg(feature = "schema")]
+pub trait MaybeSchema: schemars::JsonSchema {}
+#[cfg(feature = "schema")]
+impl<T: schemars::JsonSchema + ?Sized> MaybeSchema for T {}
+/// With the `schema` feature, a JSON Schema (`schemars::JsonSchema`); without it, nothing. A
+/// bound of every request and answer of [`Endpoint`], so a visitor reaches their schemas.
+#[cfg(not(feature = "schema"))]
+pub trait MaybeSchema {}
+#[cfg(not(feature = "schema"))]
+impl<T: ?Sized> MaybeSchema for T {}
+
+/// A request type, tied to its API and its answer's payload.
+pub trait Endpoint: Serialize + DeserializeOwned + Validate + MaybeSchema + Send + Sync + 'static {
+    /// Which API this request is for.
+    const API: Api;
+    /// The answer's payload (besides `errcode` / `errmsg`).
+    type Response: Serialize + DeserializeOwned + MaybeSchema + Send + Sync + 'static;
 }
 
-/// The routing table.
-pub const API_TABLE: [ApiInfo; 13] = [
-    info(Api::GetToken, "token", Method::Get, "/cgi-bin/gettoken", false),
-    info(Api::AddContactWay, "C1", Method::Post, "/cgi-bin/externalcontact/add_contact_way", true),
-    info(Api::GetContactWay, "C2", Method::Post, "/cgi-bin/externalcontact/get_contact_way", false),
-    info(Api::ListContactWay, "C3", Method::Post, "/cgi-bin/externalcontact/list_contact_way", false),
-    info(Api::UpdateContactWay, "C4", Method::Post, "/cgi-bin/externalcontact/update_contact_way", false),
-    info(Api::DelContactWay, "C5", Method::Post, "/cgi-bin/externalcontact/del_contact_way", false),
-    info(Api::CloseTempChat, "C6", Method::Post, "/cgi-bin/externalcontact/close_temp_chat", false),
-    info(Api::AddJoinWay, "J1", Method::Post, "/cgi-bin/externalcontact/groupchat/add_join_way", true),
-    info(Api::GetJoinWay, "J2", Method::Post, "/cgi-bin/externalcontact/groupchat/get_join_way", false),
-    info(Api::UpdateJoinWay, "J3", Method::Post, "/cgi-bin/externalcontact/groupchat/update_join_way", false),
-    info(Api::DelJoinWay, "J4", Method::Post, "/cgi-bin/externalcontact/groupchat/del_join_way", false),
-    info(Api::GetExternalContact, "customer", Method::Get, "/cgi-bin/externalcontact/get", false),
-    info(Api::GetGroupChat, "group", Method::Post, "/cgi-bin/externalcontact/groupchat/get", false),
-];
+/// Something done with the request type of an API that is known only at run time (a row of a
+/// table, a parsed path): [`Api::visit`] calls [`visit`](Self::visit) with that API's type.
+pub trait EndpointVisitor {
+    /// What the visit gives.
+    type Output;
+    /// Called with `E`, the request type of the API visited.
+    fn visit<E: Endpoint>(self) -> Self::Output;
+}
+
+/// Declares every API from one row each: the [`Api`] enum, [`API_TABLE`], [`Api::ALL`], the
+/// [`Endpoint`] impls and [`Api::visit`]. The request type has the API's name (in
+/// [`api`](crate::api)); the answer type follows `=>`.
+macro_rules! declare_apis {
+    ($(
+        $(#[doc = $doc:literal])*
+        $api:ident => $response:ty {
+            spec_id: $spec_id:literal,
+            name: $name:literal,
+            method: $method:ident,
+            path: $path:literal,
+            creates: $creates:literal $(,)?
+        }
+    )*) => {
+        /// Every API of the project, in the order of its declaration.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Api {
+            $( $(#[doc = $doc])* $api, )*
+        }
+
+        /// How many APIs there are.
+        pub const API_COUNT: usize = [$( Api::$api ),*].len();
+
+        /// The routing table, in the order of [`Api`].
+        pub const API_TABLE: [ApiInfo; API_COUNT] = [$(
+            ApiInfo {
+                api: Api::$api,
+                spec_id: $spec_id,
+                name: $name,
+                method: Method::$method,
+                path: $path,
+                needs_token: !matches!(Api::$api, Api::GetToken),
+                creates: $creates,
+            },
+        )*];
+
+        $( impl Endpoint for $api {
+            const API: Api = Api::$api;
+            type Response = $response;
+        } )*
+
+        impl Api {
+            /// Every API, in table order.
+            pub const ALL: [Api; API_COUNT] = [$( Api::$api ),*];
+
+            /// Calls `visitor` with this API's request type.
+            pub fn visit<V: EndpointVisitor>(self, visitor: V) -> V::Output {
+                match self {
+                    $( Api::$api => visitor.visit::<$api>(), )*
+                }
+            }
+        }
+    };
+}
+
+// The one list of APIs. Adding one: ARCHITECTURE.md, "How to add an API".
+declare_apis! {
+    /// `gettoken`.
+    GetToken => GetTokenResponse {
+        spec_id: "token", name: "gettoken", method: Get, path: "/cgi-bin/gettoken", creates: false,
+    }
+    /// C1.
+    AddContactWay => AddContactWayResponse {
+        spec_id: "C1", name: "add_contact_way", method: Post,
+        path: "/cgi-bin/externalcontact/add_contact_way", creates: true,
+    }
+    /// C2.
+    GetContactWay => GetContactWayResponse {
+        spec_id: "C2", name: "get_contact_way", method: Post,
+        path: "/cgi-bin/externalcontact/get_contact_way", creates: false,
+    }
+    /// C3.
+    ListContactWay => ListContactWayResponse {
+        spec_id: "C3", name: "list_contact_way", method: Post,
+        path: "/cgi-bin/externalcontact/list_contact_way", creates: false,
+    }
+    /// C4.
+    UpdateContactWay => Empty {
+        spec_id: "C4", name: "update_contact_way", method: Post,
+        path: "/cgi-bin/externalcontact/update_contact_way", creates: false,
+    }
+    /// C5.
+    DelContactWay => Empty {
+        spec_id: "C5", name: "del_contact_way", method: Post,
+        path: "/cgi-bin/externalcontact/del_contact_way", creates: false,
+    }
+    /// C6.
+    CloseTempChat => Empty {
+        spec_id: "C6", name: "close_temp_chat", method: Post,
+        path: "/cgi-bin/externalcontact/close_temp_chat", creates: false,
+    }
+    /// J1.
+    AddJoinWay => AddJoinWayResponse {
+        spec_id: "J1", name: "add_join_way", method: Post,
+        path: "/cgi-bin/externalcontact/groupchat/add_join_way", creates: true,
+    }
+    /// J2.
+    GetJoinWay => GetJoinWayResponse {
+        spec_id: "J2", name: "get_join_way", method: Post,
+        path: "/cgi-bin/externalcontact/groupchat/get_join_way", creates: false,
+    }
+    /// J3.
+    UpdateJoinWay => Empty {
+        spec_id: "J3", name: "update_join_way", method: Post,
+        path: "/cgi-bin/externalcontact/groupchat/update_join_way", creates: false,
+    }
+    /// J4.
+    DelJoinWay => Empty {
+        spec_id: "J4", name: "del_join_way", method: Post,
+        path: "/cgi-bin/externalcontact/groupchat/del_join_way", creates: false,
+    }
+    /// Customer detail read-back.
+    GetExternalContact => GetExternalContactResponse {
+        spec_id: "customer", name: "get_external_contact", method: Get,
+        path: "/cgi-bin/externalcontact/get", creates: false,
+    }
+    /// Group detail read-back.
+    GetGroupChat => GetGroupChatResponse {
+        spec_id: "group", name: "get_group_chat", method: Post,
+        path: "/cgi-bin/externalcontact/groupchat/get", creates: false,
+    }
+}
 
 impl Api {
-    /// Every API, in table order.
-    pub const ALL: [Api; 13] = {
-        let mut all = [Api::GetToken; 13];
-        let mut i = 0;
-        while i < API_TABLE.len() {
-            all[i] = API_TABLE[i].api;
-            i += 1;
-        }
-        all
-    };
-
     /// This API's row.
     pub const fn info(self) -> &'static ApiInfo {
         &API_TABLE[self as usize]
@@ -113,6 +208,12 @@ impl Api {
         self.info().method
     }
 
+    /// Its name in snake case (`add_contact_way`, `get_group_chat`): unlike
+    /// [`short_name`](Self::short_name), unique.
+    pub const fn name(self) -> &'static str {
+        self.info().name
+    }
+
     /// The API served at `path` (exact match; the query string must be stripped).
     pub fn from_path(path: &str) -> Option<Api> {
         API_TABLE.iter().find(|row| row.path == path).map(|row| row.api)
@@ -123,57 +224,6 @@ impl Api {
         let path = self.path();
         path.rsplit('/').next().unwrap_or(path)
     }
-}
-
-/// A request type, tied to its API and its answer's payload.
-pub trait Endpoint: Serialize + DeserializeOwned + Validate + Send + Sync + 'static {
-    /// Which API this request is for.
-    const API: Api;
-    /// The answer's payload (besides `errcode` / `errmsg`).
-    type Response: Serialize + DeserializeOwned + Send + Sync + 'static;
-}
-
-/// Something done with the request type of an API that is known only at run time (a row of a
-/// table, a parsed path): [`Api::visit`] calls [`visit`](Self::visit) with that API's type.
-pub trait EndpointVisitor {
-    /// What the visit gives.
-    type Output;
-    /// Called with `E`, the request type of the API visited.
-    fn visit<E: Endpoint>(self) -> Self::Output;
-}
-
-macro_rules! endpoints {
-    ($( $req:ident => $api:ident, $resp:ty; )*) => {
-        $( impl Endpoint for $req {
-            const API: Api = Api::$api;
-            type Response = $resp;
-        } )*
-
-        impl Api {
-            /// Calls `visitor` with this API's request type.
-            pub fn visit<V: EndpointVisitor>(self, visitor: V) -> V::Output {
-                match self {
-                    $( Api::$api => visitor.visit::<$req>(), )*
-                }
-            }
-        }
-    };
-}
-
-endpoints! {
-    GetToken => GetToken, GetTokenResponse;
-    AddContactWay => AddContactWay, AddContactWayResponse;
-    GetContactWay => GetContactWay, GetContactWayResponse;
-    ListContactWay => ListContactWay, ListContactWayResponse;
-    UpdateContactWay => UpdateContactWay, Empty;
-    DelContactWay => DelContactWay, Empty;
-    CloseTempChat => CloseTempChat, Empty;
-    AddJoinWay => AddJoinWay, AddJoinWayResponse;
-    GetJoinWay => GetJoinWay, GetJoinWayResponse;
-    UpdateJoinWay => UpdateJoinWay, Empty;
-    DelJoinWay => DelJoinWay, Empty;
-    GetExternalContact => GetExternalContact, GetExternalContactResponse;
-    GetGroupChat => GetGroupChat, GetGroupChatResponse;
 }
 
 #[cfg(test)]
@@ -194,6 +244,23 @@ mod tests {
             assert!(api.path().starts_with("/cgi-bin/"));
         }
         assert_eq!(Api::from_path("/cgi-bin/nope"), None);
+    }
+
+    #[test]
+    fn names_paths_and_spec_ids_are_unique() {
+        for (i, row) in API_TABLE.iter().enumerate() {
+            for other in &API_TABLE[..i] {
+                assert_ne!(row.name, other.name, "{:?} and {:?} share a name", row.api, other.api);
+                assert_ne!(row.path, other.path, "{:?} and {:?} share a path", row.api, other.api);
+                assert_ne!(row.spec_id, other.spec_id, "{:?} and {:?} share a spec id", row.api, other.api);
+            }
+        }
+    }
+
+    #[test]
+    fn only_gettoken_goes_without_a_token() {
+        let tokenless: Vec<Api> = Api::ALL.into_iter().filter(|api| !api.info().needs_token).collect();
+        assert_eq!(tokenless, [Api::GetToken]);
     }
 
     #[test]

@@ -4,9 +4,11 @@
 mod categories;
 pub(crate) mod changelog;
 pub(crate) mod docs;
+pub(crate) mod excerpts;
 pub(crate) mod image;
 pub(crate) mod licences;
 pub(crate) mod manifest;
+pub(crate) mod npm;
 pub(crate) mod versions;
 pub(crate) mod wheel;
 
@@ -56,8 +58,10 @@ pub(crate) const CHECKS: &[Check] = &[
     Check { name: "licence files (root and every published crate, identical)", run: licences::check },
     Check { name: "CHANGELOG.md (Unreleased, released sections, the tag)", run: changelog::check },
     Check { name: "Python wheel version (python/pyproject.toml)", run: wheel::check },
+    Check { name: "npm package version (npm/package.json)", run: npm::check },
     Check { name: "image labels (Dockerfile)", run: image::check },
     Check { name: "docs (every crate in README.md and ARCHITECTURE.md, publish order)", run: docs::check },
+    Check { name: "docs/LANGUAGES.md shows only code that runs (excerpts of tested files)", run: excerpts::check },
 ];
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! errcode and field, or no violation for `expect: 0`. A new case is a line of that file.
 
 #[path = "../../../../spec/cases.rs"]
-mod cases;
+pub(crate) mod cases;
 
 use cases::{Case, Layer, Vars, cases_for};
 use wecom_types::wire::decode_body;

@@ -4,8 +4,7 @@
 
 use schemars::JsonSchema;
 use serde_json::{Map, Value, json};
-use wecom_types::api::*;
-use wecom_types::endpoint::{Api, Endpoint, Method};
+use wecom_types::endpoint::{Api, Endpoint, EndpointVisitor, Method};
 use wecom_types::{ErrCode, ErrorBody};
 
 use super::{Components, control};
@@ -167,21 +166,18 @@ where
 /// Every WeCom path, in `API_TABLE` order.
 pub(super) fn paths(components: &mut Components) -> Vec<(String, Value)> {
     components.answer::<ErrorEnvelope>();
-    vec![
-        operation::<GetToken>(components),
-        operation::<AddContactWay>(components),
-        operation::<GetContactWay>(components),
-        operation::<ListContactWay>(components),
-        operation::<UpdateContactWay>(components),
-        operation::<DelContactWay>(components),
-        operation::<CloseTempChat>(components),
-        operation::<AddJoinWay>(components),
-        operation::<GetJoinWay>(components),
-        operation::<UpdateJoinWay>(components),
-        operation::<DelJoinWay>(components),
-        operation::<GetExternalContact>(components),
-        operation::<GetGroupChat>(components),
-    ]
+    Api::ALL.iter().map(|api| api.visit(Operation(components))).collect()
+}
+
+/// The operation of the API visited.
+struct Operation<'a>(&'a mut Components);
+
+impl EndpointVisitor for Operation<'_> {
+    type Output = (String, Value);
+
+    fn visit<E: Endpoint>(self) -> (String, Value) {
+        operation::<E>(self.0)
+    }
 }
 
 /// `{"errcode": 0, "errmsg": "ok"}`, the start of every success.

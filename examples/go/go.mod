@@ -1,0 +1,3 @@
+module wecomexample
+
+go 1.19
