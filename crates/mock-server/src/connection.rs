@@ -77,16 +77,20 @@ pub(crate) struct ReadTimeouts {
 /// longer than the idle timeout, and counts which it was.
 ///
 /// The timer is lazy: one alarm per connection, moved only when it rings before the phase's
-/// deadline, or when a head is still incomplete with the alarm set later than its deadline. A
-/// request on a busy keep-alive connection costs two clock reads, not a timer reset.
+/// deadline, or when a head is still incomplete with the alarm set later than its deadline, and
+/// polled only when moved or rung. A request on a busy keep-alive connection costs one clock
+/// read and a few atomic loads, not a timer reset.
 pub(crate) struct TimedStream {
     inner: TcpStream,
     timeouts: ReadTimeouts,
     watch: Arc<RequestWatch>,
     counters: Arc<Connections>,
     phase: Phase,
-    /// When the phase began.
-    since: Instant,
+    /// When the phase began; `None` until first needed.
+    since: Option<Instant>,
+    /// The alarm has been polled by this connection's task since it was last moved, so it
+    /// will wake it: checking it again is a load, not a poll.
+    listening: bool,
     /// `answered` of the watch when the stream last looked.
     seen_answered: u64,
     /// Rings at or before the phase's deadline; `None` when both timeouts are off.
@@ -103,7 +107,17 @@ impl TimedStream {
     ) -> Self {
         let since = Instant::now();
         let alarm = timeouts.header.or(timeouts.idle).map(|first| Box::pin(tokio::time::sleep_until(since + first)));
-        TimedStream { inner, timeouts, watch, counters, phase: Phase::Head, since, seen_answered: 0, alarm }
+        TimedStream {
+            inner,
+            timeouts,
+            watch,
+            counters,
+            phase: Phase::Head,
+            since: Some(since),
+            listening: false,
+            seen_answered: 0,
+            alarm,
+        }
     }
 
     /// The timeout of the current phase, if it has one.
@@ -126,7 +140,7 @@ impl TimedStream {
         if answered != self.seen_answered {
             self.seen_answered = answered;
             self.phase = Phase::Idle;
-            self.since = Instant::now();
+            self.since = None;
         }
     }
 
@@ -134,26 +148,36 @@ impl TimedStream {
     /// phase's deadline and will wake this task.
     fn overdue(&mut self, cx: &mut Context<'_>) -> Option<Timeout> {
         let limit = self.limit();
-        let since = self.since;
+        // A head's time is read here, at its first incomplete read, not at its first byte: a
+        // head that comes whole (nearly all) costs no clock read.
+        let due = limit.map(|(_, limit)| *self.since.get_or_insert_with(Instant::now) + limit);
         let alarm = self.alarm.as_mut()?;
-        if let Some((_, limit)) = limit
-            && since + limit < alarm.deadline()
+        if let Some(due) = due
+            && due < alarm.deadline()
         {
-            alarm.as_mut().reset(since + limit);
+            alarm.as_mut().reset(due);
+            self.listening = false;
         }
-        while alarm.as_mut().poll(cx).is_ready() {
+        if self.listening && !alarm.is_elapsed() {
+            // Already polled by this connection's task: it will be woken.
+            return None;
+        }
+        loop {
+            if alarm.as_mut().poll(cx).is_pending() {
+                self.listening = true;
+                return None;
+            }
             let now = Instant::now();
-            match limit {
-                Some((timeout, limit)) if now >= since + limit => return Some(timeout),
-                Some((_, limit)) => alarm.as_mut().reset(since + limit),
+            match (limit, due) {
+                (Some((timeout, _)), Some(due)) if now >= due => return Some(timeout),
+                (Some(_), Some(due)) => alarm.as_mut().reset(due),
                 // Busy: look again after the shortest timeout.
-                None => {
+                _ => {
                     let shortest = self.timeouts.header.into_iter().chain(self.timeouts.idle).min()?;
                     alarm.as_mut().reset(now + shortest);
                 }
             }
         }
-        None
     }
 }
 
@@ -167,7 +191,7 @@ impl AsyncRead for TimedStream {
                 if this.phase == Phase::Idle && buf.filled().len() > before {
                     // The next request has begun: its head gets the header timeout from here.
                     this.phase = Phase::Head;
-                    this.since = Instant::now();
+                    this.since = None;
                 }
                 Poll::Ready(Ok(()))
             }
