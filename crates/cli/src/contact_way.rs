@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::body;
 use crate::cli::{ContactWayCommand, ContactWayUpdateArgs, Global, ListArgs};
 use crate::error::CliError;
-use crate::output::{Answers, warn};
+use crate::output::{Answers, answer, warn};
 use crate::walk;
 
 pub(crate) async fn run(global: &Global, command: ContactWayCommand) -> Result<(), CliError> {
@@ -40,17 +40,10 @@ pub(crate) async fn run(global: &Global, command: ContactWayCommand) -> Result<(
     }
 }
 
-/// One JSON answer on stdout.
-pub(crate) fn answer<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    let mut out = Answers::new();
-    out.line(value)?;
-    out.finish()
-}
-
 async fn list(global: &Global, args: ListArgs) -> Result<(), CliError> {
     let client = global.client()?;
     let progress = global.progress(None, "listing");
-    let ids = walk::list_ids(&client, args.range, &progress).await?;
+    let ids = walk::list_ids(&client, args.range.into(), &progress).await?;
     progress.finish_and_clear();
     let mut out = Answers::buffered();
     for id in &ids {

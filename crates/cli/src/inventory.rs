@@ -171,7 +171,7 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<(), CliE
     let client = global.client()?;
     let mut sink = Sink::open(&args)?;
     let listing = global.progress(None, "listing config ids");
-    let ids = walk::list_ids(&client, args.range, &listing).await?;
+    let ids = walk::list_ids(&client, args.range.into(), &listing).await?;
     listing.finish_and_clear();
 
     let bar = global.progress(Some(ids.len() as u64), "getting configs");

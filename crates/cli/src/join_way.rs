@@ -4,9 +4,9 @@ use wecom_client::Error as ClientError;
 
 use crate::body;
 use crate::cli::{Global, JoinWayCommand, JoinWayUpdateArgs};
-use crate::contact_way::{answer, delete_each};
+use crate::contact_way::delete_each;
 use crate::error::CliError;
-use crate::output::warn;
+use crate::output::{answer, warn};
 
 pub(crate) async fn run(global: &Global, command: JoinWayCommand) -> Result<(), CliError> {
     match command {

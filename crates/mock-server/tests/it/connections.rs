@@ -65,7 +65,7 @@ async fn exchange(stream: &mut TcpStream, request: &[u8]) -> String {
 
 /// The value of one series in the mock's metrics.
 fn metric(mock: &MockServer, series: &str) -> u64 {
-    let text = mock.control().metrics();
+    let text = mock.metrics();
     text.lines()
         .find_map(|line| line.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')))
         .and_then(|value| value.parse().ok())
