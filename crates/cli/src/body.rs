@@ -54,7 +54,8 @@ fn read_body<T: DeserializeOwned + Serialize>(path: &Path, drop_nulls: bool) -> 
         .map_err(|source| CliError::Json { what: what(), source })?;
     let unknown = unknown_fields(&fields, &body);
     if !unknown.is_empty() {
-        warn(format_args!("{}: ignoring unknown field(s) {}", path.display(), unknown.join(", ")));
+        let fields = if unknown.len() == 1 { "field" } else { "fields" };
+        warn(format_args!("{}: ignoring unknown {fields} {}", path.display(), unknown.join(", ")));
     }
     Ok(body)
 }

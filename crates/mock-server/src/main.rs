@@ -106,6 +106,12 @@ struct Args {
     #[arg(long, env = "WECOM_MOCK_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..))]
     max_connections: Option<u64>,
 
+    /// Behind a reverse proxy: a call whose TCP peer is inside this CIDR block (or address) is
+    /// judged, for the apps' `trusted_ips` (60020), by the last `X-Forwarded-For` entry
+    /// instead of the peer. Default: never (the peer's address is used).
+    #[arg(long, env = "WECOM_MOCK_TRUST_FORWARDED_FOR", value_parser = parse_proxies)]
+    trust_forwarded_for: Option<ipnet::IpNet>,
+
     /// Log format on stderr (filter with RUST_LOG, default `info`).
     #[arg(long, env = "WECOM_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -252,8 +258,18 @@ async fn healthcheck(listen: SocketAddr) -> ExitCode {
     }
 }
 
-fn print_banner(state: &MockState, base: &str) {
-    println!("wecom-mock listening on {base}");
+/// The first line names the address really bound; on every interface (`0.0.0.0`, the
+/// container's default) it adds the URL to use from the same machine.
+fn listening_line(bound: SocketAddr, base: &str) -> String {
+    if bound.ip().is_unspecified() {
+        format!("wecom-mock listening on http://{bound} (every interface; from this machine: {base})")
+    } else {
+        format!("wecom-mock listening on {base}")
+    }
+}
+
+fn print_banner(state: &MockState, bound: SocketAddr, base: &str) {
+    println!("{}", listening_line(bound, base));
     let corps = state.control().corps().unwrap_or_default();
     for corp in &corps {
         let Some(app) = corp.apps.first() else { continue };
@@ -358,6 +374,7 @@ async fn main() -> ExitCode {
         max_connections: args
             .max_connections
             .map_or_else(default_max_connections, |max| usize::try_from(max).unwrap_or(usize::MAX)),
+        trust_forwarded_for: args.trust_forwarded_for,
     };
     let data_dir = args.data_dir.as_ref().map(|path| DataDir {
         fsync: args.fsync.into(),
@@ -372,13 +389,19 @@ async fn main() -> ExitCode {
         }
     };
     let shutdown = shutdown_signal();
-    print_banner(&state, &base);
+    print_banner(&state, bound, &base);
     wecom_mock::serve(listener, Arc::clone(&state), shutdown).await;
     if state.journal_failed() {
         // Some changes were refused: say so to whoever restarts us.
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// `--trust-forwarded-for`: a CIDR block, or one address.
+fn parse_proxies(value: &str) -> Result<ipnet::IpNet, String> {
+    wecom_mock::fixtures::parse_trusted(value)
+        .ok_or_else(|| format!("`{value}` is not an IPv4 or IPv6 address or CIDR block (e.g. 10.0.0.0/8)"))
 }
 
 #[cfg(test)]
