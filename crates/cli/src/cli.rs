@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ledger_cmd::LedgerCommand;
+use crate::mcp::McpArgs;
 
 const ABOUT: &str = "Run WeCom Contact Me (联系我) and Join Group (加入群聊) configs from the command line";
 
@@ -78,6 +79,10 @@ pub(crate) enum Command {
     /// The ledger of creates: list, reconcile lost answers, find configs nobody tracks.
     #[command(subcommand, long_about = crate::ledger_cmd::LEDGER_ABOUT)]
     Ledger(LedgerCommand),
+    /// Serve these commands as MCP tools over stdio, for AI agents (same rails: checks, merged
+    /// updates, the ledger, dry-run prunes).
+    #[command(long_about = crate::mcp::MCP_ABOUT)]
+    Mcp(McpArgs),
 }
 
 const INVENTORY_ABOUT: &str = "\

@@ -30,6 +30,7 @@ mod exit;
 mod inventory;
 mod join_way;
 mod ledger_cmd;
+mod mcp;
 mod output;
 mod prune;
 mod walk;
@@ -75,5 +76,6 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Inventory(args) => inventory::run(&global, args).await,
         Command::Prune(args) => prune::run(&global, args).await,
         Command::Ledger(command) => ledger_cmd::run(&global, command).await,
+        Command::Mcp(args) => mcp::run(&global, args).await,
     }
 }

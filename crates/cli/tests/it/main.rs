@@ -8,4 +8,5 @@ mod help;
 mod inventory;
 mod join_way;
 mod ledger;
+mod mcp;
 mod prune;
