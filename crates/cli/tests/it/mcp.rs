@@ -10,7 +10,7 @@ use rmcp::service::RunningService;
 use rmcp::transport::TokioChildProcess;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Value, json};
-use wecom_mock::api::RequestQuery;
+use wecom_mock::api::{FaultRule, RequestQuery};
 use wecom_types::api::{AddContactWay, Scene};
 
 use crate::harness::{Harness, read_lines};
@@ -41,8 +41,13 @@ struct Session {
 }
 
 fn start(h: &Harness, mock_tools: bool) -> Session {
+    start_with(h, mock_tools, &[])
+}
+
+/// With global options before `mcp` (as a host's `args` may give them).
+fn start_with(h: &Harness, mock_tools: bool, options: &[&str]) -> Session {
     let mut command = h.std_command();
-    command.arg("mcp");
+    command.args(options).arg("mcp");
     if mock_tools {
         command.arg("--mock-tools");
     }
@@ -291,6 +296,26 @@ fn a_wecom_error_is_a_tool_error_with_its_errcode() {
     let structured = result.structured_content.expect("structured content");
     assert_eq!(structured["errcode"], 41044);
     assert!(structured["errmsg"].is_string());
+    session.stop(&h);
+}
+
+#[test]
+fn a_create_whose_answer_is_lost_names_its_ledger_entry() {
+    let h = Harness::start();
+    h.mock
+        .control()
+        .add_fault(&FaultRule { times: Some(1), ..FaultRule::delay("add_contact_way", 3_000) })
+        .expect("a fault");
+    let session = start_with(&h, false, &["--timeout", "1s"]);
+    let result = session.call(&h, "add_contact_way", json!({"type": 1, "scene": 2, "user": ["lisi"], "state": "lost"}));
+    assert_eq!(result.is_error, Some(true));
+    assert!(text(&result).contains("may or may not have happened"), "{}", text(&result));
+    assert!(text(&result).contains("(entry 1)"), "{}", text(&result));
+    let structured = result.structured_content.expect("structured content");
+    assert_eq!(structured["may_have_created"], true);
+    assert_eq!(structured["ledger_entry"], 1);
+    let pending = session.ok(&h, "ledger_list", json!({"status": ["pending"]}));
+    assert_eq!(pending["entries"][0]["seq"], 1, "{pending}");
     session.stop(&h);
 }
 
