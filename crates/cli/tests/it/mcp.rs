@@ -41,16 +41,18 @@ struct Session {
 }
 
 fn start(h: &Harness, mock_tools: bool) -> Session {
-    start_with(h, mock_tools, &[])
+    start_with(h, |command| {
+        command.arg("mcp");
+        if mock_tools {
+            command.arg("--mock-tools");
+        }
+    })
 }
 
-/// With global options before `mcp` (as a host's `args` may give them).
-fn start_with(h: &Harness, mock_tools: bool, options: &[&str]) -> Session {
+/// `wecom` as `configure` makes it (global options, `mcp` and its options, variables).
+fn start_with(h: &Harness, configure: impl FnOnce(&mut std::process::Command)) -> Session {
     let mut command = h.std_command();
-    command.args(options).arg("mcp");
-    if mock_tools {
-        command.arg("--mock-tools");
-    }
+    configure(&mut command);
     let stderr = std::fs::File::create(h.path("mcp.stderr")).expect("a stderr file");
     // A child process of tokio belongs to the runtime it is spawned on: the mock's.
     let client = h.block_on(async {
@@ -212,6 +214,26 @@ fn mock_scan_adds_a_customer_through_a_created_config() {
 }
 
 #[test]
+fn the_mock_tools_send_the_admin_token_when_one_is_set() {
+    let h = Harness::start_with(|mock| mock.admin_token("let-me-in"));
+    let id = h.seed(1, |_| AddContactWay::single("zhangsan", Scene::QR_CODE))[0].clone();
+    let refused = start(&h, true);
+    let result = refused.call(&h, "mock_scan", json!({"config_id": id}));
+    assert_eq!(result.is_error, Some(true), "without the token: {result:?}");
+    assert_eq!(result.structured_content.expect("structured content")["status"], 401);
+    refused.stop(&h);
+
+    let session = start_with(&h, |command| {
+        command.args(["mcp", "--mock-tools"]).env("WECOM_MOCK_ADMIN_TOKEN", "let-me-in");
+    });
+    let scanned = session.ok(&h, "mock_scan", json!({"config_id": id}));
+    assert_eq!(scanned["userid"], "zhangsan");
+    let tools = serde_json::to_string(&session.tools(&h)).expect("JSON");
+    assert!(!tools.contains("let-me-in"), "the admin token is not in the tool list");
+    session.stop(&h);
+}
+
+#[test]
 fn a_dry_run_prune_changes_nothing_and_a_confirmed_one_backs_up_first() {
     let h = Harness::start();
     h.seed(6, |i| {
@@ -306,7 +328,9 @@ fn a_create_whose_answer_is_lost_names_its_ledger_entry() {
         .control()
         .add_fault(&FaultRule { times: Some(1), ..FaultRule::delay("add_contact_way", 3_000) })
         .expect("a fault");
-    let session = start_with(&h, false, &["--timeout", "1s"]);
+    let session = start_with(&h, |command| {
+        command.args(["--timeout", "1s", "mcp"]);
+    });
     let result = session.call(&h, "add_contact_way", json!({"type": 1, "scene": 2, "user": ["lisi"], "state": "lost"}));
     assert_eq!(result.is_error, Some(true));
     assert!(text(&result).contains("may or may not have happened"), "{}", text(&result));
