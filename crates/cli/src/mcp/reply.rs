@@ -78,3 +78,41 @@ fn describe_client(err: &ClientError) -> (String, Value) {
         other => (other.to_string(), json!({"error": other.to_string()})),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use wecom_types::{Api, ErrCode, Rule, Violation};
+
+    use super::*;
+
+    fn text(result: &CallToolResult) -> String {
+        result.content.iter().filter_map(|content| content.as_text()).map(|text| text.text.clone()).collect()
+    }
+
+    #[test]
+    fn each_failure_is_a_tool_error_with_its_errcode_first() {
+        let api =
+            ClientError::Api { api: Api::GetContactWay, code: ErrCode(41044), message: "invalid config_id".into() };
+        let refused = ClientError::Validation(Violation { code: ErrCode(41039), field: "type", rule: Rule::Missing });
+        // (failure, the text's start, the structured errcode)
+        let cases: Vec<(ToolError, String, Option<i32>)> = vec![
+            (CliError::from(api).into(), "errcode 41044: invalid config_id".into(), Some(41044)),
+            (CliError::from(refused).into(), "errcode 41039: field `type`".into(), Some(41039)),
+            (CliError::Usage("prune needs a filter".into()).into(), "prune needs a filter".into(), None),
+        ];
+        for (err, start, errcode) in cases {
+            let result = failure(&err);
+            assert_eq!(result.is_error, Some(true), "{err}");
+            assert!(text(&result).starts_with(&start), "{} does not start with {start}", text(&result));
+            let structured = result.structured_content.unwrap_or_default();
+            assert_eq!(structured.get("errcode").and_then(Value::as_i64), errcode.map(i64::from), "{err}");
+        }
+    }
+
+    #[test]
+    fn an_answer_that_is_not_an_object_is_wrapped() {
+        let result = success(json!([1, 2]));
+        assert_eq!(result.structured_content, Some(json!({"result": [1, 2]})));
+        assert_eq!(text(&result), r#"{"result":[1,2]}"#);
+    }
+}
