@@ -8,6 +8,7 @@ use std::path::Path;
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use wecom_bench::BenchError;
 
 /// One case of the picture.
 #[derive(Debug, Clone)]
@@ -26,8 +27,8 @@ const P50: RGBColor = RGBColor(90, 160, 110);
 const P99: RGBColor = RGBColor(200, 120, 60);
 
 /// Writes the chart to `path`; `reference` names the case the ratios are taken against.
-pub(crate) fn write(path: &Path, title: &str, reference: &str, bars: &[Bar]) -> Result<(), String> {
-    draw(path, title, reference, bars).map_err(|e| format!("cannot draw {}: {e}", path.display()))
+pub(crate) fn write(path: &Path, title: &str, reference: &str, bars: &[Bar]) -> Result<(), BenchError> {
+    draw(path, title, reference, bars).map_err(|e| BenchError::Chart { path: path.to_owned(), reason: e.to_string() })
 }
 
 fn draw(path: &Path, title: &str, reference: &str, bars: &[Bar]) -> Result<(), Box<dyn std::error::Error>> {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use wecom_bench::BenchError;
 use wecom_bench::load::{self, Mix, Mode, RunOptions, Stop, Target};
 
 /// Load a WeCom server and report throughput, latency percentiles, errcodes and CPU use.
@@ -205,24 +206,24 @@ pub(crate) struct DurableArgs {
 }
 
 /// `10s`, `500ms`, `2m`, or plain seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+fn parse_duration(text: &str) -> Result<Duration, BenchError> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
         Some(i) => text.split_at(i),
         None => (text, "s"),
     };
-    let value: f64 = number.trim().parse().map_err(|_| format!("not a duration: {text}"))?;
+    let value: f64 = number.trim().parse().map_err(|_| BenchError::Usage(format!("not a duration: {text}")))?;
     let secs = match unit {
         "ms" => value / 1000.0,
         "s" => value,
         "m" => value * 60.0,
         "h" => value * 3600.0,
-        _ => return Err(format!("unknown unit `{unit}` (ms, s, m, h)")),
+        _ => return Err(BenchError::Usage(format!("unknown unit `{unit}` (ms, s, m, h)"))),
     };
-    Duration::try_from_secs_f64(secs).map_err(|e| format!("{text}: {e}"))
+    Duration::try_from_secs_f64(secs).map_err(|e| BenchError::Usage(format!("{text}: {e}")))
 }
 
-pub(crate) async fn execute(command: Command) -> Result<(), String> {
+pub(crate) async fn execute(command: Command) -> Result<(), BenchError> {
     match command {
         Command::Run(args) => run(args).await,
         Command::Baseline(args) => baseline(args).await,
@@ -260,7 +261,7 @@ pub(crate) async fn execute(command: Command) -> Result<(), String> {
     }
 }
 
-async fn run(args: RunArgs) -> Result<(), String> {
+async fn run(args: RunArgs) -> Result<(), BenchError> {
     let options = RunOptions {
         concurrency: args.concurrency,
         stop: args.requests.map_or(Stop::After(args.duration), Stop::Requests),
@@ -278,7 +279,7 @@ async fn run(args: RunArgs) -> Result<(), String> {
 }
 
 /// Prints the text, and the JSON where asked (`-`: stdout, the text then goes to stderr).
-fn emit(text: &str, json: &str, to: Option<&std::path::Path>) -> Result<(), String> {
+fn emit(text: &str, json: &str, to: Option<&std::path::Path>) -> Result<(), BenchError> {
     match to {
         Some(path) if path.as_os_str() == "-" => {
             eprint!("{text}");
@@ -286,18 +287,18 @@ fn emit(text: &str, json: &str, to: Option<&std::path::Path>) -> Result<(), Stri
         }
         Some(path) => {
             print!("{text}");
-            std::fs::write(path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            std::fs::write(path, json).map_err(|e| BenchError::io(format!("cannot write {}", path.display()), e))?;
         }
         None => print!("{text}"),
     }
     Ok(())
 }
 
-async fn baseline(args: BaselineArgs) -> Result<(), String> {
+async fn baseline(args: BaselineArgs) -> Result<(), BenchError> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(|e| BenchError::io(format!("cannot listen on {}", args.listen), e))?;
+    let addr = listener.local_addr().map_err(|e| BenchError::io("the bound address", e))?;
     let body = wecom_bench::sample::get_contact_way_answer(args.public_url.trim_end_matches('/'));
     println!("wecom-bench baseline listening on http://{addr}, answering {} bytes to every request", body.len());
     wecom_bench::baseline::serve(listener, body.into(), shutdown_signal()).await;
@@ -319,7 +320,7 @@ async fn shutdown_signal() {
     }
 }
 
-async fn scale(args: ScaleArgs) -> Result<(), String> {
+async fn scale(args: ScaleArgs) -> Result<(), BenchError> {
     let options = crate::scale::ScaleOptions {
         mock_bin: args.mock_bin,
         configs: args.configs,
@@ -342,13 +343,14 @@ mod tests {
 
     #[test]
     fn durations_parse_with_units() {
-        let check = |text: &str, ms: u64| assert_eq!(parse_duration(text), Ok(Duration::from_millis(ms)), "{text}");
+        let check =
+            |text: &str, ms: u64| assert_eq!(parse_duration(text).ok(), Some(Duration::from_millis(ms)), "{text}");
         check("10s", 10_000);
         check("500ms", 500);
         check("2m", 120_000);
         check("3", 3_000);
         check("1.5s", 1_500);
-        assert!(parse_duration("ten").is_err());
+        assert!(matches!(parse_duration("ten"), Err(BenchError::Usage(_))));
         assert!(parse_duration("5d").is_err());
         assert!(parse_duration("-1s").is_err());
     }

@@ -24,6 +24,7 @@ use wecom_bench::load::{self, Mix, Mode, Report, RunOptions, Stop, Target};
 
 use crate::chart;
 use crate::startup;
+use wecom_bench::BenchError;
 
 /// What `compare` is run with.
 #[derive(Debug, Clone)]
@@ -95,10 +96,10 @@ pub(crate) fn median_index(values: &[f64]) -> usize {
 }
 
 /// Runs every case `rounds` times, interleaved.
-pub(crate) async fn run(options: &CompareOptions) -> Result<CompareReport, String> {
+pub(crate) async fn run(options: &CompareOptions) -> Result<CompareReport, BenchError> {
     let bin = startup::mock_bin(options.mock_bin.clone())?;
     let gets = startup::spawn(&bin).await?;
-    let me = std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
+    let me = std::env::current_exe().map_err(|e| BenchError::io("cannot find this binary", e))?;
     // The baseline's body is the mock's get_contact_way answer for a mock at the gets' URL.
     let baseline = startup::spawn_with(&me, &["baseline", "--public-url", &gets.url]).await?;
     let mut runs: Vec<Vec<Report>> = CASES.iter().map(|_| Vec::new()).collect();

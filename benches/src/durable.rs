@@ -23,6 +23,7 @@ use wecom_bench::load::{self, Mix, Mode, Report, RunOptions, Stop, Target};
 
 use crate::chart;
 use crate::startup;
+use wecom_bench::BenchError;
 
 /// What `durable` is run with.
 #[derive(Debug, Clone)]
@@ -98,16 +99,16 @@ pub(crate) struct DurableReport {
     load_average_after: Option<[f64; 3]>,
 }
 
-async fn journal_counters(http: &reqwest::Client, url: &str) -> Result<Journal, String> {
+async fn journal_counters(http: &reqwest::Client, url: &str) -> Result<Journal, BenchError> {
     let text = http
         .get(format!("{url}/metrics"))
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| format!("cannot read {url}/metrics: {e}"))?
+        .map_err(|source| BenchError::Metrics { url: url.to_owned(), source })?
         .text()
         .await
-        .map_err(|e| format!("cannot read {url}/metrics: {e}"))?;
+        .map_err(|source| BenchError::Metrics { url: url.to_owned(), source })?;
     let value = |name: &str| {
         text.lines()
             .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<f64>().ok())
@@ -121,7 +122,7 @@ async fn journal_counters(http: &reqwest::Client, url: &str) -> Result<Journal, 
 }
 
 /// Runs the suite.
-pub(crate) async fn run(options: &DurableOptions) -> Result<DurableReport, String> {
+pub(crate) async fn run(options: &DurableOptions) -> Result<DurableReport, BenchError> {
     let bin = startup::mock_bin(options.mock_bin.clone())?;
     let load_average_before = wecom_bench::sys::load_average();
     let http = reqwest::Client::new();

@@ -19,7 +19,7 @@
 //! use std::time::Duration;
 //! use wecom_bench::load::{Mix, Mode, RunOptions, Stop, Target};
 //!
-//! # #[tokio::main] async fn main() -> Result<(), String> {
+//! # #[tokio::main] async fn main() -> Result<(), wecom_bench::BenchError> {
 //! let options = RunOptions {
 //!     concurrency: 64,
 //!     stop: Stop::After(Duration::from_secs(10)),
@@ -32,6 +32,9 @@
 //! ```
 
 pub mod baseline;
+mod error;
 pub mod load;
 pub mod sample;
 pub mod sys;
+
+pub use error::BenchError;

@@ -16,6 +16,7 @@ use wecom_bench::load::{self, Latency, Mix, Mode, Op, RunOptions, Stop, Target};
 use wecom_bench::sys::{Memory, process_memory};
 
 use crate::startup;
+use wecom_bench::BenchError;
 
 /// What `scale` is run with.
 #[derive(Debug, Clone)]
@@ -101,7 +102,7 @@ struct Side {
     corp: Corp,
 }
 
-async fn prepare(bin: &std::path::Path, configs: usize, options: &ScaleOptions) -> Result<Side, String> {
+async fn prepare(bin: &std::path::Path, configs: usize, options: &ScaleOptions) -> Result<Side, BenchError> {
     let mock = startup::spawn(bin).await?;
     let target = Target::mock(&mock.url);
     let memory_before = mock.pid.and_then(process_memory);
@@ -124,7 +125,7 @@ async fn prepare(bin: &std::path::Path, configs: usize, options: &ScaleOptions) 
     Ok(Side { mock, target, ids: Arc::new(ids), corp })
 }
 
-async fn gets(side: &mut Side, options: &ScaleOptions) -> Result<(), String> {
+async fn gets(side: &mut Side, options: &ScaleOptions) -> Result<(), BenchError> {
     let run = RunOptions {
         concurrency: options.get_concurrency,
         stop: Stop::After(options.duration),
@@ -138,7 +139,7 @@ async fn gets(side: &mut Side, options: &ScaleOptions) -> Result<(), String> {
     Ok(())
 }
 
-async fn walks(side: &mut Side, options: &ScaleOptions) -> Result<(), String> {
+async fn walks(side: &mut Side, options: &ScaleOptions) -> Result<(), BenchError> {
     for _ in 0..options.walks.max(1) {
         let (duration, pages, ids) = load::walk_once(&side.target, options.mode).await?;
         side.corp.walks.push(Walk { ms: duration.as_secs_f64() * 1000.0, pages, ids });
@@ -153,7 +154,7 @@ fn finish(corp: &mut Corp) {
 }
 
 /// Runs the comparison.
-pub(crate) async fn run(options: &ScaleOptions) -> Result<ScaleReport, String> {
+pub(crate) async fn run(options: &ScaleOptions) -> Result<ScaleReport, BenchError> {
     let bin = startup::mock_bin(options.mock_bin.clone())?;
     let mut small = prepare(&bin, options.small, options).await?;
     let mut full = prepare(&bin, options.configs, options).await?;
@@ -166,7 +167,7 @@ pub(crate) async fn run(options: &ScaleOptions) -> Result<ScaleReport, String> {
         );
         let failed = load::read_each(&full.target, options.mode, Arc::clone(&full.ids), options.concurrency).await?;
         if failed > 0 {
-            return Err(format!("{failed} gets of the read pass failed"));
+            return Err(BenchError::Call { call: "the read pass".to_owned(), reason: format!("{failed} gets failed") });
         }
         full.corp.memory_after_reads.push(full.mock.pid.and_then(process_memory));
     }

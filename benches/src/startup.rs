@@ -10,6 +10,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wecom_bench::BenchError;
 
 /// Gives up on a start after this long.
 const GIVE_UP: Duration = Duration::from_secs(10);
@@ -32,30 +33,33 @@ impl Spawned {
 }
 
 /// The given binary, or `wecom-mock` next to this one.
-pub(crate) fn mock_bin(given: Option<PathBuf>) -> Result<PathBuf, String> {
+pub(crate) fn mock_bin(given: Option<PathBuf>) -> Result<PathBuf, BenchError> {
     let bin = match given {
         Some(bin) => bin,
-        None => {
-            std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?.with_file_name("wecom-mock")
-        }
+        None => std::env::current_exe()
+            .map_err(|e| BenchError::io("cannot find this binary", e))?
+            .with_file_name("wecom-mock"),
     };
     if bin.exists() {
         Ok(bin)
     } else {
-        Err(format!("{} does not exist (build it: cargo build --release -p wecom-mock)", bin.display()))
+        Err(BenchError::Mock(format!(
+            "{} does not exist (build it: cargo build --release -p wecom-mock)",
+            bin.display()
+        )))
     }
 }
 
 /// Starts the mock on a free port and waits until it is healthy.
-pub(crate) async fn spawn(bin: &Path) -> Result<Spawned, String> {
+pub(crate) async fn spawn(bin: &Path) -> Result<Spawned, BenchError> {
     spawn_with(bin, &[]).await
 }
 
 /// Starts `bin ARGS --listen 127.0.0.1:PORT` on a free port and waits until `/healthz` answers.
-pub(crate) async fn spawn_with(bin: &Path, args: &[&str]) -> Result<Spawned, String> {
+pub(crate) async fn spawn_with(bin: &Path, args: &[&str]) -> Result<Spawned, BenchError> {
     let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-        probe.local_addr().map_err(|e| e.to_string())?.port()
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| BenchError::io("no free port", e))?;
+        probe.local_addr().map_err(|e| BenchError::io("no free port", e))?.port()
     };
     let addr = format!("127.0.0.1:{port}");
     let started = Instant::now();
@@ -68,7 +72,7 @@ pub(crate) async fn spawn_with(bin: &Path, args: &[&str]) -> Result<Spawned, Str
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        .map_err(|e| BenchError::io(format!("cannot start {}", bin.display()), e))?;
     loop {
         if healthz(&addr).await {
             let ready = started.elapsed();
@@ -77,7 +81,7 @@ pub(crate) async fn spawn_with(bin: &Path, args: &[&str]) -> Result<Spawned, Str
         }
         if started.elapsed() > GIVE_UP {
             let _ = child.start_kill();
-            return Err(format!("{} on {addr} was not healthy within {GIVE_UP:?}", bin.display()));
+            return Err(BenchError::Mock(format!("{} on {addr} was not healthy within {GIVE_UP:?}", bin.display())));
         }
         tokio::time::sleep(Duration::from_micros(200)).await;
     }
@@ -94,7 +98,7 @@ async fn healthz(addr: &str) -> bool {
 }
 
 /// `wecom-bench startup`.
-pub(crate) async fn run(mock_bin: Option<PathBuf>, runs: usize) -> Result<(), String> {
+pub(crate) async fn run(mock_bin: Option<PathBuf>, runs: usize) -> Result<(), BenchError> {
     let bin = self::mock_bin(mock_bin)?;
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs.max(1) {

@@ -2,7 +2,8 @@
 //!
 //! `cargo xtask release --dry-run` runs every release step that needs no credentials (see
 //! `docs/RELEASING.md`): the checks of the manifests, versions, licence files, CHANGELOG,
-//! wheel version, image labels and docs ([`checks`]); `cargo package` of every published crate
+//! wheel version, image labels and docs ([`checks`]), the crate rules of ARCHITECTURE.md over the
+//! resolved dependency graph ([`graph`], `checks::crate_rules`); `cargo package` of every published crate
 //! and what each package holds; `cargo publish --workspace --dry-run`; and the packaged crates
 //! checked as they will be built from crates.io ([`package`]). `.ci/run` runs it.
 //!
@@ -13,6 +14,7 @@
 //! release manager's, by hand, as `docs/RELEASING.md` lists them.
 
 mod checks;
+mod graph;
 mod npm_pack;
 mod package;
 mod workspace;
@@ -140,6 +142,14 @@ fn release(run: &Run, options: &Options) -> Result<Vec<Problem>, Failure> {
         }
         problems.extend(found);
     }
+
+    run.step("crate rules (ARCHITECTURE.md: what each crate never depends on)");
+    let found = checks::crate_rules::check(&graph::load(&run.cargo, &root)?);
+    report(&found);
+    if found.is_empty() {
+        eprintln!("ok");
+    }
+    problems.extend(found);
 
     run.step("cargo package: what each published crate carries");
     if !run.cargo(&["package", "--workspace", "--no-verify", "--quiet"])? {

@@ -9,6 +9,8 @@ use wecom_client::{Client, Error, RetryPolicy};
 use wecom_types::api::*;
 use wecom_types::{Endpoint, Patch, wire};
 
+use crate::BenchError;
+
 /// Which code path sends the requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -73,8 +75,8 @@ impl Failure {
 }
 
 /// The shared HTTP client settings of both modes, so they differ only in the code around it.
-pub(crate) fn http_client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder().build().map_err(|e| format!("cannot build the HTTP client: {e}"))
+pub(crate) fn http_client() -> Result<reqwest::Client, BenchError> {
+    reqwest::Client::builder().build().map_err(|e| BenchError::Client { what: "HTTP client", reason: e.to_string() })
 }
 
 /// A connected sender.
@@ -86,7 +88,7 @@ pub(crate) enum Backend {
 
 impl Backend {
     /// Connects: for the raw and baseline modes this fetches the token once.
-    pub(crate) async fn connect(mode: Mode, url: &str, corpid: &str, secret: &str) -> Result<Backend, String> {
+    pub(crate) async fn connect(mode: Mode, url: &str, corpid: &str, secret: &str) -> Result<Backend, BenchError> {
         let http = http_client()?;
         let base = url.trim_end_matches('/').to_owned();
         match mode {
@@ -96,9 +98,9 @@ impl Backend {
                     .http_client(http)
                     .retry_policy(RetryPolicy::none())
                     .build()
-                    .map_err(|e| format!("cannot build the client: {e}"))?;
+                    .map_err(|e| BenchError::Client { what: "client", reason: e.to_string() })?;
                 // Fetched now so that the first measured call does not pay for it.
-                client.access_token().await.map_err(|e| format!("cannot get a token: {e}"))?;
+                client.access_token().await.map_err(|e| BenchError::Token(e.to_string()))?;
                 Ok(Backend::Client(client))
             }
             Mode::Raw => {
@@ -163,7 +165,7 @@ const BASELINE_TOKEN_LEN: usize = 64;
 const BASELINE_CONFIG_ID: &str = "0123456789abcdef0123456789abcdef";
 
 impl Raw {
-    async fn fetch_token(&self, corpid: &str, secret: &str) -> Result<String, String> {
+    async fn fetch_token(&self, corpid: &str, secret: &str) -> Result<String, BenchError> {
         let url = format!("{}{}", self.base, GetToken::API.path());
         let answer = self
             .http
@@ -172,12 +174,12 @@ impl Raw {
             .timeout(TIMEOUT)
             .send()
             .await
-            .map_err(|e| format!("gettoken: {}", e.without_url()))?;
-        let body = answer.bytes().await.map_err(|e| format!("gettoken: {}", e.without_url()))?;
+            .map_err(|e| BenchError::Token(e.without_url().to_string()))?;
+        let body = answer.bytes().await.map_err(|e| BenchError::Token(e.without_url().to_string()))?;
         match wire::decode_response::<GetTokenResponse>(&body) {
             Ok(Ok(token)) => Ok(token.access_token),
-            Ok(Err(error)) => Err(format!("gettoken: errcode {}: {}", error.errcode.get(), error.errmsg)),
-            Err(e) => Err(format!("gettoken: the answer does not decode: {e}")),
+            Ok(Err(error)) => Err(BenchError::Token(format!("errcode {}: {}", error.errcode.get(), error.errmsg))),
+            Err(e) => Err(BenchError::Token(format!("the answer does not decode: {e}"))),
         }
     }
 

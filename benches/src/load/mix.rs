@@ -5,6 +5,8 @@ use std::fmt;
 use rand::Rng;
 use serde::Serialize;
 
+use crate::BenchError;
+
 /// One kind of operation a worker performs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,9 +87,9 @@ impl Mix {
     /// assert_eq!(Mix::preset("get-only")?.weights, [(Op::Get, 1)]);
     /// assert_eq!(Mix::preset("get=3,add=1")?.weights, [(Op::Get, 3), (Op::Add, 1)]);
     /// assert!(Mix::preset("fetch=1").is_err());
-    /// # Ok::<(), String>(())
+    /// # Ok::<(), wecom_bench::BenchError>(())
     /// ```
-    pub fn preset(name: &str) -> Result<Mix, String> {
+    pub fn preset(name: &str) -> Result<Mix, BenchError> {
         let spec = PRESETS.iter().find(|(preset, _, _)| *preset == name).map_or(name, |(_, spec, _)| *spec);
         let mut weights = Vec::new();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -95,20 +97,22 @@ impl Mix {
             let op = Op::from_name(op.trim()).ok_or_else(|| {
                 let names: Vec<&str> = Op::ALL.iter().map(|op| op.name()).collect();
                 let presets: Vec<&str> = PRESETS.iter().map(|(name, _, _)| *name).collect();
-                format!(
+                BenchError::Usage(format!(
                     "unknown op `{op}` in mix `{name}`: ops are {}; presets are {}",
                     names.join(", "),
                     presets.join(", ")
-                )
+                ))
             })?;
-            let weight: u32 =
-                weight.trim().parse().map_err(|_| format!("weight of `{op}` is not a number: {weight}"))?;
+            let weight: u32 = weight
+                .trim()
+                .parse()
+                .map_err(|_| BenchError::Usage(format!("weight of `{op}` is not a number: {weight}")))?;
             if weight > 0 {
                 weights.push((op, weight));
             }
         }
         if weights.is_empty() {
-            return Err(format!("mix `{name}` has no op with a weight above 0"));
+            return Err(BenchError::Usage(format!("mix `{name}` has no op with a weight above 0")));
         }
         Ok(Mix { name: name.to_owned(), weights })
     }

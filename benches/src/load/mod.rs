@@ -25,6 +25,7 @@ pub use mix::{Mix, Op, PRESETS};
 pub use report::{CpuReport, OpReport, Report, WalkReport};
 pub use stats::{Latency, Stats};
 
+use crate::BenchError;
 use backend::{Backend, Call, Reply};
 
 /// The server to load.
@@ -142,9 +143,9 @@ impl Shared {
 }
 
 /// Runs the set-up, the warm-up and the measurement, and reports.
-pub async fn run(options: &RunOptions) -> Result<Report, String> {
+pub async fn run(options: &RunOptions) -> Result<Report, BenchError> {
     if options.concurrency == 0 {
-        return Err("concurrency must be at least 1".to_owned());
+        return Err(BenchError::Usage("concurrency must be at least 1".to_owned()));
     }
     let target = &options.target;
     let backend = Backend::connect(options.mode, &target.url, &target.corpid, &target.secret).await?;
@@ -314,8 +315,13 @@ async fn walk(shared: &Shared, stats: &mut Stats) {
     }
 }
 
+/// A set-up `add_contact_way` that did not give a config.
+fn setup_failed(reason: String) -> BenchError {
+    BenchError::Call { call: "set-up add_contact_way".to_owned(), reason }
+}
+
 /// Creates `size` configs with `concurrency` tasks; their ids.
-async fn create_pool(backend: &Backend, size: usize, concurrency: usize) -> Result<Vec<String>, String> {
+async fn create_pool(backend: &Backend, size: usize, concurrency: usize) -> Result<Vec<String>, BenchError> {
     let next = Arc::new(AtomicU64::new(0));
     let tasks: Vec<_> = (0..concurrency.max(1))
         .map(|_| {
@@ -330,8 +336,8 @@ async fn create_pool(backend: &Backend, size: usize, concurrency: usize) -> Resu
                     }
                     match backend.execute(Call::Add(crate::sample::add_request(n))).await {
                         Ok(Reply::Created(id)) => ids.push(id),
-                        Ok(_) => return Err("add_contact_way answered without a config_id".to_owned()),
-                        Err(failure) => return Err(format!("set-up add_contact_way failed: {}", failure.key())),
+                        Ok(_) => return Err(setup_failed("answered without a config_id".to_owned())),
+                        Err(failure) => return Err(setup_failed(failure.key())),
                     }
                 }
             })
@@ -339,14 +345,19 @@ async fn create_pool(backend: &Backend, size: usize, concurrency: usize) -> Resu
         .collect();
     let mut pool = Vec::with_capacity(size);
     for task in tasks {
-        pool.extend(task.await.map_err(|e| format!("set-up task failed: {e}"))??);
+        pool.extend(task.await.map_err(|source| BenchError::Task { task: "set-up", source })??);
     }
     Ok(pool)
 }
 
 /// Gets every config of `ids` once, `concurrency` at a time, through `mode`; the number of
 /// gets that failed.
-pub async fn read_each(target: &Target, mode: Mode, ids: Arc<Vec<String>>, concurrency: usize) -> Result<u64, String> {
+pub async fn read_each(
+    target: &Target,
+    mode: Mode,
+    ids: Arc<Vec<String>>,
+    concurrency: usize,
+) -> Result<u64, BenchError> {
     let backend = Backend::connect(mode, &target.url, &target.corpid, &target.secret).await?;
     let next = Arc::new(AtomicU64::new(0));
     let tasks: Vec<_> = (0..concurrency.max(1))
@@ -363,13 +374,13 @@ pub async fn read_each(target: &Target, mode: Mode, ids: Arc<Vec<String>>, concu
         .collect();
     let mut failed = 0;
     for task in tasks {
-        failed += task.await.map_err(|e| format!("read task failed: {e}"))?;
+        failed += task.await.map_err(|source| BenchError::Task { task: "read", source })?;
     }
     Ok(failed)
 }
 
 /// Walks the whole list once with limit 1000 through `mode`; the time, pages and ids seen.
-pub async fn walk_once(target: &Target, mode: Mode) -> Result<(Duration, u64, u64), String> {
+pub async fn walk_once(target: &Target, mode: Mode) -> Result<(Duration, u64, u64), BenchError> {
     let backend = Backend::connect(mode, &target.url, &target.corpid, &target.secret).await?;
     let started = Instant::now();
     let (mut cursor, mut pages, mut ids) = (String::new(), 0, 0);
@@ -388,15 +399,25 @@ pub async fn walk_once(target: &Target, mode: Mode) -> Result<(Duration, u64, u6
                 }
                 cursor = next_cursor;
             }
-            Ok(_) => return Err("list_contact_way answered without a page".to_owned()),
-            Err(failure) => return Err(format!("list_contact_way failed on page {pages}: {}", failure.key())),
+            Ok(_) => {
+                return Err(BenchError::Call {
+                    call: format!("list_contact_way (page {pages})"),
+                    reason: "answered without a page".to_owned(),
+                });
+            }
+            Err(failure) => {
+                return Err(BenchError::Call {
+                    call: format!("list_contact_way (page {pages})"),
+                    reason: failure.key(),
+                });
+            }
         }
     }
 }
 
 /// Adds `count` configs with `concurrency` tasks (an error names the errcode that stopped it,
 /// 41045 at the quota). Returns their ids.
-pub async fn fill(target: &Target, mode: Mode, count: usize, concurrency: usize) -> Result<Vec<String>, String> {
+pub async fn fill(target: &Target, mode: Mode, count: usize, concurrency: usize) -> Result<Vec<String>, BenchError> {
     let backend = Backend::connect(mode, &target.url, &target.corpid, &target.secret).await?;
     create_pool(&backend, count, concurrency).await
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use wecom_bench::BenchError;
 use wecom_bench::baseline::Baseline;
 use wecom_bench::load::{self, Mix, Mode, RunOptions, Stop, Target};
 use wecom_mock::MockServer;
@@ -79,7 +80,9 @@ async fn a_bad_secret_or_a_dead_target_is_an_error_message() {
     let bad = Target { secret: "wrong".to_owned(), ..Target::mock(&mock.uri()) };
     for mode in [Mode::Client, Mode::Raw] {
         let err = load::run(&options(bad.clone(), mode, "get-only", 1)).await.expect_err("no token");
-        assert!(err.contains("token") || err.contains("40001"), "{err}");
+        assert!(matches!(err, BenchError::Token(_)), "{mode:?}: {err}");
+        let message = err.to_string();
+        assert!(message.contains("token") || message.contains("40001"), "{message}");
     }
     let dead = Target::mock("http://127.0.0.1:9");
     assert!(load::run(&options(dead, Mode::Raw, "get-only", 1)).await.is_err());

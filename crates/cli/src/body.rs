@@ -15,7 +15,6 @@ use wecom_types::{Patch, wire};
 use crate::cli::{
     ContactWayAddArgs, ContactWayFields, ContactWayUpdateArgs, JoinWayAddArgs, JoinWayFields, JoinWayUpdateArgs,
 };
-use crate::contact_way::ContactWayEdits;
 use crate::error::CliError;
 use crate::output::warn;
 
@@ -205,6 +204,13 @@ pub(crate) fn apply_contact_way_patch(way: &mut ContactWay, patch: &UpdateContac
     apply(&mut way.conclusions, &patch.conclusions);
     edit_list(&mut way.user, &edits.user);
     edit_list(&mut way.party, &edits.party);
+}
+
+/// The list edits of a merged C4 update (`--add-user`, `--remove-party`, …).
+#[derive(Debug, Default)]
+pub(crate) struct ContactWayEdits {
+    pub(crate) user: ListEdits<String>,
+    pub(crate) party: ListEdits<u32>,
 }
 
 /// Items to add to a stored list and items to remove from it (merged updates only).

@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::ledger_cmd::LedgerCommand;
-use crate::mcp::McpArgs;
+use crate::walk::Created;
 
 const ABOUT: &str = "Run WeCom Contact Me (联系我) and Join Group (加入群聊) configs from the command line";
 
@@ -77,11 +76,11 @@ pub(crate) enum Command {
     #[command(long_about = PRUNE_ABOUT)]
     Prune(PruneArgs),
     /// The ledger of creates: list, reconcile lost answers, find configs nobody tracks.
-    #[command(subcommand, long_about = crate::ledger_cmd::LEDGER_ABOUT)]
+    #[command(subcommand, long_about = LEDGER_ABOUT)]
     Ledger(LedgerCommand),
     /// Serve these commands as MCP tools over stdio, for AI agents (same rails: checks, merged
     /// updates, the ledger, dry-run prunes).
-    #[command(long_about = crate::mcp::MCP_ABOUT)]
+    #[command(long_about = MCP_ABOUT)]
     Mcp(McpArgs),
 }
 
@@ -268,6 +267,12 @@ pub(crate) struct CreatedRange {
     pub(crate) end_time: Option<i64>,
 }
 
+impl From<CreatedRange> for Created {
+    fn from(range: CreatedRange) -> Created {
+        Created { start_time: range.start_time, end_time: range.end_time }
+    }
+}
+
 /// `join-way …`
 #[derive(Debug, Subcommand)]
 pub(crate) enum JoinWayCommand {
@@ -409,6 +414,29 @@ pub(crate) struct PruneArgs {
     pub(crate) concurrency: u16,
 }
 
+/// `mcp`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct McpArgs {
+    /// Also serve the mock's customer: mock_scan, mock_join, mock_clock, mock_messages (over
+    /// the base URL's /__admin routes; for wecom-mock only).
+    #[arg(long, env = "WECOM_MOCK_TOOLS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub(crate) mock_tools: bool,
+    /// The mock's admin token, sent as the bearer token of the mock tools.
+    #[arg(long, env = "WECOM_MOCK_ADMIN_TOKEN", hide_env_values = true)]
+    pub(crate) mock_admin_token: Option<String>,
+}
+
+pub(crate) const MCP_ABOUT: &str = "\
+Serve the commands as tools of the Model Context Protocol over stdio (newline-delimited JSON-RPC),
+for AI agents: add/get/list/update/del_contact_way, close_temp_chat, add/get/update/del_join_way,
+inventory, prune, ledger_list, ledger_reconcile. Configuration is the CLI's (WECOM_BASE_URL,
+WECOM_CORPID, WECOM_SECRET, WECOM_LEDGER, …) and so are the rails: every body is checked before it
+is sent, updates are merged unless `replace: true`, every create goes to the ledger first, and
+prune is a dry run unless `confirm: true` (then each config is backed up before it is deleted).
+
+stdout carries protocol messages only; warnings go to stderr. With --mock-tools (for wecom-mock)
+the agent can also play the customer: mock_scan, mock_join, mock_clock, mock_messages.";
+
 /// `10s`, `500ms`, `1m`; a bare number is seconds.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     if let Ok(secs) = text.parse::<u64>() {
@@ -435,6 +463,98 @@ fn parse_unix_time(text: &str) -> Result<i64, String> {
         .map_err(|err| format!("{err} (unix seconds, or e.g. 2024-01-01T00:00:00Z)"))?;
     let secs = time.duration_since(std::time::UNIX_EPOCH).map_err(|err| err.to_string())?.as_secs();
     i64::try_from(secs).map_err(|err| err.to_string())
+}
+
+pub(crate) const LEDGER_ABOUT: &str = "\
+The ledger of creates. Every `contact-way add` and `join-way add` is written to it (fsynced)
+before the request is sent, and completed with the config_id when the answer comes, or marked
+failed when WeCom refuses (then nothing was created). When the answer is lost (a timeout, a reset
+connection) the command exits 3 and the entry stays pending.
+
+`reconcile` resolves pending Contact Me entries: it lists the configs created within --slack of
+the intent's time, gets each one the ledger does not know, and adopts the only one whose content
+equals the intent (or reports that none or several match).
+
+What it cannot recover: Join Group configs cannot be listed by the API, and temp-chat Contact Me
+configs are never listed. For those the ledger keeps every id whose answer arrived (for Join
+Group it is the only place the ids are kept: `ledger list` is your Join Group inventory) and the
+intent of every create whose answer was lost (body and time, so you know a quota unit may be in
+use and by which config), but it cannot find a lost id again: `dismiss` such an entry once you
+have decided, or `adopt` an id you found another way.
+
+`orphans` lists live Contact Me configs the ledger does not know: quota units nobody tracks.";
+
+/// `ledger …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum LedgerCommand {
+    /// Every entry, one JSON object per line (oldest first).
+    List(LedgerListArgs),
+    /// Resolve pending entries of this corp: adopt the live config each one created. Exits 3
+    /// while some stay unresolved. Join Group and temp-chat intents cannot be resolved (the API
+    /// cannot list those configs).
+    Reconcile(ReconcileArgs),
+    /// Live Contact Me configs the ledger does not know, one per line.
+    Orphans(OrphansArgs),
+    /// Record that a pending entry created this config (checked with a get first).
+    Adopt {
+        /// The entry's sequence number.
+        seq: u64,
+        /// The config it created.
+        config_id: String,
+    },
+    /// Close an entry without an id (for example a Join Group intent that cannot be recovered).
+    Dismiss {
+        /// The entry's sequence number.
+        seq: u64,
+        /// Why, for the record.
+        #[arg(long, default_value = "dismissed by the operator")]
+        note: String,
+    },
+}
+
+/// `ledger list`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct LedgerListArgs {
+    /// Only entries with this status (repeat for several).
+    #[arg(long, value_enum)]
+    pub(crate) status: Vec<StatusArg>,
+    /// Entries of every corp, not only --corpid's.
+    #[arg(long)]
+    pub(crate) all_corps: bool,
+}
+
+/// `ledger reconcile`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ReconcileArgs {
+    /// Configs created this long before or after an intent are its candidates (covers the
+    /// request timeout and the clock skew between this machine and the server).
+    #[arg(long, env = "WECOM_RECONCILE_SLACK", default_value = "5m", value_parser = parse_duration)]
+    pub(crate) slack: Duration,
+    /// Gets in flight at once.
+    #[arg(long, env = "WECOM_CONCURRENCY", default_value_t = 8)]
+    pub(crate) concurrency: usize,
+}
+
+/// `ledger orphans`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct OrphansArgs {
+    /// Print each orphan's full config (one get each) instead of its id.
+    #[arg(long)]
+    pub(crate) full: bool,
+    #[command(flatten)]
+    pub(crate) range: CreatedRange,
+}
+
+/// The ledger statuses as the JSON spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub(crate) enum StatusArg {
+    Pending,
+    Created,
+    Failed,
+    NotFound,
+    Dismissed,
+    Deleted,
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use wecom_client::ledger::Ledger;
 use wecom_types::api::{AddContactWay, AddContactWayResponse, ContactWay, UpdateContactWay};
 use wecom_types::{Api, Validate};
 
-use crate::body::{self, ListEdits};
+use crate::body::{self, ContactWayEdits, ListEdits};
 use crate::cli::{ContactWayCommand, ContactWayUpdateArgs, Global, ListArgs};
 use crate::error::CliError;
-use crate::output::{Answers, warn};
+use crate::output::{Answers, answer, warn};
 use crate::walk;
 
 pub(crate) async fn run(global: &Global, command: ContactWayCommand) -> Result<(), CliError> {
@@ -77,17 +77,10 @@ pub(crate) async fn close_temp_chat(
     Ok(json!({"userid": userid, "external_userid": external_userid, "closed": true}))
 }
 
-/// One JSON answer on stdout.
-pub(crate) fn answer<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
-    let mut out = Answers::new();
-    out.line(value)?;
-    out.finish()
-}
-
 async fn list(global: &Global, args: ListArgs) -> Result<(), CliError> {
     let client = global.client()?;
     let progress = global.progress(None, "listing");
-    let ids = walk::list_ids(&client, args.range, &progress).await?;
+    let ids = walk::list_ids(&client, args.range.into(), &progress).await?;
     progress.finish_and_clear();
     let mut out = Answers::buffered();
     for id in &ids {
@@ -109,13 +102,6 @@ async fn update(global: &Global, args: ContactWayUpdateArgs) -> Result<(), CliEr
         party: ListEdits { add: args.add_party.clone(), remove: args.remove_party.clone() },
     };
     answer(&update_contact_way(global, &patch, &edits, args.replace).await?)
-}
-
-/// The list edits of a merged C4 update (`--add-user`, `--remove-party`, …).
-#[derive(Debug, Default)]
-pub(crate) struct ContactWayEdits {
-    pub(crate) user: ListEdits<String>,
-    pub(crate) party: ListEdits<u32>,
 }
 
 /// C4, merged by default (read, change what `patch` gives, write every field back: members and

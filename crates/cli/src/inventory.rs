@@ -9,7 +9,7 @@ use wecom_types::Api;
 use wecom_types::api::ContactWay;
 use wecom_types::limits::CONTACT_WAY_QUOTA;
 
-use crate::cli::{CreatedRange, Format, Global, InventoryArgs};
+use crate::cli::{Format, Global, InventoryArgs};
 use crate::error::CliError;
 use crate::output::{AtomicFile, warn};
 use crate::walk::{self, Fetched};
@@ -173,7 +173,7 @@ fn csv_row(way: &ContactWay) -> Vec<String> {
 
 pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<(), CliError> {
     let mut sink = Sink::open(&args)?;
-    let tally = collect(global, args.range, usize::from(args.concurrency), |way| sink.write(way)).await?;
+    let tally = collect(global, args.range.into(), usize::from(args.concurrency), |way| sink.write(way)).await?;
     let written = sink.finish()?;
     if !global.quiet {
         summary(global, &tally, args.top, written.as_deref());
@@ -185,7 +185,7 @@ pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<(), CliE
 /// `wecom inventory` and the `inventory` tool.
 pub(crate) async fn collect(
     global: &Global,
-    range: CreatedRange,
+    range: walk::Created,
     concurrency: usize,
     mut found: impl FnMut(&ContactWay) -> Result<(), CliError>,
 ) -> Result<Tally, CliError> {

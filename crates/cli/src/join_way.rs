@@ -7,9 +7,9 @@ use wecom_types::api::{AddJoinWay, JoinWay, UpdateJoinWay};
 
 use crate::body::{self, ListEdits};
 use crate::cli::{Global, JoinWayCommand, JoinWayUpdateArgs};
-use crate::contact_way::{answer, delete_each, maybe_created};
+use crate::contact_way::{delete_each, maybe_created};
 use crate::error::CliError;
-use crate::output::{Answers, warn};
+use crate::output::{Answers, answer, warn};
 
 /// A created Join Group config: `qr_code` is `null` when reading it failed after the create.
 #[derive(Debug, Serialize)]

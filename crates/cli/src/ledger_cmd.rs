@@ -3,110 +3,16 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use wecom_client::ledger::{Entry, ResolvedBy, Status};
 use wecom_client::reconcile::{Outcome, ReconcileOptions, Reconciled, intent_matches};
 use wecom_types::Api;
 use wecom_types::api::AddContactWay;
 
-use crate::cli::{CreatedRange, Global, parse_duration};
-use crate::contact_way::answer;
+use crate::cli::{Global, LedgerCommand, LedgerListArgs, OrphansArgs, ReconcileArgs, StatusArg};
 use crate::error::CliError;
-use crate::output::{Answers, warn};
+use crate::output::{Answers, answer, warn};
 use crate::walk;
-
-pub(crate) const LEDGER_ABOUT: &str = "\
-The ledger of creates. Every `contact-way add` and `join-way add` is written to it (fsynced)
-before the request is sent, and completed with the config_id when the answer comes, or marked
-failed when WeCom refuses (then nothing was created). When the answer is lost (a timeout, a reset
-connection) the command exits 3 and the entry stays pending.
-
-`reconcile` resolves pending Contact Me entries: it lists the configs created within --slack of
-the intent's time, gets each one the ledger does not know, and adopts the only one whose content
-equals the intent (or reports that none or several match).
-
-What it cannot recover: Join Group configs cannot be listed by the API, and temp-chat Contact Me
-configs are never listed. For those the ledger keeps every id whose answer arrived (for Join
-Group it is the only place the ids are kept: `ledger list` is your Join Group inventory) and the
-intent of every create whose answer was lost (body and time, so you know a quota unit may be in
-use and by which config), but it cannot find a lost id again: `dismiss` such an entry once you
-have decided, or `adopt` an id you found another way.
-
-`orphans` lists live Contact Me configs the ledger does not know: quota units nobody tracks.";
-
-/// `ledger …`
-#[derive(Debug, Subcommand)]
-pub(crate) enum LedgerCommand {
-    /// Every entry, one JSON object per line (oldest first).
-    List(ListArgs),
-    /// Resolve pending entries of this corp: adopt the live config each one created. Exits 3
-    /// while some stay unresolved. Join Group and temp-chat intents cannot be resolved (the API
-    /// cannot list those configs).
-    Reconcile(ReconcileArgs),
-    /// Live Contact Me configs the ledger does not know, one per line.
-    Orphans(OrphansArgs),
-    /// Record that a pending entry created this config (checked with a get first).
-    Adopt {
-        /// The entry's sequence number.
-        seq: u64,
-        /// The config it created.
-        config_id: String,
-    },
-    /// Close an entry without an id (for example a Join Group intent that cannot be recovered).
-    Dismiss {
-        /// The entry's sequence number.
-        seq: u64,
-        /// Why, for the record.
-        #[arg(long, default_value = "dismissed by the operator")]
-        note: String,
-    },
-}
-
-/// `ledger list`
-#[derive(Debug, Clone, Args)]
-pub(crate) struct ListArgs {
-    /// Only entries with this status (repeat for several).
-    #[arg(long, value_enum)]
-    status: Vec<StatusArg>,
-    /// Entries of every corp, not only --corpid's.
-    #[arg(long)]
-    all_corps: bool,
-}
-
-/// `ledger reconcile`
-#[derive(Debug, Clone, Args)]
-pub(crate) struct ReconcileArgs {
-    /// Configs created this long before or after an intent are its candidates (covers the
-    /// request timeout and the clock skew between this machine and the server).
-    #[arg(long, env = "WECOM_RECONCILE_SLACK", default_value = "5m", value_parser = parse_duration)]
-    slack: Duration,
-    /// Gets in flight at once.
-    #[arg(long, env = "WECOM_CONCURRENCY", default_value_t = 8)]
-    concurrency: usize,
-}
-
-/// `ledger orphans`
-#[derive(Debug, Clone, Args)]
-pub(crate) struct OrphansArgs {
-    /// Print each orphan's full config (one get each) instead of its id.
-    #[arg(long)]
-    full: bool,
-    #[command(flatten)]
-    range: CreatedRange,
-}
-
-/// The statuses as the JSON spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "snake_case")]
-enum StatusArg {
-    Pending,
-    Created,
-    Failed,
-    NotFound,
-    Dismissed,
-    Deleted,
-}
 
 impl StatusArg {
     fn status(self) -> Status {
@@ -141,7 +47,7 @@ pub(crate) async fn run(global: &Global, command: LedgerCommand) -> Result<(), C
     }
 }
 
-fn list(global: &Global, args: &ListArgs) -> Result<(), CliError> {
+fn list(global: &Global, args: &LedgerListArgs) -> Result<(), CliError> {
     let path = global.ledger_path()?;
     if !path.exists() {
         global.note(format_args!("{}: no ledger yet (the first create makes it)", path.display()));
@@ -283,7 +189,7 @@ async fn orphans(global: &Global, args: &OrphansArgs) -> Result<(), CliError> {
         (known, pending, created)
     };
     let listing = global.progress(None, "listing config ids");
-    let live = walk::list_ids(&client, args.range, &listing).await?;
+    let live = walk::list_ids(&client, args.range.into(), &listing).await?;
     listing.finish_and_clear();
     let orphan_ids: Vec<String> = live.iter().filter(|id| !known.contains(*id)).cloned().collect();
     let mut out = Answers::buffered();

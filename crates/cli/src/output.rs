@@ -9,6 +9,13 @@ use serde::Serialize;
 
 use crate::error::CliError;
 
+/// One JSON answer on stdout.
+pub(crate) fn answer<T: Serialize>(value: &T) -> Result<(), CliError> {
+    let mut out = Answers::new();
+    out.line(value)?;
+    out.finish()
+}
+
 /// JSON lines to stdout.
 pub(crate) struct Answers {
     out: BufWriter<io::Stdout>,

@@ -11,7 +11,7 @@ use wecom_client::Client;
 use wecom_types::ErrCode;
 use wecom_types::api::ContactWay;
 
-use crate::cli::{CreatedRange, Global, PruneArgs};
+use crate::cli::{Global, PruneArgs};
 use crate::error::CliError;
 use crate::output::{Answers, warn};
 use crate::walk::{self, Fetched};
@@ -139,7 +139,7 @@ pub(crate) async fn execute(
         ));
     }
     let filter = Filter { state_prefix: args.state_prefix.clone(), user: args.user.clone() };
-    let range = CreatedRange { start_time: None, end_time: args.created_before.map(|before| before - 1) };
+    let range = walk::Created { start_time: None, end_time: args.created_before.map(|before| before - 1) };
     let client = global.client()?;
     let concurrency = usize::from(args.concurrency);
 

@@ -12,8 +12,16 @@ use wecom_types::ErrCode;
 use wecom_types::api::{ContactWay, ListContactWay};
 use wecom_types::limits::{DAY_SECS, DEFAULT_LIST_WINDOW_SECS, LIST_CUTOFF_UNIX, MAX_LIST_LIMIT};
 
-use crate::cli::CreatedRange;
 use crate::error::CliError;
+
+/// Which creation times to walk (unix seconds, both ends included); `None` is open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Created {
+    /// The first; default the oldest the API lists.
+    pub(crate) start_time: Option<i64>,
+    /// The last; default a day past this machine's now.
+    pub(crate) end_time: Option<i64>,
+}
 
 /// Now, in unix seconds.
 pub(crate) fn unix_now() -> i64 {
@@ -23,7 +31,7 @@ pub(crate) fn unix_now() -> i64 {
 /// The inclusive `(start, end)` windows that cover `range`: at most 90 days each, none
 /// overlapping. The default end is a day past this machine's now, so a server clock that runs
 /// ahead loses nothing.
-pub(crate) fn windows(range: CreatedRange) -> Vec<(i64, i64)> {
+pub(crate) fn windows(range: Created) -> Vec<(i64, i64)> {
     let start = range.start_time.unwrap_or(LIST_CUTOFF_UNIX).max(LIST_CUTOFF_UNIX);
     let end = range.end_time.unwrap_or_else(|| unix_now() + DAY_SECS);
     let mut windows = Vec::new();
@@ -37,11 +45,7 @@ pub(crate) fn windows(range: CreatedRange) -> Vec<(i64, i64)> {
 }
 
 /// Every config id listed in `range`, in list order (oldest first), each once.
-pub(crate) async fn list_ids(
-    client: &Client,
-    range: CreatedRange,
-    progress: &ProgressBar,
-) -> Result<Vec<String>, CliError> {
+pub(crate) async fn list_ids(client: &Client, range: Created, progress: &ProgressBar) -> Result<Vec<String>, CliError> {
     let mut seen = HashSet::new();
     let mut ids = Vec::new();
     for (start, end) in windows(range) {
@@ -91,8 +95,7 @@ mod tests {
 
     #[test]
     fn windows_cover_the_range_without_overlap_or_gap() {
-        let range =
-            CreatedRange { start_time: Some(LIST_CUTOFF_UNIX), end_time: Some(LIST_CUTOFF_UNIX + 200 * DAY_SECS) };
+        let range = Created { start_time: Some(LIST_CUTOFF_UNIX), end_time: Some(LIST_CUTOFF_UNIX + 200 * DAY_SECS) };
         let windows = windows(range);
         assert_eq!(windows.len(), 3);
         assert_eq!(windows[0], (LIST_CUTOFF_UNIX, LIST_CUTOFF_UNIX + DEFAULT_LIST_WINDOW_SECS - 1));
@@ -105,9 +108,9 @@ mod tests {
 
     #[test]
     fn a_start_before_the_cutoff_starts_at_the_cutoff_and_an_empty_range_has_no_window() {
-        let range = CreatedRange { start_time: Some(0), end_time: Some(LIST_CUTOFF_UNIX) };
+        let range = Created { start_time: Some(0), end_time: Some(LIST_CUTOFF_UNIX) };
         assert_eq!(windows(range), [(LIST_CUTOFF_UNIX, LIST_CUTOFF_UNIX)]);
-        let empty = CreatedRange { start_time: Some(LIST_CUTOFF_UNIX + 10), end_time: Some(LIST_CUTOFF_UNIX) };
+        let empty = Created { start_time: Some(LIST_CUTOFF_UNIX + 10), end_time: Some(LIST_CUTOFF_UNIX) };
         assert!(windows(empty).is_empty());
     }
 }

@@ -68,6 +68,19 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
+impl Client {
+    /// Starts a builder for the app with this corpid and secret.
+    ///
+    /// ```
+    /// let client = wecom_client::Client::builder("wwmock0000000001", "mock-secret").build()?;
+    /// assert_eq!(client.base_url(), "https://qyapi.weixin.qq.com");
+    /// # Ok::<(), wecom_client::Error>(())
+    /// ```
+    pub fn builder(corpid: impl Into<String>, secret: impl Into<String>) -> ClientBuilder {
+        ClientBuilder::new(corpid.into(), secret.into())
+    }
+}
+
 impl ClientBuilder {
     pub(crate) fn new(corpid: String, secret: String) -> Self {
         ClientBuilder {

@@ -12,7 +12,6 @@ use tracing::Instrument;
 use wecom_types::api::{GetToken, GetTokenResponse};
 use wecom_types::{Api, Endpoint, Method, wire};
 
-use crate::builder::ClientBuilder;
 use crate::error::{Delivery, Error};
 use crate::retry::{Attempt, Decision, Outcome, RetryPolicy, decide, full_jitter};
 use crate::token::TokenCache;
@@ -94,17 +93,6 @@ fn query_pairs(value: serde_json::Value) -> Vec<(String, String)> {
 }
 
 impl Client {
-    /// Starts a builder for the app with this corpid and secret.
-    ///
-    /// ```
-    /// let client = wecom_client::Client::builder("wwmock0000000001", "mock-secret").build()?;
-    /// assert_eq!(client.base_url(), "https://qyapi.weixin.qq.com");
-    /// # Ok::<(), wecom_client::Error>(())
-    /// ```
-    pub fn builder(corpid: impl Into<String>, secret: impl Into<String>) -> ClientBuilder {
-        ClientBuilder::new(corpid.into(), secret.into())
-    }
-
     /// The base URL requests go to, without a trailing slash.
     ///
     /// ```
@@ -194,7 +182,7 @@ impl Client {
         let payload = Payload::encode(req)?;
         #[cfg(feature = "ledger")]
         if let (Some(ledger), true, Payload::Json(body)) = (self.ledger(), E::API.info().creates, &payload) {
-            let seq = crate::ledger_hook::record_intent(self, ledger, E::API, body).await?;
+            let seq = crate::ledger_hook::record_intent(ledger, (self.corpid(), self.base_url()), E::API, body).await?;
             let result = self.send_with_retries::<E>(&payload, sends).await;
             crate::ledger_hook::settle(ledger, seq, &result).await;
             return result;

@@ -156,9 +156,9 @@ impl Error {
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Api { code, .. } => crate::retry::is_transient_code(*code),
+            Error::Api { code, .. } => code.is_transient(),
             Error::Transport { .. } => true,
-            Error::Http { status, .. } => crate::retry::is_transient_status(*status),
+            Error::Http { status, .. } => is_transient_status(*status),
             Error::Incomplete { source, .. } => source.is_retryable(),
             _ => false,
         }
@@ -174,7 +174,7 @@ impl Error {
     /// assert!(expired.is_token_error());
     /// ```
     pub fn is_token_error(&self) -> bool {
-        self.code().is_some_and(crate::retry::is_token_code)
+        self.code().is_some_and(|code| code.is_token_error())
     }
 
     /// For a transport error, whether the request may have reached the server.
@@ -232,6 +232,11 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// `true` for the HTTP statuses of an overloaded or restarting gateway: 429, 502, 503, 504.
+pub(crate) fn is_transient_status(status: u16) -> bool {
+    matches!(status, 429 | 502 | 503 | 504)
 }
 
 #[cfg(test)]

@@ -3,17 +3,21 @@
 
 use wecom_types::Api;
 
-use crate::client::Client;
 use crate::error::Error;
-use crate::ledger::{Ledger, ResolvedBy};
-use crate::reconcile::blocking;
+use crate::ledger::{Ledger, LedgerError, ResolvedBy};
 
-/// Commits the intent of a create; the request is sent only once this returns `Ok`.
-pub(crate) async fn record_intent(client: &Client, ledger: &Ledger, api: Api, body: &[u8]) -> Result<u64, Error> {
+/// Commits the intent of a create for the client of `(corpid, base_url)`; the request is sent
+/// only once this returns `Ok`.
+pub(crate) async fn record_intent(
+    ledger: &Ledger,
+    (corpid, base_url): (&str, &str),
+    api: Api,
+    body: &[u8],
+) -> Result<u64, Error> {
     // The body is what this crate just encoded: it is JSON.
     let body: serde_json::Value =
         serde_json::from_slice(body).map_err(|source| Error::Encode { api, source: std::sync::Arc::new(source) })?;
-    let (corpid, base_url) = (client.corpid().to_owned(), client.base_url().to_owned());
+    let (corpid, base_url) = (corpid.to_owned(), base_url.to_owned());
     blocking(ledger, move |ledger| ledger.record_intent(api, &corpid, &base_url, body)).await
 }
 
@@ -44,4 +48,16 @@ pub(crate) async fn settle<T: serde::Serialize>(ledger: &Ledger, seq: u64, resul
     if let Err(err) = written {
         tracing::warn!(seq, error = %err, "could not record the outcome of a create; the ledger entry stays pending");
     }
+}
+
+/// Runs a ledger operation off the async threads (a commit waits for the disk).
+pub(crate) async fn blocking<T: Send + 'static>(
+    ledger: &Ledger,
+    op: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
+) -> Result<T, Error> {
+    let ledger = ledger.clone();
+    let result = tokio::task::spawn_blocking(move || op(&ledger))
+        .await
+        .unwrap_or_else(|join| Err(LedgerError::Task(join.to_string())));
+    result.map_err(|err| Error::Ledger(std::sync::Arc::new(err)))
 }

@@ -13,6 +13,7 @@ use wecom_types::{Api, ErrCode};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ledger::{Entry, Ledger, LedgerError, ResolvedBy, unix_now};
+use crate::ledger_hook::blocking;
 
 /// Why an intent cannot be looked for: the API has no way to list what it may have made.
 pub const JOIN_WAY_CANNOT_BE_LISTED: &str = "Join Group configs cannot be listed by the API: if this create happened, \
@@ -201,18 +202,6 @@ impl Client {
             _ => Outcome::Ambiguous { candidates: matching },
         })
     }
-}
-
-/// Runs a ledger operation off the async threads (a commit waits for the disk).
-pub(crate) async fn blocking<T: Send + 'static>(
-    ledger: &Ledger,
-    op: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
-) -> Result<T, Error> {
-    let ledger = ledger.clone();
-    let result = tokio::task::spawn_blocking(move || op(&ledger))
-        .await
-        .unwrap_or_else(|join| Err(LedgerError::Task(join.to_string())));
-    result.map_err(|err| Error::Ledger(std::sync::Arc::new(err)))
 }
 
 /// `true` when `stored` (as `get_contact_way` returns it) is what the add `intent` creates.

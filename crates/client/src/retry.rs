@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use wecom_types::ErrCode;
 
-use crate::error::{Delivery, Error};
+use crate::error::{Delivery, Error, is_transient_status};
 
 /// How often and how patiently the client retries transient failures.
 ///
@@ -140,21 +140,6 @@ pub enum Decision {
     },
 }
 
-/// `true` for the errcodes that mean "try again later": -1, 45009, 45033.
-pub(crate) fn is_transient_code(code: ErrCode) -> bool {
-    code.is_transient()
-}
-
-/// `true` for the token errors a fresh token may cure: 40001, 40014, 42001.
-pub(crate) fn is_token_code(code: ErrCode) -> bool {
-    code.is_token_error()
-}
-
-/// `true` for the HTTP statuses of an overloaded or restarting gateway.
-pub(crate) fn is_transient_status(status: u16) -> bool {
-    matches!(status, 429 | 502 | 503 | 504)
-}
-
 /// The next step after a send, from the policy, where the call stands, and what came back.
 ///
 /// ```
@@ -176,14 +161,14 @@ pub fn decide(policy: &RetryPolicy, attempt: &Attempt, outcome: Outcome) -> Deci
     match outcome {
         Outcome::Success | Outcome::Fatal => Decision::Return,
         // gettoken's own 40001 means a wrong secret: a fresh token cannot cure it.
-        Outcome::Api(code) if is_token_code(code) => {
+        Outcome::Api(code) if code.is_token_error() => {
             if attempt.needs_token && !attempt.token_refreshed {
                 Decision::RefreshToken
             } else {
                 Decision::Return
             }
         }
-        Outcome::Api(code) if is_transient_code(code) => backoff(),
+        Outcome::Api(code) if code.is_transient() => backoff(),
         Outcome::Api(_) => Decision::Return,
         Outcome::Transport(Delivery::NotSent) => backoff(),
         Outcome::Transport(Delivery::MaybeSent) if attempt.creates => Decision::Return,

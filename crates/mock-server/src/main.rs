@@ -50,10 +50,16 @@ struct Args {
     #[arg(long, env = "WECOM_MOCK_COMPACT_BYTES", default_value_t = DEFAULT_COMPACT_BYTES)]
     compact_bytes: u64,
 
-    /// Recent WeCom calls kept for `GET /__admin/requests` (method, path, corp, errcode, status,
-    /// latency; never a token or a body); 0 turns the request journal off, e.g. for load runs.
-    #[arg(long, env = "WECOM_MOCK_JOURNAL_SIZE", default_value_t = wecom_mock::api::DEFAULT_JOURNAL_SIZE)]
-    journal_size: usize,
+    /// Recent WeCom calls kept by the request log for `GET /__admin/requests` (method, path,
+    /// corp, errcode, status, latency; never a token or a body); 0 turns it off, e.g. for load
+    /// runs. `--journal-size` is its former name, still accepted.
+    #[arg(
+        long,
+        visible_alias = "journal-size",
+        env = "WECOM_MOCK_JOURNAL_SIZE",
+        default_value_t = wecom_mock::api::DEFAULT_JOURNAL_SIZE
+    )]
+    request_log_size: usize,
 
     /// Who may create tenants (`POST /__admin/tenants`): `closed`, only the operator token (or
     /// anyone without --admin-token); `open`, anyone, e.g. other teams' CI jobs.
@@ -84,7 +90,7 @@ struct Args {
     command: Option<Command>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum LogFormat {
     Text,
     Json,
@@ -157,10 +163,17 @@ enum Command {
     Openapi,
 }
 
+/// Colour codes only for a person at a terminal: never in JSON, never into a pipe or a file
+/// (`wecom-mock … | cat`, `docker logs`).
+fn colours(format: LogFormat, stderr_is_terminal: bool) -> bool {
+    format == LogFormat::Text && stderr_is_terminal
+}
+
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = colours(format, std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -287,7 +300,7 @@ async fn main() -> ExitCode {
         admin_token: args.admin_token.clone(),
         seed: args.seed,
         fixtures,
-        journal_size: Some(args.journal_size),
+        request_log_size: Some(args.request_log_size),
         tenant_signup: args.tenant_signup.into(),
         max_corps: args.max_corps,
         max_total_configs: args.max_total_configs,
@@ -313,4 +326,22 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_only_for_text_logs_on_a_terminal() {
+        let cases = [
+            (LogFormat::Text, true, true),
+            (LogFormat::Text, false, false),
+            (LogFormat::Json, true, false),
+            (LogFormat::Json, false, false),
+        ];
+        for (format, terminal, expected) in cases {
+            assert_eq!(colours(format, terminal), expected, "{format:?}, terminal: {terminal}");
+        }
+    }
 }

@@ -121,34 +121,29 @@ pub struct MockServer {
 /// Options for [`MockServer::builder`].
 #[derive(Debug, Clone, Default)]
 pub struct MockServerBuilder {
-    fixtures: Option<Fixtures>,
-    seed: Option<u64>,
-    admin_token: Option<String>,
+    /// The same settings the binary fills from its flags; `public_url` becomes the bound
+    /// address at start.
+    settings: Settings,
     data_dir: Option<DataDir>,
-    journal_size: Option<usize>,
-    tenant_signup: TenantSignup,
-    max_corps: Option<usize>,
-    max_total_configs: Option<u64>,
-    tenant_ttl: Option<Duration>,
     bugs: Vec<Bug>,
 }
 
 impl MockServerBuilder {
     /// Start with these corps instead of the default corp.
     pub fn fixtures(mut self, fixtures: Fixtures) -> Self {
-        self.fixtures = Some(fixtures);
+        self.settings.fixtures = fixtures;
         self
     }
 
     /// Seed config ids and other draws (tokens stay random).
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
+        self.settings.seed = Some(seed);
         self
     }
 
     /// Require this bearer token on `/__admin`.
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
-        self.admin_token = Some(token.into());
+        self.settings.admin_token = Some(token.into());
         self
     }
 
@@ -160,36 +155,42 @@ impl MockServerBuilder {
         self
     }
 
-    /// Keep this many calls in the request journal (`GET /__admin/requests`); 0 turns it off.
-    /// Default [`DEFAULT_JOURNAL_SIZE`](crate::api::DEFAULT_JOURNAL_SIZE).
-    pub fn journal_size(mut self, calls: usize) -> Self {
-        self.journal_size = Some(calls);
+    /// Keep this many calls in the request log (`GET /__admin/requests`, `--request-log-size`);
+    /// 0 turns it off. Default [`DEFAULT_JOURNAL_SIZE`](crate::api::DEFAULT_JOURNAL_SIZE).
+    pub fn request_log_size(mut self, calls: usize) -> Self {
+        self.settings.request_log_size = Some(calls);
         self
+    }
+
+    /// The former name of [`request_log_size`](Self::request_log_size).
+    #[deprecated(note = "the request log is not the write-ahead journal: use `request_log_size`")]
+    pub fn journal_size(self, calls: usize) -> Self {
+        self.request_log_size(calls)
     }
 
     /// Who may create tenants without the operator token (`--tenant-signup`).
     pub fn tenant_signup(mut self, signup: TenantSignup) -> Self {
-        self.tenant_signup = signup;
+        self.settings.tenant_signup = signup;
         self
     }
 
     /// At most this many corps (`--max-corps`, default [`DEFAULT_MAX_CORPS`](crate::DEFAULT_MAX_CORPS)).
     pub fn max_corps(mut self, corps: usize) -> Self {
-        self.max_corps = Some(corps);
+        self.settings.max_corps = corps;
         self
     }
 
     /// At most this many configs over all corps (`--max-total-configs`, default
     /// [`DEFAULT_MAX_TOTAL_CONFIGS`](crate::DEFAULT_MAX_TOTAL_CONFIGS)).
     pub fn max_total_configs(mut self, configs: u64) -> Self {
-        self.max_total_configs = Some(configs);
+        self.settings.max_total_configs = configs;
         self
     }
 
     /// Delete tenants that have had no call for this long (`--tenant-ttl`; wall time, checked
     /// every second).
     pub fn tenant_ttl(mut self, ttl: Duration) -> Self {
-        self.tenant_ttl = Some(ttl);
+        self.settings.tenant_ttl = Some(ttl);
         self
     }
 
@@ -205,17 +206,7 @@ impl MockServerBuilder {
     pub async fn try_start(self) -> Result<MockServer, StartError> {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(StartError::Bind)?;
         let addr = listener.local_addr().map_err(StartError::Bind)?;
-        let settings = Settings {
-            public_url: format!("http://{addr}"),
-            admin_token: self.admin_token,
-            seed: self.seed,
-            fixtures: self.fixtures.unwrap_or_default(),
-            journal_size: self.journal_size,
-            tenant_signup: self.tenant_signup,
-            max_corps: self.max_corps.unwrap_or(crate::DEFAULT_MAX_CORPS),
-            max_total_configs: self.max_total_configs.unwrap_or(crate::DEFAULT_MAX_TOTAL_CONFIGS),
-            tenant_ttl: self.tenant_ttl,
-        };
+        let settings = Settings { public_url: format!("http://{addr}"), ..self.settings };
         let mut state = MockState::open(settings, self.data_dir.as_ref())?;
         state.bugs = self.bugs;
         let state = Arc::new(state);
@@ -257,6 +248,11 @@ impl MockServer {
     /// The bound address.
     pub fn address(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `GET /metrics` as it would answer now: the Prometheus text format.
+    pub fn metrics(&self) -> String {
+        crate::http::metrics::render(&self.state)
     }
 
     /// The control surface, in Rust: every `/__admin` operation with a typed result

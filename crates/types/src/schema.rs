@@ -30,10 +30,9 @@
 
 use std::borrow::Cow;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::Value;
 
-use crate::api::{ContactType, GroupMemberType, JoinScene, Scene};
 use crate::fidelity as assumed;
 use crate::patch::Patch;
 
@@ -90,19 +89,20 @@ fn admits_null(schema: &Value) -> bool {
 }
 
 /// The schema of an integer newtype that takes a few known values: its constants, as an enum.
+/// Used beside the types (`api`), so this module needs none of them.
 macro_rules! known_values_schema {
     ($($ty:ident: [$($value:ident),+], $description:literal;)+) => {$(
-        impl JsonSchema for $ty {
+        impl schemars::JsonSchema for $ty {
             fn inline_schema() -> bool {
                 true
             }
 
-            fn schema_name() -> Cow<'static, str> {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
                 stringify!($ty).into()
             }
 
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                json_schema!({
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
                     "type": "integer",
                     "enum": [$($ty::$value.0),+],
                     "description": $description,
@@ -111,13 +111,7 @@ macro_rules! known_values_schema {
         }
     )+};
 }
-
-known_values_schema! {
-    ContactType: [SINGLE, MULTI], "1 = a single member, 2 = several members and departments";
-    Scene: [MINI_PROGRAM, QR_CODE], "1 = the (group) mini-program plug-in, 2 = a QR code";
-    GroupMemberType: [INTERNAL, EXTERNAL], "1 = a member of the corp, 2 = an external contact";
-    JoinScene: [DIRECT_INVITE, INVITE_LINK, QR_CODE], "1 = invited directly, 2 = by an invitation link, 3 = by the group's QR code";
-}
+pub(crate) use known_values_schema;
 
 /// On the wire a patch is the value, or `null` (or an empty value) to clear it; an absent
 /// field keeps the stored value.

@@ -1,8 +1,8 @@
 //! The release checks that need no build and no network: each a function of the workspace's
 //! metadata and files that returns what is wrong, so that each is unit-tested on made-up input.
 
-mod categories;
 pub(crate) mod changelog;
+pub(crate) mod crate_rules;
 pub(crate) mod docs;
 pub(crate) mod excerpts;
 pub(crate) mod image;

@@ -17,11 +17,11 @@ use wecom_types::wire;
 
 use super::mock::Admin;
 use super::reply::ToolError;
-use crate::body::{self, ListEdits};
-use crate::cli::{CreatedRange, Global, PruneArgs};
-use crate::contact_way::{self, ContactWayEdits};
+use crate::body::{self, ContactWayEdits, ListEdits};
+use crate::cli::{Global, PruneArgs};
+use crate::contact_way;
 use crate::error::CliError;
-use crate::{inventory, join_way, ledger_cmd, prune};
+use crate::{inventory, join_way, ledger_cmd, prune, walk};
 
 /// `inventory`'s default `limit`.
 pub(crate) const INVENTORY_LIMIT: u64 = 1_000;
@@ -177,8 +177,7 @@ async fn inventory_tool(global: &Global, args: JsonObject) -> Result<Value, Tool
     let prefix = input.state_prefix.unwrap_or_default();
     let mut configs = Vec::new();
     let mut matched = 0usize;
-    let range = CreatedRange { start_time: None, end_time: None };
-    let tally = inventory::collect(global, range, usize::from(CONCURRENCY), |way| {
+    let tally = inventory::collect(global, walk::Created::default(), usize::from(CONCURRENCY), |way| {
         if way.state.as_deref().unwrap_or_default().starts_with(&prefix) {
             matched += 1;
             if configs.len() < limit {

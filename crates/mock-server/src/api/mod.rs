@@ -7,6 +7,7 @@
 mod callbacks;
 mod checkpoints;
 mod corps;
+mod dashboard;
 mod error;
 mod faults;
 mod hygiene;
@@ -19,6 +20,7 @@ pub use corps::{
     AppSummary, ClockRequest, ClockResponse, CorpSummary, QuotaUse, QuotasResponse, ResetRequest, TempQuotaUse,
     TenantRequest, TenantResponse,
 };
+pub(crate) use dashboard::{CorpView, TempView};
 pub use error::{AdminError, AdminErrorKind};
 pub use faults::{FaultAdded, FaultRule, FaultStatus, MAX_FAULT_DELAY_MS, MAX_FAULT_RULES};
 pub use hygiene::{Finding, FindingCode, HygieneReport, QUICK_RETRY_MS};

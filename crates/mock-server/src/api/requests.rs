@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The default number of calls kept.
 pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
-/// The most calls that can be kept (a bigger `--journal-size` is capped).
+/// The most calls that can be kept (a bigger `--request-log-size` is capped).
 pub const MAX_JOURNAL_SIZE: usize = 1_000_000;
 /// One call in `GET /__admin/requests`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -77,7 +77,7 @@ pub struct QuotaDump {
 }
 
 /// Dumps a corp's state.
-pub(crate) fn dump(state: &CorpState, public_url: &str) -> CorpDump {
+pub(crate) fn dump(state: &CorpState, now: i64, public_url: &str) -> CorpDump {
     let mut contact_ways: Vec<_> = state.contact_ways.values().collect();
     contact_ways.sort_by_key(|r| r.id);
     let mut join_ways: Vec<_> = state.join_ways.values().collect();
@@ -115,6 +115,6 @@ pub(crate) fn dump(state: &CorpState, public_url: &str) -> CorpDump {
                 member_limit: g.member_limit,
             })
             .collect(),
-        quota: QuotaDump { contact_ways_used: state.shared_used, temp_today_used: state.temp_used_on(state.now()) },
+        quota: QuotaDump { contact_ways_used: state.shared_used, temp_today_used: state.temp_used_on(now) },
     }
 }

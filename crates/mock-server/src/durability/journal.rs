@@ -18,7 +18,8 @@ use tokio::sync::watch;
 
 use super::frame::{self, JOURNAL_MAGIC};
 
-use super::{FsyncPolicy, Unavailable};
+use super::data_dir::FsyncPolicy;
+use super::error::Unavailable;
 
 /// How far the journal has got: every record up to `acked` meets the fsync policy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -159,7 +160,7 @@ impl Journal {
 
     /// Encodes and enqueues a record made with the next seq; returns the seq. No I/O: safe
     /// under a corp lock. The record's LSN is noted for the request being served, which waits
-    /// for it before answering (see [`super::track`]).
+    /// for it before answering (see [`super::track::track`]).
     pub(crate) fn append<R: serde::Serialize>(&self, make: impl FnOnce(u64) -> R) -> Result<u64, Unavailable> {
         self.usable()?;
         let seq = self.shared.next_seq.fetch_add(1, Ordering::Relaxed);
@@ -179,7 +180,7 @@ impl Journal {
             queue.last_lsn
         };
         self.shared.wake.notify_one();
-        super::note_lsn(lsn);
+        super::track::note_lsn(lsn);
         Ok(seq)
     }
 

@@ -5,7 +5,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::OpenError;
+use super::error::OpenError;
 use super::frame::{self, FORMAT_VERSION, Header, JOURNAL_MAGIC, Records, SNAPSHOT_MAGIC, Stop};
 use super::journal::sync_dir;
 use super::record::{CorpImage, Record, SnapshotRecord};

@@ -7,7 +7,9 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use wecom_types::Api;
 
-use super::{api_error, wecom};
+use super::health::health;
+use super::response::{Body, api_error};
+use super::wecom;
 use crate::core::domain::ApiError;
 use crate::state::MockState;
 
@@ -35,7 +37,7 @@ impl MockState {
     pub async fn handle(&self, path: &str, query: &str, body: &[u8]) -> (u16, Bytes) {
         const CALLER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
         if path == "/healthz" {
-            let (status, body) = super::health(self);
+            let (status, body) = health(self);
             return (status.as_u16(), Bytes::from_static(body.as_bytes()));
         }
         let Some(api) = Api::from_path(path) else {
@@ -53,7 +55,7 @@ impl MockState {
     }
 }
 
-async fn answer(response: hyper::Response<super::Body>) -> (u16, Bytes) {
+async fn answer(response: hyper::Response<Body>) -> (u16, Bytes) {
     use http_body_util::BodyExt;
     let status = response.status().as_u16();
     // A `Full` body is already in memory: collecting it cannot fail or wait.

@@ -3,143 +3,38 @@
 //! error shape. No business rule lives here.
 
 mod admin;
+mod body;
+mod health;
 mod inprocess;
+pub(crate) mod metrics;
 pub(crate) mod openapi;
 mod qr;
 pub(crate) mod query;
+mod response;
 mod ui;
 mod wecom;
 
+pub use body::{DRAIN_BYTES, MAX_ADMIN_BODY_BYTES, MAX_BODY_BYTES};
 pub(crate) use wecom::is_dropped;
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-use wecom_types::{Api, ErrMsg, ErrorBody};
+use wecom_types::Api;
 
 use crate::api::{AdminError, AdminErrorKind};
 use crate::core::domain::ApiError;
-use crate::core::model::wall_now;
 use crate::durability::Unavailable;
 use crate::state::MockState;
-
-/// The largest request body accepted (answered 413 with a WeCom envelope beyond).
-pub const MAX_BODY_BYTES: usize = 1 << 20;
+use body::{TooLarge, closing, read_body};
+use health::health;
+use response::{Body, api_error, json_response};
 
 /// Where the OpenAPI document is served.
 const OPENAPI_PATH: &str = "/__admin/openapi.json";
-
-/// The response body type of every answer.
-pub(crate) type Body = Full<Bytes>;
-
-const JSON: &str = "application/json; charset=UTF-8";
-
-/// `/healthz` while the mock serves normally: the status and the crate's version, so that an
-/// operator (or the image smoke test) sees which build answers.
-const HEALTHY: &str = concat!(r#"{"status":"ok","version":""#, env!("CARGO_PKG_VERSION"), r#""}"#);
-/// `/healthz` once a journal write failed (changes are refused): 503, so an orchestrator restarts it.
-const JOURNAL_FAILED: &str = concat!(r#"{"status":"journal_failed","version":""#, env!("CARGO_PKG_VERSION"), r#""}"#);
-
-/// The `/healthz` answer, over HTTP and in-process ([`MockState::handle`]) alike.
-fn health(state: &MockState) -> (StatusCode, &'static str) {
-    if state.journal_failed() { (StatusCode::SERVICE_UNAVAILABLE, JOURNAL_FAILED) } else { (StatusCode::OK, HEALTHY) }
-}
-
-/// A JSON response with a status.
-pub(crate) fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
-    let mut response = Response::new(Full::new(body.into()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
-    response
-}
-
-/// A WeCom error envelope, with errmsg in the real shape.
-pub(crate) fn api_error(state: &MockState, status: StatusCode, err: &ApiError, from_ip: IpAddr) -> Response<Body> {
-    let hint = state.request_id(wall_now());
-    let body = ErrorBody {
-        errcode: err.code,
-        errmsg: ErrMsg::format(err.code, err.detail.as_deref(), &hint, &from_ip.to_string()),
-        field_info: err.field_info.then(Vec::new),
-    };
-    json_response(status, wecom_types::wire::encode_error(&body))
-}
-
-/// The largest admin body accepted (a corp's fixture in `PUT /__admin/corps/{corpid}` or
-/// `POST /__admin/tenants`: some 20 000 members), answered 413 in the admin error shape beyond.
-pub const MAX_ADMIN_BODY_BYTES: usize = 4 << 20;
-
-/// A body over its limit is still read (and thrown away) up to this many bytes before the 413
-/// goes out, so that clients which send the whole body before reading the answer (Python's
-/// http.client, Java's HttpURLConnection) see the answer and not a broken pipe; beyond it the
-/// connection is closed after the answer.
-pub const DRAIN_BYTES: u64 = 16 << 20;
-
-/// The body was over its limit: `close` when it was not read to its end (the connection must
-/// then close after the 413), or did not arrive whole.
-#[derive(Debug)]
-struct TooLarge {
-    close: bool,
-}
-
-/// Reads the body, up to `limit` bytes; a larger one is drained up to [`DRAIN_BYTES`].
-async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, TooLarge> {
-    let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > DRAIN_BYTES) {
-        return Err(TooLarge { close: true });
-    }
-    // A small body arrives in one frame: keep that frame's bytes instead of collecting (the
-    // generic collector was a tenth of a get's own instructions in a profile).
-    let mut body = req.into_body();
-    let mut first: Option<Bytes> = None;
-    let mut joined: Option<Vec<u8>> = None;
-    let mut seen: u64 = 0;
-    while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(|_| TooLarge { close: true })?.into_data() else { continue };
-        seen += data.len() as u64;
-        // All the declared bytes are in: hyper has read the body to its end already, so do not
-        // wait for it to say so (one more poll and wake-up per request).
-        let complete = declared == Some(seen) && seen <= limit as u64;
-        if seen > limit as u64 {
-            // Over the limit: keep reading, and drop what comes, up to the drain bound.
-            if seen > DRAIN_BYTES {
-                return Err(TooLarge { close: true });
-            }
-            first = None;
-            joined = None;
-            continue;
-        }
-        match (&mut joined, first.take()) {
-            (Some(all), _) => all.extend_from_slice(&data),
-            (None, Some(earlier)) => {
-                let mut all = Vec::with_capacity(earlier.len() + data.len());
-                all.extend_from_slice(&earlier);
-                all.extend_from_slice(&data);
-                joined = Some(all);
-            }
-            (None, None) => first = Some(data),
-        }
-        if complete {
-            break;
-        }
-    }
-    if seen > limit as u64 {
-        return Err(TooLarge { close: false });
-    }
-    Ok(joined.map(Bytes::from).or(first).unwrap_or_default())
-}
-
-/// Closes the connection after `response` when the body was not read to its end.
-fn closing(mut response: Response<Body>, too_large: &TooLarge) -> Response<Body> {
-    if too_large.close {
-        response.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    response
-}
 
 /// The 413 of a WeCom path (or an unknown one): the envelope, counted like any answer.
 fn too_large(
@@ -164,7 +59,7 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     let query = uri.query().unwrap_or_default();
     if path == "/metrics" {
         // Like /healthz, never behind the admin token: scrapers rarely carry one.
-        return wecom::metrics(&state);
+        return metrics::serve(&state);
     }
     if path == "/healthz" {
         let (status, body) = health(&state);

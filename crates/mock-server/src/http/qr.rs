@@ -9,7 +9,7 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 use qrcode::{Color, QrCode};
 
-use super::Body;
+use super::response::Body;
 use crate::core::domain::contact_way::qr_code_url;
 use crate::core::model::parse_config_id;
 use crate::state::MockState;

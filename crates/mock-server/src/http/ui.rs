@@ -15,14 +15,12 @@ use hyper::body::Incoming;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use rand::Rng;
-use wecom_types::api::{ContactType, Scene};
 use wecom_types::limits::next_beijing_midnight;
 
 use super::admin;
 use super::query::{query_pairs, query_value};
-use crate::api::{AdminError, AdminErrorKind};
-use crate::core::model::{CorpState, MessageKind, format_config_id};
-use crate::state::{MockState, Scope};
+use crate::api::{AdminError, AdminErrorKind, CorpView, TempView};
+use crate::state::MockState;
 
 /// The dashboard's path.
 pub(super) const PATH: &str = "/__admin/ui";
@@ -31,23 +29,17 @@ pub(super) const PATH: &str = "/__admin/ui";
 const ROWS: usize = 60;
 
 /// Serves the page (or, with `?fragment=1`, only its refreshed content).
-pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> Response<super::Body> {
+pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> Response<super::response::Body> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return admin::error_response(&AdminError::new(AdminErrorKind::MethodNotAllowed, "the dashboard is GET only"));
     }
     let pairs = query_pairs(query);
     let token = query_value(&pairs, "token").filter(|t| !t.is_empty()).or(admin::bearer(req));
-    let only = match state.scope_of(token) {
-        Ok(Scope::Operator) => None,
-        Ok(Scope::Tenant(corpid)) => Some(corpid),
-        Ok(Scope::Anonymous) | Err(_) => {
-            return admin::error_response(&AdminError::new(
-                AdminErrorKind::Unauthorized,
-                "open the dashboard as /__admin/ui?token=<admin token>",
-            ));
-        }
+    let corps = match state.scope_of(token).and_then(|scope| state.control_as(scope).dashboard(ROWS)) {
+        Ok(corps) => corps,
+        Err(denied) => return admin::error_response(&denied),
     };
-    let content = render_corps(state, only.as_deref());
+    let content = render_corps(&corps);
     let fragment = query_value(&pairs, "fragment") == Some("1");
     let nonce = crate::core::hex::u128_string(rand::rng().random());
     let body = if fragment { content } else { page_html(&nonce, &content) };
@@ -104,20 +96,14 @@ pub(crate) fn utc(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
-/// Every corp, or (a tenant's dashboard) only `only`.
-fn render_corps(state: &MockState, only: Option<&str>) -> String {
+/// Every corp the dashboard's scope sees.
+fn render_corps(corps: &[CorpView]) -> String {
     let mut out = String::new();
-    let ids = match only {
-        Some(corpid) => vec![corpid.to_owned()],
-        None => state.corpids(),
-    };
-    if ids.is_empty() {
+    if corps.is_empty() {
         out.push_str("<p class=\"empty\">No corps. <code>PUT /__admin/corps/{corpid}</code> adds one.</p>");
     }
-    for corpid in ids {
-        if let Some(corp) = state.corp(&corpid) {
-            out.push_str(&corp.read(render_corp));
-        }
+    for corp in corps {
+        out.push_str(&render_corp(corp));
     }
     out
 }
@@ -139,31 +125,31 @@ fn more(out: &mut String, total: usize) {
     }
 }
 
-fn render_corp(st: &CorpState, now: i64) -> String {
-    let dir = &st.directory;
-    let corpid = esc(&st.corpid);
+fn render_corp(corp: &CorpView) -> String {
+    let now = corp.now;
+    let corpid = esc(&corp.corpid);
     let mut out = String::new();
     let _ = write!(
         out,
         "<section class=\"corp\" data-corpid=\"{corpid}\"><h2>{} <code>{corpid}</code> <small>{} · clock {}{}</small></h2>",
-        esc(&dir.name),
-        esc(&dir.industry),
+        esc(&corp.name),
+        esc(&corp.industry),
         utc(now),
-        if st.clock.frozen_at.is_some() { " (frozen)" } else { "" },
+        if corp.frozen { " (frozen)" } else { "" },
     );
 
     out.push_str("<div class=\"gauges\">");
-    gauge(&mut out, "Contact Me + Join Group configs", st.shared_used, dir.quotas.contact_ways, "");
+    gauge(&mut out, "Contact Me + Join Group configs", corp.configs_used, corp.configs_limit, "");
     let resets = format!("resets {}", utc(next_beijing_midnight(now)));
-    gauge(&mut out, "temp configs today (Beijing day)", st.temp_used_on(now), dir.quotas.temp_daily, &resets);
+    gauge(&mut out, "temp configs today (Beijing day)", corp.temp_today_used, corp.temp_daily_limit, &resets);
     out.push_str("</div>");
 
     out.push_str("<h3>Apps</h3><table class=\"apps\"><thead><tr><th>agentid</th><th>customer contact</th><th>callback URL</th><th></th></tr></thead><tbody>");
-    for app in &dir.apps {
-        let callback = match &app.callback {
-            Some(cb) => format!(
+    for app in &corp.apps {
+        let callback = match &app.callback_url {
+            Some(url) => format!(
                 "<code>{}</code></td><td><button data-action=\"verify\" data-corpid=\"{corpid}\" data-agentid=\"{}\">Verify URL</button>",
-                esc(&cb.url),
+                esc(url),
                 app.agentid
             ),
             None => "<span class=\"dim\">none</span></td><td>".to_owned(),
@@ -177,41 +163,33 @@ fn render_corp(st: &CorpState, now: i64) -> String {
     }
     out.push_str("</tbody></table>");
 
-    render_contact_ways(&mut out, st, now, &corpid);
-    render_join_ways(&mut out, st, &corpid);
-    render_customers(&mut out, st);
-    render_messages(&mut out, st);
+    render_contact_ways(&mut out, corp, &corpid);
+    render_join_ways(&mut out, corp, &corpid);
+    render_customers(&mut out, corp);
+    render_messages(&mut out, corp);
     out.push_str("</section>");
     out
 }
 
-fn render_contact_ways(out: &mut String, st: &CorpState, now: i64, corpid: &str) {
-    let dir = &st.directory;
-    let mut ways: Vec<_> = st.contact_ways.values().collect();
-    ways.sort_by_key(|w| std::cmp::Reverse((w.create_time, w.id)));
-    // One pass over the customers, not one per config shown.
-    let mut customers_of: std::collections::HashMap<u128, usize> = std::collections::HashMap::new();
-    for id in st.customers.values().filter_map(|r| r.config_id) {
-        *customers_of.entry(id).or_default() += 1;
-    }
-    let _ = write!(out, "<h3>Contact Me configs ({})</h3><div class=\"cards\">", ways.len());
-    if ways.is_empty() {
+fn render_contact_ways(out: &mut String, corp: &CorpView, corpid: &str) {
+    let _ = write!(out, "<h3>Contact Me configs ({})</h3><div class=\"cards\">", corp.contact_way_count);
+    if corp.contact_ways.is_empty() {
         out.push_str("<p class=\"empty\">None yet: <code>externalcontact/add_contact_way</code> creates one.</p>");
     }
-    for way in ways.iter().take(ROWS) {
-        let id = format_config_id(way.id);
-        let members: Vec<String> = way.users.iter().map(|m| esc(dir.userid(*m))).collect();
+    for way in &corp.contact_ways {
+        let id = &way.config_id;
+        let members: Vec<String> = way.members.iter().map(|m| esc(m)).collect();
         let parties: Vec<String> = way.parties.iter().map(u32::to_string).collect();
-        let customers = customers_of.get(&way.id).copied().unwrap_or_default();
-        let qr = if way.scene == Scene::QR_CODE {
+        let customers = way.customers;
+        let qr = if way.qr_code {
             format!("<img class=\"qr\" src=\"/qr/{id}\" alt=\"QR code of {id}\" width=\"132\" height=\"132\">")
         } else {
             "<div class=\"qr none\">mini-program<br>(scene 1)</div>".to_owned()
         };
-        let temp = match &way.temp {
-            Some(t) if t.used => "temp · used".to_owned(),
-            Some(t) if now >= t.expires_at() => "temp · expired".to_owned(),
-            Some(t) => format!("temp · until {}", utc(t.expires_at())),
+        let temp = match way.temp {
+            Some(TempView::Used) => "temp · used".to_owned(),
+            Some(TempView::Expired) => "temp · expired".to_owned(),
+            Some(TempView::Until(at)) => format!("temp · until {}", utc(at)),
             None => String::new(),
         };
         let _ = write!(
@@ -223,7 +201,7 @@ fn render_contact_ways(out: &mut String, st: &CorpState, now: i64, corpid: &str)
              <dt>customers</dt><dd class=\"count\">{customers}</dd>{}{}</dl>\
              <button data-action=\"scan\" data-corpid=\"{corpid}\" data-config-id=\"{id}\">Simulate scan</button></article>",
             if way.state.is_empty() { "<span class=\"dim\">(none)</span>".to_owned() } else { esc(&way.state) },
-            if way.contact_type == ContactType::SINGLE { "member" } else { "members" },
+            if way.several_members { "members" } else { "member" },
             members.join(", "),
             if parties.is_empty() { String::new() } else { format!(" · departments {}", parties.join(", ")) },
             if way.remark.is_empty() { String::new() } else { format!("<dt>remark</dt><dd>{}</dd>", esc(&way.remark)) },
@@ -231,36 +209,33 @@ fn render_contact_ways(out: &mut String, st: &CorpState, now: i64, corpid: &str)
         );
     }
     out.push_str("</div>");
-    more(out, ways.len());
+    more(out, corp.contact_way_count);
 }
 
-fn render_join_ways(out: &mut String, st: &CorpState, corpid: &str) {
-    let mut ways: Vec<_> = st.join_ways.values().collect();
-    ways.sort_by_key(|w| std::cmp::Reverse((w.create_time, w.id)));
-    let _ = write!(out, "<h3>Join Group configs ({})</h3><div class=\"cards\">", ways.len());
-    if ways.is_empty() {
+fn render_join_ways(out: &mut String, corp: &CorpView, corpid: &str) {
+    let _ = write!(out, "<h3>Join Group configs ({})</h3><div class=\"cards\">", corp.join_way_count);
+    if corp.join_ways.is_empty() {
         out.push_str(
             "<p class=\"empty\">None yet: <code>externalcontact/groupchat/add_join_way</code> creates one.</p>",
         );
     }
-    for way in ways.iter().take(ROWS) {
-        let id = format_config_id(way.id);
-        let qr = if way.scene == Scene::QR_CODE {
+    for way in &corp.join_ways {
+        let id = &way.config_id;
+        let qr = if way.qr_code {
             format!("<img class=\"qr\" src=\"/qr/{id}\" alt=\"QR code of {id}\" width=\"132\" height=\"132\">")
         } else {
             "<div class=\"qr none\">mini-program<br>(scene 1)</div>".to_owned()
         };
         let mut groups = String::new();
-        for chat_id in &way.chats {
-            let Some(chat) = st.group_chats.get(chat_id) else { continue };
+        for chat in &way.groups {
             let _ = write!(
                 groups,
                 "<li><span>{} <code>{}</code></span><meter min=\"0\" max=\"{}\" value=\"{}\"></meter><span class=\"num\">{} / {}</span></li>",
                 esc(&chat.name),
                 esc(&chat.chat_id),
                 chat.member_limit,
-                chat.members.len(),
-                chat.members.len(),
+                chat.members,
+                chat.members,
                 chat.member_limit,
             );
         }
@@ -272,63 +247,57 @@ fn render_join_ways(out: &mut String, st: &CorpState, corpid: &str) {
              <dt>auto rooms</dt><dd>{}</dd></dl><ul class=\"groups\">{groups}</ul>\
              <button data-action=\"join\" data-corpid=\"{corpid}\" data-config-id=\"{id}\">Simulate join</button></article>",
             if way.state.is_empty() { "<span class=\"dim\">(none)</span>".to_owned() } else { esc(&way.state) },
-            if way.auto_create_room == 1 {
-                format!("on · {}{}…", esc(&way.room_base_name), way.room_base_id.saturating_add(way.rooms_created))
-            } else {
-                "off".to_owned()
+            match &way.next_room {
+                Some((base_name, next)) => format!("on · {}{next}…", esc(base_name)),
+                None => "off".to_owned(),
             },
         );
     }
     out.push_str("</div>");
-    more(out, ways.len());
+    more(out, corp.join_way_count);
 }
 
-fn render_customers(out: &mut String, st: &CorpState) {
-    let mut rows: Vec<_> = st.customers.iter().collect();
-    rows.sort_by_key(|((ext, user), r)| std::cmp::Reverse((r.create_time, ext.as_str(), user.as_str())));
+fn render_customers(out: &mut String, corp: &CorpView) {
     let _ = write!(
         out,
         "<h3>Customers ({})</h3><table class=\"customers\"><thead><tr><th>added</th><th>external_userid</th><th>name</th>\
          <th>member</th><th>state</th><th>config</th><th>add_way</th></tr></thead><tbody>",
-        rows.len()
+        corp.customer_count
     );
-    for ((ext, user), rel) in rows.iter().take(ROWS) {
+    for rel in &corp.customers {
         let _ = write!(
             out,
             "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td class=\"state\">{}</td><td><code>{}</code></td><td>{}{}</td></tr>",
-            utc(rel.create_time),
-            esc(ext),
-            esc(&rel.customer_name),
-            esc(user),
+            utc(rel.added),
+            esc(&rel.external_userid),
+            esc(&rel.name),
+            esc(&rel.userid),
             esc(&rel.state),
-            rel.config_id.map(format_config_id).unwrap_or_default(),
+            rel.config_id.as_deref().unwrap_or_default(),
             rel.add_way,
             if rel.temp { " · temp" } else { "" },
         );
     }
     out.push_str("</tbody></table>");
-    more(out, rows.len());
+    more(out, corp.customer_count);
 }
 
-fn render_messages(out: &mut String, st: &CorpState) {
+fn render_messages(out: &mut String, corp: &CorpView) {
     let _ = write!(
         out,
         "<h3>Messages and callbacks ({})</h3><table class=\"messages\"><thead><tr><th>at</th><th>kind</th><th>event / reason</th>\
          <th>to</th><th>HTTP</th><th>attempts</th></tr></thead><tbody>",
-        st.messages.len()
+        corp.message_count
     );
-    for m in st.messages.iter().rev().take(ROWS) {
-        let kind = match m.kind {
-            MessageKind::Callback => "callback",
-            MessageKind::Conclusions => "conclusions",
-        };
+    for m in &corp.messages {
+        let kind = if m.callback { "callback" } else { "conclusions" };
         let what =
             [m.event.as_deref(), m.reason.as_deref()].into_iter().flatten().map(esc).collect::<Vec<_>>().join(" · ");
-        let status = match (m.kind, m.status) {
+        let status = match (m.callback, m.status) {
             (_, Some(code)) if (200..300).contains(&code) => format!("<span class=\"ok\">{code}</span>"),
             (_, Some(code)) => format!("<span class=\"bad\">{code}</span>"),
-            (MessageKind::Callback, None) => "<span class=\"bad\">none</span>".to_owned(),
-            (MessageKind::Conclusions, None) => String::new(),
+            (true, None) => "<span class=\"bad\">none</span>".to_owned(),
+            (false, None) => String::new(),
         };
         let _ = write!(
             out,
@@ -339,7 +308,7 @@ fn render_messages(out: &mut String, st: &CorpState) {
         );
     }
     out.push_str("</tbody></table>");
-    more(out, st.messages.len());
+    more(out, corp.message_count);
 }
 
 fn page_html(nonce: &str, content: &str) -> String {

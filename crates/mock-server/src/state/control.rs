@@ -7,15 +7,15 @@
 //! nothing changed; an anonymous caller on a server with an admin token may only create a
 //! tenant, and only with `--tenant-signup open`.
 
-use std::fmt::Write;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use rand::Rng;
 use wecom_types::limits::next_beijing_midnight;
 
 use super::checkpoints::{Full, info};
+use super::clock::wall_now;
 use super::corp::Corp;
+use super::scope::{Act, Scope, forbidden};
 use super::tokens::token_chars;
 use super::{MockState, TenantSignup, token_sha256};
 use crate::api::*;
@@ -25,9 +25,7 @@ use crate::core::fixtures::{CorpFixture, Fixtures};
 use crate::core::hex;
 use crate::core::model::{Clock, Event, Tenant};
 use crate::core::notices;
-use crate::durability::files_bytes;
 use crate::net::callbacks;
-use crate::traffic::metrics::{escape_label, header};
 
 /// The control surface of one server. Cheap to make: it borrows the server's state.
 ///
@@ -50,26 +48,6 @@ pub struct Control<'a> {
     scope: Scope,
 }
 
-/// Whose control surface a [`Control`] is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Scope {
-    /// The operator (or anyone, on a server without `--admin-token`): everything.
-    Operator,
-    /// A tenant, by its admin token: its own corp only.
-    Tenant(String),
-    /// No token on a server with `--admin-token`: nothing but, with `--tenant-signup open`,
-    /// creating a tenant.
-    Anonymous,
-}
-
-fn forbidden(message: impl Into<String>) -> AdminError {
-    AdminError::new(AdminErrorKind::Forbidden, message)
-}
-
-fn unauthorized() -> AdminError {
-    AdminError::new(AdminErrorKind::Unauthorized, "a valid `Authorization: Bearer <admin token>` is required")
-}
-
 impl<'a> Control<'a> {
     pub(super) fn new(state: &'a MockState, scope: Scope) -> Self {
         Control { state, scope }
@@ -87,12 +65,7 @@ impl<'a> Control<'a> {
     /// (whether or not it exists), 404 for an unknown one. Reaching a corp counts as a call to
     /// it (`--tenant-ttl`).
     fn reach(&self, corpid: &str) -> Result<Arc<Corp>, AdminError> {
-        match &self.scope {
-            Scope::Operator => {}
-            Scope::Tenant(own) if own == corpid => {}
-            Scope::Tenant(own) => return Err(forbidden(format!("this admin token opens corp `{own}` only"))),
-            Scope::Anonymous => return Err(unauthorized()),
-        }
+        self.scope.may(Act::Corp(corpid))?;
         let corp = self.state.corp(corpid).ok_or_else(|| AdminError::unknown_corp(corpid))?;
         corp.touch(self.state.uptime_secs());
         Ok(corp)
@@ -101,12 +74,10 @@ impl<'a> Control<'a> {
     /// The corp an optional `corpid` aims at: a tenant's own corp when left out (or given as
     /// its own), 403 for another; the operator's as given (`None`: every corp).
     fn aim(&self, corpid: Option<&str>) -> Result<Option<String>, AdminError> {
-        match (&self.scope, corpid.filter(|id| !id.is_empty())) {
-            (Scope::Operator, corpid) => Ok(corpid.map(str::to_owned)),
-            (Scope::Tenant(own), None) => Ok(Some(own.clone())),
-            (Scope::Tenant(own), Some(corpid)) if corpid == own => Ok(Some(own.clone())),
-            (Scope::Tenant(own), Some(_)) => Err(forbidden(format!("this admin token opens corp `{own}` only"))),
-            (Scope::Anonymous, _) => Err(unauthorized()),
+        match (corpid.filter(|id| !id.is_empty()), self.tenant()) {
+            (Some(corpid), _) => self.scope.may(Act::Corp(corpid)).map(|()| Some(corpid.to_owned())),
+            (None, Some(own)) => Ok(Some(own.to_owned())),
+            (None, None) => self.scope.may(Act::EveryCorp).map(|()| None),
         }
     }
 
@@ -120,8 +91,35 @@ impl<'a> Control<'a> {
 
     // --- corps -------------------------------------------------------------------------------
 
+    /// `GET /__admin/ui`: what the dashboard shows of every corp in corpid order (a tenant: its
+    /// own), with the newest `rows` rows of each table.
+    pub(crate) fn dashboard(&self, rows: usize) -> Result<Vec<CorpView>, AdminError> {
+        let ids = match self.aim(None)? {
+            Some(own) => vec![own],
+            None => self.state.corpids(),
+        };
+        Ok(ids
+            .iter()
+            .filter_map(|id| self.state.corp(id))
+            .map(|corp| corp.read(|st, now| CorpView::of(st, now, rows)))
+            .collect())
+    }
+
     /// `GET /__admin/corps`: every corp with its apps' credentials, in corpid order (a tenant:
     /// its own corp).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = wecom_mock::MockServer::start().await;
+    /// let control = mock.control();
+    /// let corps = control.corps().expect("the operator sees every corp");
+    /// assert_eq!(corps[0].corpid, mock.corpid());
+    /// let dump = control.dump(mock.corpid()).expect("the default corp");
+    /// assert!(dump.contact_ways.is_empty());
+    /// control.reset(None).expect("back to the fixtures");
+    /// # }
+    /// ```
     pub fn corps(&self) -> Result<Vec<CorpSummary>, AdminError> {
         let corps = match self.aim(None)? {
             Some(own) => vec![self.reach(&own)?],
@@ -148,7 +146,7 @@ impl<'a> Control<'a> {
     pub fn dump(&self, corpid: &str) -> Result<CorpDump, AdminError> {
         let corp = self.reach(corpid)?;
         let public_url = self.state.settings.public_url.as_str();
-        Ok(corp.read(|state, _| dump(state, public_url)))
+        Ok(corp.read(|state, now| dump(state, now, public_url)))
     }
 
     /// The state dump as the exact bytes `GET /__admin/corps/{corpid}` answers.
@@ -197,12 +195,7 @@ impl<'a> Control<'a> {
     /// The operator may always; anyone else only with `--tenant-signup open`.
     pub fn create_tenant(&self, req: &TenantRequest) -> Result<TenantResponse, AdminError> {
         let signup_open = self.state.settings.tenant_signup == TenantSignup::Open;
-        match &self.scope {
-            Scope::Operator => {}
-            _ if signup_open => {}
-            Scope::Tenant(_) => return Err(forbidden("creating tenants needs the operator token")),
-            Scope::Anonymous => return Err(unauthorized()),
-        }
+        self.scope.may(Act::SignUp { open: signup_open })?;
         let mut rng = rand::rng();
         let corpid = loop {
             let mut id = String::from("ww");
@@ -279,10 +272,10 @@ impl<'a> Control<'a> {
         let corpid = self.aim(req.corpid.as_deref())?;
         let clock = self.change_clock(corpid.as_deref(), |clock| match (req.set, req.advance) {
             (Some(at), _) => Clock { frozen_at: Some(at) },
-            (None, Some(secs)) => Clock { frozen_at: Some(clock.now().saturating_add(secs)) },
+            (None, Some(secs)) => Clock { frozen_at: Some(clock.now_at(wall_now()).saturating_add(secs)) },
             (None, None) => Clock { frozen_at: None },
         })?;
-        Ok(ClockResponse { now: clock.now(), frozen: clock.frozen_at.is_some() })
+        Ok(ClockResponse { now: clock.now_at(wall_now()), frozen: clock.frozen_at.is_some() })
     }
 
     /// Freezes every corp's clock (a tenant: its own) at `unix`.
@@ -321,6 +314,20 @@ impl<'a> Control<'a> {
 
     /// `POST /__admin/scan`: a customer scans a Contact Me code. The app's callback, if any, is
     /// posted once the change is made.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use wecom_mock::api::{AdminErrorKind, ScanRequest};
+    ///
+    /// let mock = wecom_mock::MockServer::start().await;
+    /// let control = mock.control();
+    /// let scan = ScanRequest { corpid: mock.corpid().into(), config_id: "no-such-config".into(), ..ScanRequest::default() };
+    /// let err = control.scan(&scan).expect_err("nothing to scan");
+    /// assert_eq!(err.kind, AdminErrorKind::ConfigNotFound);
+    /// assert!(control.messages(None).expect("every corp's").is_empty());
+    /// # }
+    /// ```
     pub fn scan(&self, req: &ScanRequest) -> Result<ScanResponse, AdminError> {
         let corp = self.named(&req.corpid)?;
         let mut announced = Vec::new();
@@ -391,6 +398,18 @@ impl<'a> Control<'a> {
     // --- checkpoints -------------------------------------------------------------------------
 
     /// `POST /__admin/corps/{corpid}/checkpoint`: saves the corp's state under `name`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = wecom_mock::MockServer::start().await;
+    /// let control = mock.control();
+    /// let saved = control.checkpoint(mock.corpid(), "fresh").expect("saved");
+    /// assert_eq!(saved.contact_ways, 0);
+    /// control.restore(mock.corpid(), "fresh").expect("restored");
+    /// assert_eq!(control.checkpoints(mock.corpid()).expect("listed").len(), 1);
+    /// # }
+    /// ```
     pub fn checkpoint(&self, corpid: &str, name: &str) -> Result<CheckpointInfo, AdminError> {
         if name.is_empty() || name.len() > MAX_CHECKPOINT_NAME_BYTES {
             return Err(AdminError::bad_request(format!("`name` is 1 to {MAX_CHECKPOINT_NAME_BYTES} bytes")));
@@ -432,6 +451,20 @@ impl<'a> Control<'a> {
     // --- traffic -------------------------------------------------------------------------------
 
     /// `POST /__admin/faults` (a tenant's rules always apply to its own corp only).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use wecom_mock::api::FaultRule;
+    ///
+    /// let mock = wecom_mock::MockServer::start().await;
+    /// let control = mock.control();
+    /// control.add_fault(&FaultRule::errcode("add_contact_way", 45009)).expect("added");
+    /// assert_eq!(control.faults().expect("listed").len(), 1);
+    /// control.clear_faults(None).expect("cleared");
+    /// assert!(control.faults().expect("listed").is_empty());
+    /// # }
+    /// ```
     pub fn add_fault(&self, rule: &FaultRule) -> Result<FaultAdded, AdminError> {
         let mut rule = rule.clone();
         rule.corpid = self.aim(rule.corpid.as_deref())?;
@@ -479,28 +512,18 @@ impl<'a> Control<'a> {
         Ok(self.state.traffic.requests.query(&query))
     }
 
-    /// `GET /__admin/corps/{corpid}/hygiene`.
-    pub fn hygiene(&self, corpid: &str) -> Result<HygieneReport, AdminError> {
-        let corp = self.reach(corpid)?;
-        Ok(corp.traffic.hygiene.report(corpid))
-    }
-
-    /// `GET /metrics`: the Prometheus text format.
-    pub fn metrics(&self) -> String {
-        let traffic = &self.state.traffic;
-        let mut out = String::with_capacity(16 * 1024);
-        traffic.metrics.render(&mut out);
-        let corps = self.state.corps();
-        header(&mut out, "wecom_mock_corps", "gauge", "Corps on this server.");
-        let _ = writeln!(out, "wecom_mock_corps {}", corps.len());
-        // One short read lock per corp; the text is written after it is released.
-        let rows: Vec<(String, [u64; 6])> = corps
+    /// What `/metrics` shows of every corp, read under one short read lock each: its corpid,
+    /// then its Contact Me configs, Join Group configs, shared quota used and limit, temp
+    /// configs today and their limit.
+    pub(crate) fn corp_gauges(&self) -> Vec<(String, [u64; 6])> {
+        self.state
+            .corps()
             .iter()
             .map(|corp| {
                 corp.read(|state, now| {
                     let quotas = state.directory.quotas;
                     (
-                        escape_label(&state.corpid),
+                        state.corpid.clone(),
                         [
                             state.contact_ways.values().len() as u64,
                             state.join_ways.len() as u64,
@@ -512,96 +535,12 @@ impl<'a> Control<'a> {
                     )
                 })
             })
-            .collect();
-        // (name, help, quota label, column of `rows`)
-        const GAUGES: [(&str, &str, Option<&str>, usize); 6] = [
-            ("wecom_mock_contact_ways", "Contact Me configs per corp (temp ones included).", None, 0),
-            ("wecom_mock_join_ways", "Join Group configs per corp.", None, 1),
-            (
-                "wecom_mock_quota_used",
-                "Quota use per corp: the shared quota (non-temp Contact Me plus Join Group) and today's temp configs.",
-                Some("contact_ways"),
-                2,
-            ),
-            ("wecom_mock_quota_used", "", Some("temp_today"), 4),
-            ("wecom_mock_quota_limit", "Quota limits per corp.", Some("contact_ways"), 3),
-            ("wecom_mock_quota_limit", "", Some("temp_today"), 5),
-        ];
-        for (name, help, quota, column) in GAUGES {
-            // A metric's second label set shares the first one's header.
-            if !help.is_empty() {
-                header(&mut out, name, "gauge", help);
-            }
-            for (corpid, row) in &rows {
-                let value = row[column];
-                match quota {
-                    Some(quota) => {
-                        let _ = writeln!(out, "{name}{{corpid=\"{corpid}\",quota=\"{quota}\"}} {value}");
-                    }
-                    None => {
-                        let _ = writeln!(out, "{name}{{corpid=\"{corpid}\"}} {value}");
-                    }
-                }
-            }
-        }
-        header(&mut out, "wecom_mock_tenants", "gauge", "Tenants (corps made by POST /__admin/tenants).");
-        let _ = writeln!(out, "wecom_mock_tenants {}", self.state.tenant_count());
-        header(&mut out, "wecom_mock_tenants_expired_total", "counter", "Tenants deleted by --tenant-ttl.");
-        let _ = writeln!(out, "wecom_mock_tenants_expired_total {}", traffic.tenants_expired.load(Ordering::Relaxed));
-        header(
-            &mut out,
-            "wecom_mock_configs_total",
-            "gauge",
-            "Configs of every corp together (--max-total-configs counts these).",
-        );
-        let _ = writeln!(out, "wecom_mock_configs_total {}", self.state.total_configs());
-        header(&mut out, "wecom_mock_limit", "gauge", "The server's limits: --max-corps, --max-total-configs.");
-        let _ = writeln!(out, "wecom_mock_limit{{limit=\"corps\"}} {}", self.state.settings.max_corps);
-        let _ = writeln!(out, "wecom_mock_limit{{limit=\"configs\"}} {}", self.state.settings.max_total_configs);
-        header(&mut out, "wecom_mock_faults_active", "gauge", "Fault rules that can still apply.");
-        let _ = writeln!(out, "wecom_mock_faults_active {}", traffic.faults.active());
-        header(&mut out, "wecom_mock_checkpoints", "gauge", "Checkpoints held, all corps together.");
-        let _ = writeln!(out, "wecom_mock_checkpoints {}", self.state.checkpoints.count());
-        header(
-            &mut out,
-            "wecom_mock_request_journal_entries",
-            "gauge",
-            "Calls held by the request journal (GET /__admin/requests).",
-        );
-        let _ = writeln!(out, "wecom_mock_request_journal_entries {}", traffic.requests.len());
-        header(
-            &mut out,
-            "wecom_mock_request_journal_capacity",
-            "gauge",
-            "Calls the request journal keeps (--journal-size).",
-        );
-        let _ = writeln!(out, "wecom_mock_request_journal_capacity {}", traffic.requests.capacity());
-        if let Some(dir) = self.state.data_dir() {
-            // Metadata reads of a few files, with no lock held.
-            header(
-                &mut out,
-                "wecom_mock_journal_bytes",
-                "gauge",
-                "Bytes of the data dir's journal segments (--data-dir).",
-            );
-            let _ = writeln!(out, "wecom_mock_journal_bytes {}", files_bytes(dir, "wal-"));
-            header(&mut out, "wecom_mock_snapshot_bytes", "gauge", "Bytes of the data dir's snapshots (--data-dir).");
-            let _ = writeln!(out, "wecom_mock_snapshot_bytes {}", files_bytes(dir, "snap-"));
-        }
-        if let Some(stats) = self.state.journal_stats() {
-            // Records per fsync (records / fsyncs) is how well the group commit batches.
-            const COUNTERS: [(&str, &str); 4] = [
-                ("wecom_mock_journal_records_total", "Records written to the journal (--data-dir)."),
-                ("wecom_mock_journal_written_bytes_total", "Bytes written to the journal (--data-dir)."),
-                ("wecom_mock_journal_writes_total", "Writes of the journal: each carries every record that piled up."),
-                ("wecom_mock_journal_fsyncs_total", "fdatasync calls of the journal (--fsync)."),
-            ];
-            let values = [stats.records, stats.bytes, stats.batches, stats.fsyncs];
-            for ((name, help), value) in COUNTERS.into_iter().zip(values) {
-                header(&mut out, name, "counter", help);
-                let _ = writeln!(out, "{name} {value}");
-            }
-        }
-        out
+            .collect()
+    }
+
+    /// `GET /__admin/corps/{corpid}/hygiene`.
+    pub fn hygiene(&self, corpid: &str) -> Result<HygieneReport, AdminError> {
+        let corp = self.reach(corpid)?;
+        Ok(corp.traffic.hygiene.report(corpid))
     }
 }

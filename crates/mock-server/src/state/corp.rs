@@ -9,7 +9,8 @@ use parking_lot::{Mutex, RwLock};
 use rand::Rng;
 use rand::rngs::StdRng;
 
-use crate::core::model::{ConfigId, CorpState, Event, Message, wall_now};
+use super::clock::wall_now;
+use crate::core::model::{ConfigId, CorpState, Event, Message};
 use crate::core::notices::Notice;
 use crate::durability::Unavailable;
 use crate::durability::journal::Journal;
@@ -52,7 +53,7 @@ impl Corp {
         command: impl FnOnce(&CorpState, i64, &mut StdRng) -> Result<(R, Vec<Event>), E>,
     ) -> Result<R, E> {
         let mut state = self.state.write();
-        let now = state.now();
+        let now = state.now_at(wall_now());
         let due = state.due_expirations(now);
         self.commit(&mut state, due)?;
         let mut rng = self.rng.lock();
@@ -109,14 +110,14 @@ impl Corp {
         }
         self.expire_due();
         let state = self.state.read();
-        let now = state.now();
+        let now = state.now_at(wall_now());
         query(&state, now)
     }
 
     /// Ends every temp chat that is due; returns how many ended.
     pub(crate) fn expire_due(&self) -> usize {
         let mut state = self.state.write();
-        let events = state.due_expirations(state.now());
+        let events = state.due_expirations(state.now_at(wall_now()));
         let n = events.len();
         // With a failed journal the chats stay until a restart rather than end unrecorded.
         if self.commit(&mut state, events).is_ok() { n } else { 0 }

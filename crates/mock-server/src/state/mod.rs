@@ -6,13 +6,15 @@
 //! concurrency; reads share a read lock. No lock is held across I/O.
 
 mod checkpoints;
+pub(crate) mod clock;
 mod control;
 mod corp;
+mod scope;
 mod tokens;
 
 pub use control::Control;
-pub(crate) use control::Scope;
 pub(crate) use corp::Corp;
+pub(crate) use scope::{Act, Scope};
 pub(crate) use tokens::constant_time_eq;
 
 use std::collections::HashMap;
@@ -34,6 +36,7 @@ use crate::durability::record::{CorpImage, Record};
 use crate::durability::{CompactorParts, DataDir, Freeze, Frozen, OpenError, Store, Unavailable, recover};
 use crate::traffic::{CorpTraffic, Traffic};
 use checkpoints::Checkpoints;
+use clock::wall_now;
 use tokens::{TokenEntry, Tokens};
 
 /// The most corps one server holds by default (`--max-corps`).
@@ -64,9 +67,9 @@ pub struct Settings {
     pub seed: Option<u64>,
     /// The corps to create at start-up and on reset; empty means the default corp.
     pub fixtures: Fixtures,
-    /// Calls kept by the request journal (`GET /__admin/requests`); `None` means
-    /// [`DEFAULT_JOURNAL_SIZE`](crate::api::DEFAULT_JOURNAL_SIZE), 0 turns it off.
-    pub journal_size: Option<usize>,
+    /// Calls kept by the request log (`GET /__admin/requests`, `--request-log-size`); `None`
+    /// means [`DEFAULT_JOURNAL_SIZE`](crate::api::DEFAULT_JOURNAL_SIZE), 0 turns it off.
+    pub request_log_size: Option<usize>,
     /// Who may create tenants.
     pub tenant_signup: TenantSignup,
     /// The most corps the server holds (a create beyond is 409 `too_many_corps`).
@@ -84,7 +87,7 @@ impl Default for Settings {
             admin_token: None,
             seed: None,
             fixtures: Fixtures::default(),
-            journal_size: None,
+            request_log_size: None,
             tenant_signup: TenantSignup::Closed,
             max_corps: DEFAULT_MAX_CORPS,
             max_total_configs: DEFAULT_MAX_TOTAL_CONFIGS,
@@ -176,7 +179,7 @@ impl MockState {
     /// A server kept in `data_dir` when given: its state is recovered from there, and the
     /// fixtures are loaded only into an empty data dir (afterwards the data dir is the truth).
     pub fn open(settings: Settings, data_dir: Option<&DataDir>) -> Result<Self, OpenError> {
-        let traffic = Traffic::new(settings.seed, settings.journal_size.unwrap_or(DEFAULT_JOURNAL_SIZE));
+        let traffic = Traffic::new(settings.seed, settings.request_log_size.unwrap_or(DEFAULT_JOURNAL_SIZE));
         let mut state = MockState {
             settings,
             corps: Arc::new(DashMap::default()),
@@ -248,10 +251,7 @@ impl MockState {
         match (operator, token) {
             (None, _) => Ok(Scope::Operator),
             (Some(_), None) => Ok(Scope::Anonymous),
-            (Some(_), Some(_)) => Err(AdminError::new(
-                AdminErrorKind::Unauthorized,
-                "a valid `Authorization: Bearer <admin token>` is required",
-            )),
+            (Some(_), Some(_)) => Err(scope::unauthorized()),
         }
     }
 
@@ -320,7 +320,7 @@ impl MockState {
                 let mut states = Vec::with_capacity(corps.len());
                 for fixture in &corps {
                     let clock = self.clock_of(&fixture.corpid);
-                    let (directory, chats) = fixture.build(clock.now())?;
+                    let (directory, chats) = fixture.build(clock.now_at(wall_now()))?;
                     states.push(CorpState::new(fixture.corpid.clone(), directory, chats, clock));
                 }
                 // Tenants are not in the fixtures: a full reset ends them.
@@ -366,7 +366,7 @@ impl MockState {
                 (state.clock, state.tenant.clone())
             })
             .unwrap_or_default();
-        let (directory, chats) = fixture.build(clock.now())?;
+        let (directory, chats) = fixture.build(clock.now_at(wall_now()))?;
         let mut state = CorpState::new(fixture.corpid.clone(), directory, chats, clock);
         state.tenant = tenant.or(kept);
         self.install(false, &[], vec![state])?;
@@ -590,6 +590,11 @@ impl MockState {
         let digest = token_sha256(token);
         let entry = self.tenant_tokens.get(&digest)?;
         constant_time_eq(entry.key().as_bytes(), digest.as_bytes()).then(|| entry.value().clone())
+    }
+
+    /// Checkpoints held, every corp's together.
+    pub(crate) fn checkpoint_count(&self) -> usize {
+        self.checkpoints.count()
     }
 
     /// How many tenants there are.

@@ -9,6 +9,7 @@ use dashmap::DashMap;
 use rand::Rng;
 use wecom_types::ErrCode;
 
+use super::clock::wall_now;
 use super::corp::Corp;
 use crate::core::domain::ApiError;
 use crate::core::model::CorpState;
@@ -75,7 +76,7 @@ impl Tokens {
                     found = Some(app.agentid);
                 }
             }
-            (found.ok_or_else(|| ApiError::new(ErrCode::INVALID_CREDENTIAL))?, state.now())
+            (found.ok_or_else(|| ApiError::new(ErrCode::INVALID_CREDENTIAL))?, state.now_at(wall_now()))
         };
         let epoch = corp.epoch.load(Ordering::Acquire);
         let mut issued = corp.issued.lock();
@@ -128,7 +129,7 @@ impl Tokens {
     /// Checks a known token against its corp: 40014 under an old epoch, the corp's
     /// expired-token code once superseded or past its lifetime; then runs `then` under the same
     /// read lock (what the call needs to know next, without locking again).
-    /// `wall` is the call's reading of the wall clock ([`wall_now`](crate::core::model::wall_now));
+    /// `wall` is the call's reading of the wall clock ([`wall_now`](super::clock::wall_now));
     /// `then` gets the corp's instant at it.
     pub(crate) fn check<T>(
         entry: &TokenEntry,

@@ -1,5 +1,5 @@
 //! The request journal (`GET /__admin/requests`): a bounded ring of the last WeCom calls, for
-//! seeing what a client actually sent. `--journal-size N` (`WECOM_MOCK_JOURNAL_SIZE`) sets how
+//! seeing what a client actually sent. `--request-log-size N` (formerly `--journal-size`; `WECOM_MOCK_JOURNAL_SIZE`) sets how
 //! many are kept, 0 turns it off (load runs). It never holds a token, a secret or a body.
 //!
 //! Each slot of the ring has its own small lock, and a writer picks its slot with one atomic

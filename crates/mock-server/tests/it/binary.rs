@@ -141,3 +141,43 @@ fn version_prints_the_crate_version() {
     let printed = String::from_utf8_lossy(&output.stdout);
     assert_eq!(printed.trim(), concat!("wecom-mock ", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn logs_into_a_pipe_carry_no_colour_codes() {
+    for format in ["text", "json"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
+            .args(["--listen", "127.0.0.1:0", "--log-format", format])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        for line in BufReader::new(stdout).lines() {
+            if line.expect("utf-8 line").contains("add_contact_way") {
+                break;
+            }
+        }
+        let pid = child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        let output = child.wait_with_output().expect("the binary exits");
+        let logs = String::from_utf8_lossy(&output.stderr);
+        assert!(!logs.trim().is_empty(), "{format}: it logged something");
+        assert!(!logs.contains('\u{1b}'), "{format}: {logs}");
+    }
+}
+
+#[tokio::test]
+async fn the_request_log_size_is_also_taken_under_its_former_name() {
+    for flag in ["--request-log-size", "--journal-size"] {
+        let running = Running::start(&[flag, "7"]);
+        let metrics = reqwest::get(format!("{}/metrics", running.base_url()))
+            .await
+            .expect("reachable")
+            .text()
+            .await
+            .expect("text");
+        assert!(metrics.contains("wecom_mock_request_journal_capacity 7\n"), "{flag}");
+        assert!(running.terminate().success());
+    }
+}

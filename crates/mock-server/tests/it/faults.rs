@@ -128,7 +128,7 @@ async fn a_delayed_answer_comes_late_but_the_call_takes_effect() {
     let started = Instant::now();
     assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 0);
     assert!(started.elapsed() >= Duration::from_millis(300));
-    let metrics = wecom.mock.control().metrics();
+    let metrics = wecom.mock.metrics();
     assert!(
         metrics.contains(&format!("wecom_mock_faults_applied_total{{path=\"{LIST}\",kind=\"delay\"}} 1")),
         "{metrics}"

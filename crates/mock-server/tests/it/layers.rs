@@ -1,6 +1,7 @@
 //! The layer rules of `ARCHITECTURE.md`, checked over the source tree: each folder of `src/`
-//! may use only the layers below it, and `core/` (pure) uses nothing else of the crate and no
-//! I/O or locks.
+//! may use only the layers below it, and `core/` (pure) uses nothing else of the crate, no I/O,
+//! no locks, and neither the clocks nor the thread's random numbers (time and randomness are
+//! passed in).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("http", &["core", "api", "durability", "traffic", "net", "state"]),
 ];
 
-/// What `core/` must not touch: I/O, locks, the async runtime, the HTTP stack.
+/// What `core/` must not touch: I/O, locks, the async runtime, the HTTP stack, the clocks and
+/// the thread's random number generator.
 const NOT_IN_CORE: &[&str] = &[
     "std::fs",
     "std::net",
@@ -28,7 +30,18 @@ const NOT_IN_CORE: &[&str] = &[
     "dashmap",
     "tokio",
     "hyper",
+    "SystemTime",
+    "UNIX_EPOCH",
+    "Instant",
+    "rand::rng",
+    "thread_rng",
+    "ThreadRng",
 ];
+
+/// The banned names `code` uses.
+fn banned_in(code: &str) -> Vec<&'static str> {
+    NOT_IN_CORE.iter().copied().filter(|banned| code.contains(banned)).collect()
+}
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
@@ -129,17 +142,14 @@ fn every_folder_of_src_is_a_known_layer() {
 }
 
 #[test]
-fn the_core_does_no_io_and_takes_no_lock() {
+fn the_core_does_no_io_takes_no_lock_and_reads_no_clock() {
     let mut files = Vec::new();
     rust_files(&src().join("core"), &mut files);
     assert!(files.len() > 5, "the core has its files");
     let mut broken = Vec::new();
     for file in &files {
-        let code = code_of(file);
-        for banned in NOT_IN_CORE {
-            if code.contains(banned) {
-                broken.push(format!("{} uses {banned}", file.display()));
-            }
+        for banned in banned_in(&code_of(file)) {
+            broken.push(format!("{} uses {banned}", file.display()));
         }
     }
     assert!(broken.is_empty(), "core/ must stay pure:\n{}", broken.join("\n"));
@@ -152,4 +162,27 @@ fn the_checker_sees_what_it_checks() {
         "use crate::state::Corp;\nuse crate::{api::X, core::Y};\nuse super::super::http::Z;\nuse super::model::W;";
     let found: Vec<String> = referenced(&module, code).into_iter().collect();
     assert_eq!(found, ["api", "core", "http", "state"]);
+}
+
+#[test]
+fn the_core_check_sees_a_clock_or_the_thread_rng() {
+    let cases: &[(&str, &[&str])] = &[
+        ("let now = std::time::SystemTime::now();", &["SystemTime"]),
+        ("use std::time::{SystemTime, UNIX_EPOCH};", &["SystemTime", "UNIX_EPOCH"]),
+        ("let start = Instant::now();", &["Instant"]),
+        ("let n: u8 = rand::rng().random();", &["rand::rng"]),
+        ("let n: u8 = rand::thread_rng().gen();", &["thread_rng"]),
+        ("fn rule(state: &CorpState, now: i64, rng: &mut impl Rng) {}", &[]),
+    ];
+    for (code, expected) in cases {
+        assert_eq!(banned_in(code), *expected, "{code}");
+    }
+}
+
+#[test]
+fn the_core_check_fails_on_a_clock_read_placed_in_core() {
+    let file = src().join("core/model/mod.rs");
+    let mutated = format!("{}\nfn wall() -> i64 {{ std::time::SystemTime::now(); 0 }}\n", code_of(&file));
+    assert!(banned_in(&code_of(&file)).is_empty(), "the core as it is passes");
+    assert_eq!(banned_in(&mutated), ["SystemTime"], "the same file with a clock read fails");
 }

@@ -83,7 +83,7 @@ async fn calls_refused_early_are_journaled_with_what_is_known_of_them() {
 #[tokio::test]
 async fn the_ring_keeps_only_the_newest_calls_and_size_zero_keeps_none() {
     for (size, kept) in [(3, 3), (0, 0)] {
-        let mock = MockServer::builder().journal_size(size).start().await;
+        let mock = MockServer::builder().request_log_size(size).start().await;
         let url = format!("{}{}", mock.uri(), Api::GetToken.path());
         for _ in 0..5 {
             let answer: Value = reqwest::Client::new()
@@ -101,6 +101,6 @@ async fn the_ring_keeps_only_the_newest_calls_and_size_zero_keeps_none() {
         assert_eq!(entries.len(), kept, "size {size}");
         let ids: Vec<u64> = entries.iter().map(|e| e.id).collect();
         assert_eq!(ids, (6 - kept as u64..6).collect::<Vec<_>>(), "the newest, oldest first");
-        assert!(mock.control().metrics().contains(&format!("wecom_mock_request_journal_capacity {size}\n")));
+        assert!(mock.metrics().contains(&format!("wecom_mock_request_journal_capacity {size}\n")));
     }
 }

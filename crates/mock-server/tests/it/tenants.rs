@@ -428,7 +428,7 @@ async fn the_config_limit_refuses_adds_over_all_corps_with_a_message_naming_it()
     let first = a["contact_way"][0]["config_id"].clone();
     assert_eq!(shared.wecom(&shared.a, Api::DelContactWay, json!({"config_id": first})).await["errcode"], 0);
     assert_eq!(shared.wecom(&shared.b, Api::AddContactWay, add).await["errcode"], 0, "a delete frees a place");
-    let metrics = shared.mock.control().metrics();
+    let metrics = shared.mock.metrics();
     assert!(metrics.contains("wecom_mock_configs_total 3"), "{metrics}");
 }
 
@@ -474,7 +474,7 @@ async fn an_idle_tenant_expires_on_wall_time_whatever_its_clock_and_stays_gone_a
     assert!(control.dump(&idle.corpid).is_err(), "the idle tenant expired");
     assert!(control.dump(&busy.corpid).is_ok(), "the busy one did not");
     assert!(control.dump(mock.corpid()).is_ok(), "corps from the fixtures never expire");
-    assert!(mock.control().metrics().contains("wecom_mock_tenants_expired_total 1"));
+    assert!(mock.metrics().contains("wecom_mock_tenants_expired_total 1"));
     assert!(mock.control_with_token(&idle.admin_token).is_err(), "its token is gone with it");
     mock.shutdown().await;
     let again = builder().start().await;

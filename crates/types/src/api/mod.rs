@@ -17,6 +17,14 @@ pub use customer::*;
 pub use join_way::*;
 pub use token::*;
 
+#[cfg(feature = "schema")]
+crate::schema::known_values_schema! {
+    ContactType: [SINGLE, MULTI], "1 = a single member, 2 = several members and departments";
+    Scene: [MINI_PROGRAM, QR_CODE], "1 = the (group) mini-program plug-in, 2 = a QR code";
+    GroupMemberType: [INTERNAL, EXTERNAL], "1 = a member of the corp, 2 = an external contact";
+    JoinScene: [DIRECT_INVITE, INVITE_LINK, QR_CODE], "1 = invited directly, 2 = by an invitation link, 3 = by the group's QR code";
+}
+
 /// Contact Me `type`: one member or several. Any integer decodes; validation checks the range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -172,7 +172,7 @@ pub(crate) fn view(state: &CorpState, record: &ContactWayRecord, public_url: &st
 }
 
 /// C2, as the answer's bytes: the record's view is encoded once per version of the record
-/// (the same bytes as encoding [`get`]'s answer). Takes the request's `config_id` borrowed
+/// (the same bytes as encoding its [`view`] as the answer). Takes the request's `config_id` borrowed
 /// (from the body as it came, or from a decoded [`GetContactWay`]): no `String` per get.
 pub(crate) fn get_encoded(state: &CorpState, ctx: &Ctx<'_>, config_id: Option<&str>) -> Result<bytes::Bytes, ApiError> {
     wecom_types::validate::validate_config_id(config_id)?;

@@ -20,27 +20,17 @@ pub(crate) use table::ContactWays;
 /// How many messages a corp keeps for `/__admin/messages`.
 pub(crate) const MESSAGE_LOG_CAP: usize = 10_000;
 
-/// Wall-clock unix seconds.
-pub(crate) fn wall_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// A corp's virtual clock: wall time, or frozen at an instant.
+/// A corp's virtual clock: wall time, or frozen at an instant. The core never reads the wall
+/// clock: whoever asks the time passes the wall reading in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct Clock {
     pub frozen_at: Option<i64>,
 }
 
 impl Clock {
-    pub(crate) fn now(&self) -> i64 {
-        self.frozen_at.unwrap_or_else(wall_now)
-    }
-
-    /// [`Clock::now`] with the wall clock already read (`wall`, a [`wall_now`]): a call reads
-    /// the wall clock once and passes it down, instead of once per lock it takes. A frozen
-    /// clock is read as it is at that lock, as [`Clock::now`] does.
+    /// The corp's instant when the wall clock reads `wall` (unix seconds): `wall`, or the
+    /// frozen instant. A call reads the wall clock once and passes it down, instead of once per
+    /// lock it takes; a frozen clock is read as it is at that lock.
     pub(crate) fn now_at(&self, wall: i64) -> i64 {
         self.frozen_at.unwrap_or(wall)
     }
@@ -142,10 +132,6 @@ impl CorpState {
             messages: VecDeque::new(),
             tenant: None,
         }
-    }
-
-    pub(crate) fn now(&self) -> i64 {
-        self.clock.now()
     }
 
     /// The corp's instant for a call that read the wall clock at `wall` ([`Clock::now_at`]).

@@ -2,22 +2,18 @@
 //! the admin error shape, HTTP 4xx / 5xx with `{"error": "snake_case_code", "message": "..."}`.
 //! What each route does is [`Control`](crate::Control)'s.
 
+mod reply;
 pub(crate) mod routes;
+
+pub(crate) use reply::error_response;
 
 use hyper::body::Incoming;
 use hyper::header::{ALLOW, AUTHORIZATION, HeaderValue};
-use hyper::{Method, Request, Response, StatusCode};
-use serde::Serialize;
+use hyper::{Method, Request, Response};
 
-use super::{Body, json_response};
 use crate::api::{AdminError, AdminErrorKind};
-use crate::state::{MockState, Scope};
-
-/// An admin error as a response.
-pub(crate) fn error_response(err: &AdminError) -> Response<Body> {
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    json_response(status, serde_json::to_vec(err).unwrap_or_default())
-}
+use crate::http::response::Body;
+use crate::state::{Act, MockState, Scope};
 
 /// The bearer token of a request, if it has one.
 pub(crate) fn bearer(req: &Request<Incoming>) -> Option<&str> {
@@ -27,20 +23,6 @@ pub(crate) fn bearer(req: &Request<Incoming>) -> Option<&str> {
 /// Whose control surface the request's bearer token opens (401 for a wrong one).
 pub(crate) fn authorize(state: &MockState, req: &Request<Incoming>) -> Result<Scope, AdminError> {
     state.scope_of(bearer(req))
-}
-
-/// 200 with `value` as JSON.
-fn ok<T: Serialize>(value: &T) -> Result<Response<Body>, AdminError> {
-    serde_json::to_vec(value)
-        .map(|bytes| json_response(StatusCode::OK, bytes))
-        .map_err(|e| AdminError::internal(e.to_string()))
-}
-
-/// 204.
-fn no_content() -> Response<Body> {
-    let mut response = Response::new(Body::default());
-    *response.status_mut() = StatusCode::NO_CONTENT;
-    response
 }
 
 /// Serves one authorized admin request (the body read); answers once the journal has what it
@@ -57,11 +39,9 @@ pub(crate) async fn handle(
     let found = routes::find(method, rest);
     // Without a token only signing up may go on (and only with `--tenant-signup open`, which
     // `Control::create_tenant` checks): an unknown path is 401 too, as it always was.
-    if scope == Scope::Anonymous && !found.as_ref().is_ok_and(|m| m.route == routes::Route::Tenants) {
-        return error_response(&AdminError::new(
-            AdminErrorKind::Unauthorized,
-            "a valid `Authorization: Bearer <admin token>` is required",
-        ));
+    let signup = found.as_ref().is_ok_and(|m| m.route == routes::Route::Tenants);
+    if let Err(denied) = scope.may(Act::Route { signup }) {
+        return error_response(&denied);
     }
     let matched = match found {
         Ok(matched) => matched,

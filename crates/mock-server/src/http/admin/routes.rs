@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use hyper::{Method, Response};
 use serde::de::DeserializeOwned;
 
-use super::{no_content, ok};
+use super::reply::{no_content, ok};
 use crate::api::*;
 use crate::core::fixtures::Fixtures;
 use crate::http::Body;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use hyper::Method;
 use serde_json::{Map, Value, json};
 
-use super::Components;
+use super::components::Components;
 use crate::api::*;
 use crate::core::fixtures::{CorpFixture, DEFAULT_AGENTID, DEFAULT_CORPID};
 use crate::http::admin::routes::{ROUTES, Route};

@@ -7,7 +7,8 @@ use serde_json::{Map, Value, json};
 use wecom_types::endpoint::{Api, Endpoint, EndpointVisitor, Method};
 use wecom_types::{ErrCode, ErrorBody};
 
-use super::{Components, control};
+use super::components::Components;
+use super::control;
 use crate::core::fixtures::{DEFAULT_CORPID, DEFAULT_SECRET};
 use crate::http::admin::routes::Route;
 

@@ -14,11 +14,12 @@ use wecom_types::api::*;
 use wecom_types::wire::{DecodeError, decode_body, decode_query, encode_ok, plain_string_field};
 use wecom_types::{Api, ErrCode, Validate};
 
-use super::CallNotes;
+use super::notes::CallNotes;
 use crate::core::domain::{ApiError, Bug, Ctx, Outcome, contact_way, customer, join_way};
-use crate::core::model::{CorpState, wall_now};
+use crate::core::model::CorpState;
 use crate::http::query::{query_pairs, query_param};
-use crate::http::{Body, api_error, json_response};
+use crate::http::response::{Body, api_error, json_response};
+use crate::state::clock::wall_now;
 use crate::state::{Corp, MockState};
 use crate::traffic::hygiene::{ConfigRead, Facts, Observe, Observer};
 use crate::traffic::ratelimit;
@@ -80,7 +81,7 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallN
         Some(true) => {}
     }
     if let Some((limits, now)) = rate_limits {
-        // Step 5: held until the answer is sent (see `http/traffic.rs`).
+        // Step 5: held until the answer is sent (see `traffic/ratelimit.rs`).
         notes.slot = Some(ratelimit::admit(&corp.traffic.rates, api, &limits, now).map_err(ApiError::new)?);
     }
     let max = state.settings.max_total_configs;

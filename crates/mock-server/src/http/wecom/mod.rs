@@ -13,49 +13,22 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use std::cell::Cell;
-
 use hyper::{Method, Response, StatusCode};
 use wecom_types::{Api, ErrCode};
 
 use super::query::query_param;
-use super::{Body, api_error};
+use super::response::{Body, api_error};
 use crate::core::domain::ApiError;
 use crate::state::{Corp, MockState};
 use crate::traffic::faults::Action;
-use crate::traffic::hygiene::{Call, Facts, asks_for_backoff};
+use crate::traffic::hygiene::{Call, asks_for_backoff};
 use crate::traffic::metrics::{FaultKind, UNKNOWN_PATH};
-use crate::traffic::ratelimit::Slot;
 use crate::traffic::request_log::{CallPath, Recorded};
 
 pub(super) mod call;
+mod notes;
 
-/// What serving one WeCom call found out, filled in along the way.
-pub(crate) struct CallNotes {
-    /// The corp of an accepted token.
-    pub corp: Option<Arc<Corp>>,
-    pub agentid: Option<u32>,
-    /// The answer's errcode.
-    pub errcode: ErrCode,
-    /// The concurrency slot while rate limits apply: held until the answer is sent.
-    pub slot: Option<Slot>,
-    pub facts: Cell<Facts>,
-    /// The fault rule applied.
-    pub fault: Option<u64>,
-}
-
-impl Default for CallNotes {
-    fn default() -> Self {
-        CallNotes {
-            corp: None,
-            agentid: None,
-            errcode: ErrCode::OK,
-            slot: None,
-            facts: Cell::new(Facts::default()),
-            fault: None,
-        }
-    }
-}
+pub(crate) use notes::CallNotes;
 
 /// Marks a response that must not be sent: the server closes the connection instead.
 #[derive(Debug, Clone, Copy)]
@@ -222,14 +195,4 @@ fn finish(
             fault: notes.fault,
         });
     }
-}
-
-/// `GET /metrics`.
-pub(super) fn metrics(state: &MockState) -> Response<Body> {
-    let mut response = Response::new(Body::from(state.control().metrics()));
-    response.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    response
 }
