@@ -1,6 +1,8 @@
 # wecom-mock as a container: a static binary on an empty base.
 #   podman build -t wecom-mock .      (or docker build)
 #   podman run -p 8080:8080 wecom-mock
+# Without a registry: .ci/image-offline.sh builds the final stage below from a binary made on
+# the host (it reads this file from `FROM scratch` on).
 # Every option is an environment variable (see `wecom-mock --help`).
 
 # The version the image's labels carry: the workspace version (`cargo xtask release` checks

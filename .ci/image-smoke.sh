@@ -3,7 +3,7 @@
 # locally and tagged with the names the Dockerfile uses), runs the image and smoke-tests it:
 # healthz (with the version), the image's own HEALTHCHECK command, its OCI labels against
 # `cargo metadata`, a token and a created config.
-# Adapted from ../shared/recipes/podman-image-smoke.sh. First run is slow (base images);
+# First run is slow (base images made with debootstrap, about a minute and a half);
 # later runs on the same machine reuse them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,12 @@ $P build --pull=never --network host --format docker --build-arg "VERSION=$VERSI
 size=$($P image inspect localhost/wecom-mock:ci --format '{{.Size}}')
 echo "image build: $((SECONDS-t0))s, size: $(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1048576 }') MiB ($size bytes)"; t0=$SECONDS
 [ "$size" -lt $((20 * 1024 * 1024)) ] || { echo "image is over 20 MiB"; exit 1; }
+# The README quotes the size: it must stay the measured one (within half a MiB, so that small
+# code changes do not each need a doc change).
+quoted=$(sed -nE 's/.*the image is \*\*([0-9.]+) MiB\*\*.*/\1/p' README.md)
+[ -n "$quoted" ] || { echo "README.md no longer quotes the image size"; exit 1; }
+awk -v q="$quoted" -v b="$size" 'BEGIN { d = q - b / 1048576; exit !(d <= 0.5 && d >= -0.5) }' \
+  || { echo "README.md says the image is $quoted MiB; it measures $(awk -v b="$size" 'BEGIN { printf "%.1f", b / 1048576 }') MiB"; exit 1; }
 
 PORT=${WECOM_SMOKE_PORT:-18090}
 BASE="http://127.0.0.1:$PORT"

@@ -74,6 +74,8 @@ pub struct CorpOverrides {
     pub group_limit: Option<u32>,
     /// Adds department 3 with 98 members.
     pub big_department: Option<bool>,
+    /// The first app's `trusted_ips` (the callers of the suites call from loopback).
+    pub trusted_ips: Option<Vec<String>>,
 }
 
 /// One line of the table.

@@ -66,7 +66,8 @@ pub(crate) fn body_from_value<T: DeserializeOwned + Serialize>(
     let body: T = wire::decode_body(&bytes).map_err(|source| CliError::Body { what: what.to_owned(), source })?;
     let unknown = unknown_fields(&fields, &body);
     if !unknown.is_empty() {
-        warn(format_args!("{what}: ignoring unknown field(s) {}", unknown.join(", ")));
+        let fields = if unknown.len() == 1 { "field" } else { "fields" };
+        warn(format_args!("{what}: ignoring unknown {fields} {}", unknown.join(", ")));
     }
     Ok(body)
 }

@@ -21,6 +21,9 @@ Answers go to stdout as JSON (one object, or one per line for lists); progress, 
 summaries go to stderr, so `wecom … | jq` always works. Point --base-url at wecom-mock to try
 anything without a real corp.";
 
+/// The `--help` heading of the options every command shares.
+pub(crate) const GLOBAL_HEADING: &str = "Global options";
+
 /// `wecom`: the command line.
 #[derive(Debug, Parser)]
 #[command(name = "wecom", version, about = ABOUT, long_about = LONG_ABOUT, propagate_version = true)]
@@ -31,8 +34,10 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
-/// Where to send requests and how.
+/// Where to send requests and how. Every subcommand's `--help` lists these under a heading of
+/// their own, apart from the subcommand's own options.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = GLOBAL_HEADING)]
 pub(crate) struct Global {
     /// The service: the real one by default, or wecom-mock, or a proxy.
     #[arg(long, env = "WECOM_BASE_URL", global = true, default_value = wecom_client::DEFAULT_BASE_URL)]

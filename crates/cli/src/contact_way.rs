@@ -91,7 +91,7 @@ async fn list(global: &Global, args: ListArgs) -> Result<(), CliError> {
         }
     }
     out.finish()?;
-    global.note(format_args!("{} config(s)", ids.len()));
+    global.note(format_args!("{}", crate::count::count(ids.len(), "config", "configs")));
     Ok(())
 }
 

@@ -64,7 +64,7 @@ pub(crate) enum CliError {
         source: std::io::Error,
     },
     /// Some ledger intents are still unresolved after a reconcile (reported on stdout already).
-    #[error("{0} intent(s) remain unresolved")]
+    #[error("{} unresolved", crate::count::count(*.0, "intent remains", "intents remain"))]
     Unresolved(usize),
     /// Whoever read stdout stopped reading (`| head`): not an error worth a message.
     #[error("stdout closed")]
@@ -109,6 +109,12 @@ fn describe(err: &ClientError) -> String {
             format!("{} answered errcode {}: {message}", api.short_name(), code)
         }
         ClientError::Validation(violation) => format!("request not sent: {violation}"),
+        // The most common first mistake: WECOM_BASE_URL unset, so the call went to the real
+        // service when the mock was meant.
+        ClientError::Transport { url, .. } if url.starts_with(wecom_client::DEFAULT_BASE_URL) => format!(
+            "{err}\nhint: that is the real WeCom service (the default --base-url); for the mock, \
+             set WECOM_BASE_URL=http://127.0.0.1:8080"
+        ),
         other => other.to_string(),
     }
 }

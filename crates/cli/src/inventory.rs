@@ -228,7 +228,10 @@ fn summary(global: &Global, tally: &Tally, top: usize, written: Option<&std::pat
         tally.configs
     ));
     match join_ways_in_ledger(global) {
-        Some(known) => text.push_str(&format!(" (the ledger knows {known} live one(s) of this corp)\n")),
+        Some(known) => text.push_str(&format!(
+            " (the ledger knows {} of this corp)\n",
+            crate::count::count(known, "live one", "live ones")
+        )),
         None => text.push('\n'),
     }
     text.push_str("by state prefix (the state up to its first '_', '-', ':', '.', '/', '|', '#' or space):\n");

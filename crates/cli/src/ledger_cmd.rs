@@ -10,6 +10,7 @@ use wecom_types::Api;
 use wecom_types::api::AddContactWay;
 
 use crate::cli::{Global, LedgerCommand, LedgerListArgs, OrphansArgs, ReconcileArgs, StatusArg};
+use crate::count::{count, is_are};
 use crate::error::CliError;
 use crate::output::{Answers, answer, warn};
 use crate::walk;
@@ -108,12 +109,14 @@ async fn reconcile(global: &Global, args: &ReconcileArgs) -> Result<(), CliError
     }
     out.finish()?;
     global.note(format_args!(
-        "{} pending entr(ies): {adopted} adopted, {not_found} not found, {unresolved} unresolved",
-        report.len()
+        "{}: {adopted} adopted, {not_found} not found, {unresolved} unresolved",
+        count(report.len(), "pending entry", "pending entries")
     ));
     if elsewhere > 0 {
         global.note(format_args!(
-            "{elsewhere} pending entr(ies) of other corps or base URLs were not checked (run with their --corpid / --base-url)"
+            "{} of other corps or base URLs {} not checked (run with their --corpid / --base-url)",
+            count(elsewhere, "pending entry", "pending entries"),
+            if elsewhere == 1 { "was" } else { "were" }
         ));
     }
     if report.iter().any(|done| matches!(done.outcome, Outcome::CannotList { .. })) {
@@ -209,19 +212,23 @@ async fn orphans(global: &Global, args: &OrphansArgs) -> Result<(), CliError> {
     let live_set: HashSet<&String> = live.iter().collect();
     let gone = created.iter().filter(|id| !live_set.contains(id)).count();
     global.note(format_args!(
-        "{} live Contact Me config(s), {} known to the ledger, {} orphan(s) (quota units nobody tracks)",
-        live.len(),
+        "{}, {} known to the ledger, {} (quota units nobody tracks)",
+        count(live.len(), "live Contact Me config", "live Contact Me configs"),
         live.len() - orphan_ids.len(),
-        orphan_ids.len()
+        count(orphan_ids.len(), "orphan", "orphans")
     ));
     if gone > 0 && args.range.start_time.is_none() && args.range.end_time.is_none() {
         global.note(format_args!(
-            "{gone} config(s) the ledger holds as created are no longer listed (deleted elsewhere?)"
+            "{} the ledger holds as created {} no longer listed (deleted elsewhere?)",
+            count(gone, "config", "configs"),
+            is_are(gone)
         ));
     }
     if pending > 0 {
         global.note(format_args!(
-            "{pending} ledger entr(ies) are pending: run `wecom ledger reconcile` first, an orphan may be one of them"
+            "{} {} pending: run `wecom ledger reconcile` first, an orphan may be one of them",
+            count(pending, "ledger entry", "ledger entries"),
+            is_are(pending)
         ));
     }
     Ok(())

@@ -28,6 +28,7 @@ mod body;
 mod cli;
 mod contact_way;
 mod context;
+mod count;
 mod error;
 mod exit;
 mod inventory;

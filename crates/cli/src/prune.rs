@@ -110,15 +110,18 @@ pub(crate) async fn run(global: &Global, args: PruneArgs) -> Result<(), CliError
         let backup =
             report.backup.map_or_else(|| "none (nothing matched)".to_owned(), |path| path.display().to_string());
         global.note(format_args!(
-            "deleted {} of {} listed config(s) ({} already gone); backup: {backup}\n\
+            "deleted {} of {} ({} already gone); backup: {backup}\n\
              re-create one (with a new id): wecom contact-way add --json <a line of the backup>",
-            report.deleted, report.listed, report.gone
+            report.deleted,
+            crate::count::count(report.listed, "listed config", "listed configs"),
+            report.gone
         ));
     } else {
         global.note(format_args!(
-            "would delete {} of {} listed config(s); dry run, nothing was deleted: add --yes to delete them \
+            "would delete {} of {}; dry run, nothing was deleted: add --yes to delete them \
              (each is backed up first)",
-            report.matched, report.listed
+            report.matched,
+            crate::count::count(report.listed, "listed config", "listed configs")
         ));
     }
     Ok(())

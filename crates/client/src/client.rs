@@ -12,7 +12,7 @@ use tracing::Instrument;
 use wecom_types::api::{GetToken, GetTokenResponse};
 use wecom_types::{Api, Endpoint, Method, wire};
 
-use crate::error::{Delivery, Error};
+use crate::error::{Delivery, Error, TransportCause};
 use crate::retry::{Attempt, Decision, Outcome, RetryPolicy, decide, full_jitter};
 use crate::token::TokenCache;
 
@@ -256,21 +256,66 @@ impl Client {
                 request.header(CONTENT_TYPE, HeaderValue::from_static("application/json")).body(body.clone())
             }
         };
-        let response = request.send().await.map_err(|err| transport_error(api, err))?;
+        let url = || format!("{}{}", inner.base_url, api.path());
+        let response = request.send().await.map_err(|err| transport_error(api, url(), err))?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|err| transport_error(api, err))?;
+        let body = response.bytes().await.map_err(|err| transport_error(api, url(), err))?;
         interpret(api, status, &body)
     }
 }
 
 /// Classifies a reqwest error and strips its URL, which carries the token (or, for gettoken, the
-/// secret) in its query string.
-fn transport_error(api: Api, err: reqwest::Error) -> Error {
+/// secret) in its query string; `url` is the same URL without the query.
+fn transport_error(api: Api, url: String, err: reqwest::Error) -> Error {
     if err.is_builder() {
         return Error::Build(Arc::new(err.without_url()));
     }
     let delivery = if err.is_connect() { Delivery::NotSent } else { Delivery::MaybeSent };
-    Error::Transport { api, delivery, source: Arc::new(err.without_url()) }
+    let cause = transport_cause(&err);
+    Error::Transport { api, delivery, cause, url, source: Arc::new(err.without_url()) }
+}
+
+/// What a reqwest error means for the user. reqwest and hyper expose only part of this as
+/// types; the rest is read from the chain: the operating system's error kind, and the words
+/// the connector and the TLS layer use ("dns error", "certificate", "handshake").
+fn transport_cause(err: &reqwest::Error) -> TransportCause {
+    if err.is_timeout() {
+        return TransportCause::Timeout;
+    }
+    let mut texts = String::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind;
+            match io.kind() {
+                ErrorKind::ConnectionRefused => return TransportCause::Refused,
+                ErrorKind::TimedOut => return TransportCause::Timeout,
+                ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof => return TransportCause::Closed,
+                _ => {}
+            }
+        }
+        texts.push_str(&e.to_string().to_ascii_lowercase());
+        texts.push('\n');
+        current = e.source();
+    }
+    if texts.contains("dns error") || texts.contains("failed to lookup address") {
+        TransportCause::Dns
+    } else if ["tls", "certificate", "handshake", "invalidcontenttype", "corrupt message"]
+        .iter()
+        .any(|w| texts.contains(w))
+    {
+        TransportCause::Tls
+    } else if texts.contains("connection closed")
+        || texts.contains("incomplete message")
+        || texts.contains("connection reset")
+    {
+        TransportCause::Closed
+    } else {
+        TransportCause::Other
+    }
 }
 
 /// Turns an HTTP answer into the payload or an error. WeCom reports failures in the body with

@@ -18,6 +18,70 @@ pub enum Delivery {
     MaybeSent,
 }
 
+/// Why a request or its answer was lost, as far as the error tells: what the user checks next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportCause {
+    /// Nothing listens at the address (connection refused).
+    Refused,
+    /// The host name does not resolve.
+    Dns,
+    /// No connection or no answer within the client's timeout.
+    Timeout,
+    /// The TLS handshake failed (certificate, protocol, or plain HTTP spoken to an HTTPS port).
+    Tls,
+    /// The connection was closed or reset before the whole answer came.
+    Closed,
+    /// Anything else; the error's detail says what.
+    Other,
+}
+
+impl TransportCause {
+    /// What to do about it, when there is an obvious next step: a refused loopback address is
+    /// almost always a mock that is not running.
+    pub fn hint(self, url: &str) -> &'static str {
+        if self == TransportCause::Refused && is_loopback_url(url) {
+            " (is the mock running? start it with `wecom-mock`, or `cargo run -p wecom-mock` in the repository)"
+        } else {
+            ""
+        }
+    }
+}
+
+impl std::fmt::Display for TransportCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TransportCause::Refused => "connection refused",
+            TransportCause::Dns => "host name not found (DNS)",
+            TransportCause::Timeout => "timed out",
+            TransportCause::Tls => "TLS handshake failed",
+            TransportCause::Closed => "connection closed before the answer",
+            TransportCause::Other => "could not complete the request",
+        })
+    }
+}
+
+/// `true` when the URL's host is `localhost` or a loopback address.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(host, _)| host),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The deepest error in a chain: reqwest's own message ("error sending request") says less
+/// than the operating system's ("Connection refused (os error 111)").
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
 /// Everything that can go wrong in a call.
 ///
 /// The error is cheap to clone (its sources are shared), so a token refresh that failed can be
@@ -39,12 +103,16 @@ pub enum Error {
     #[error("request not sent: {0}")]
     Validation(#[from] Violation),
     /// The request or its answer was lost on the way.
-    #[error("{api:?}: transport error ({delivery:?}): {source}")]
+    #[error("{api:?}: {cause} at {url}{hint}: {detail}", hint = .cause.hint(.url), detail = innermost(.source.as_ref()))]
     Transport {
         /// Which API was called.
         api: Api,
         /// Whether the server may have seen the request.
         delivery: Delivery,
+        /// What went wrong, in the terms a user acts on.
+        cause: TransportCause,
+        /// The URL called, without its query (which carries the token or the secret).
+        url: String,
         /// What reqwest reported, without the URL (which carries the token or the secret).
         #[source]
         source: Arc<reqwest::Error>,

@@ -19,7 +19,7 @@
 //!     .build()?;
 //!
 //! let created = client.add_contact_way(&AddContactWay::single("zhangsan", Scene::QR_CODE).with_state("spring")).await?;
-//! println!("scan {:?}", created.qr_code);
+//! println!("scan {}", created.qr_code.as_deref().unwrap_or_default());
 //!
 //! // Change one thing; members and every other setting stay as they are.
 //! client.update_contact_way_merged(&created.config_id, |way| {
@@ -102,7 +102,7 @@ mod token;
 
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use client::Client;
-pub use error::{Delivery, Error};
+pub use error::{Delivery, Error, TransportCause};
 pub use helpers::CreatedJoinWay;
 pub use retry::RetryPolicy;
 

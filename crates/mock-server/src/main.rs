@@ -82,6 +82,12 @@ struct Args {
     #[arg(long, env = "WECOM_MOCK_TENANT_TTL", value_parser = humantime::parse_duration)]
     tenant_ttl: Option<std::time::Duration>,
 
+    /// Behind a reverse proxy: a call whose TCP peer is inside this CIDR block (or address) is
+    /// judged, for the apps' `trusted_ips` (60020), by the last `X-Forwarded-For` entry
+    /// instead of the peer. Default: never (the peer's address is used).
+    #[arg(long, env = "WECOM_MOCK_TRUST_FORWARDED_FOR", value_parser = parse_proxies)]
+    trust_forwarded_for: Option<ipnet::IpNet>,
+
     /// Log format on stderr (filter with RUST_LOG, default `info`).
     #[arg(long, env = "WECOM_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -205,8 +211,18 @@ async fn healthcheck(listen: SocketAddr) -> ExitCode {
     }
 }
 
-fn print_banner(state: &MockState, base: &str) {
-    println!("wecom-mock listening on {base}");
+/// The first line names the address really bound; on every interface (`0.0.0.0`, the
+/// container's default) it adds the URL to use from the same machine.
+fn listening_line(bound: SocketAddr, base: &str) -> String {
+    if bound.ip().is_unspecified() {
+        format!("wecom-mock listening on http://{bound} (every interface; from this machine: {base})")
+    } else {
+        format!("wecom-mock listening on {base}")
+    }
+}
+
+fn print_banner(state: &MockState, bound: SocketAddr, base: &str) {
+    println!("{}", listening_line(bound, base));
     let corps = state.control().corps().unwrap_or_default();
     for corp in &corps {
         let Some(app) = corp.apps.first() else { continue };
@@ -305,6 +321,7 @@ async fn main() -> ExitCode {
         max_corps: args.max_corps,
         max_total_configs: args.max_total_configs,
         tenant_ttl: args.tenant_ttl,
+        trust_forwarded_for: args.trust_forwarded_for,
     };
     let data_dir = args.data_dir.as_ref().map(|path| DataDir {
         fsync: args.fsync.into(),
@@ -319,13 +336,19 @@ async fn main() -> ExitCode {
         }
     };
     let shutdown = shutdown_signal();
-    print_banner(&state, &base);
+    print_banner(&state, bound, &base);
     wecom_mock::serve(listener, Arc::clone(&state), shutdown).await;
     if state.journal_failed() {
         // Some changes were refused: say so to whoever restarts us.
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// `--trust-forwarded-for`: a CIDR block, or one address.
+fn parse_proxies(value: &str) -> Result<ipnet::IpNet, String> {
+    wecom_mock::fixtures::parse_trusted(value)
+        .ok_or_else(|| format!("`{value}` is not an IPv4 or IPv6 address or CIDR block (e.g. 10.0.0.0/8)"))
 }
 
 #[cfg(test)]

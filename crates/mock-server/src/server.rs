@@ -202,6 +202,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// Calls from a TCP peer inside `proxies` are judged, for the apps' trusted IPs, by their
+    /// last `X-Forwarded-For` entry (`--trust-forwarded-for`).
+    pub fn trust_forwarded_for(mut self, proxies: ipnet::IpNet) -> Self {
+        self.settings.trust_forwarded_for = Some(proxies);
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     pub async fn try_start(self) -> Result<MockServer, StartError> {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(StartError::Bind)?;

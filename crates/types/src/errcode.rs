@@ -108,6 +108,9 @@ errcode_table! {
     API_CONCURRENT_OUT_OF_LIMIT = 45033, "api concurrent out of limit", Assumed;
     API_FORBIDDEN = 48002, "api forbidden", Observed;
     NO_PRIVILEGE_TO_ACCESS = 60011, "no privilege to access/modify contact/party/agent", Assumed;
+    /// The call came from an address outside the app's trusted IPs (apps created since
+    /// 2022-06-20); the errmsg's `from ip` names the caller's address.
+    IP_NOT_ALLOWED = 60020, "not allow to access from your ip", Observed;
     USERID_NOT_FOUND = 60111, "userid not found", Assumed;
     DEPARTMENT_NOT_FOUND = 60123, "invalid party id", Assumed;
     NOT_EXTERNAL_CONTACT = 84061, "not external contact", Observed;

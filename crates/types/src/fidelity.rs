@@ -180,9 +180,20 @@ fidelity_table! {
     AUTO_ROOM_INHERITS_MEMBER_LIMIT: bool = true, spec "J1 / mock-server.md";
     /// A config id is 32 lowercase hex characters; any other string is an unknown id (41044).
     CONFIG_ID_SHAPE: &str = "32 lowercase hex characters", spec "C1";
-    /// After a token expires and a new one is issued, the previous token answers "expired";
-    /// the ones before it, and every token of a replaced corp, answer 40014.
-    TOKEN_ROTATION: &str = "previous token: expired code; older: 40014", spec "§2";
+    /// A token past its expiry answers the corp's expired-token code; within one run, one that
+    /// gettoken replaced after it expired keeps answering it when the clock moves back. 40014
+    /// is for an unknown or revoked token, or while no corp with its corpid has its app with
+    /// the secret it was issued for; a corp replaced or re-created with that app keeps its
+    /// tokens. A restart forgets which tokens were replaced: moving the clock back before a
+    /// token's expiry after a restart makes it valid again (a mock limit).
+    TOKEN_ROTATION: &str = "expired or replaced after expiry: expired code; 40014: unknown, revoked, app gone", spec "§2";
+    /// `tokens/revoke` ends every token of the corp issued before it, of every app, for good:
+    /// the revocation is kept per corpid (journaled with a data dir), so a reset, a PUT, a
+    /// DELETE + PUT and a restore keep it; a restart in memory forgets it (a mock limit).
+    TOKEN_REVOCATION_SCOPE: &str = "every app's tokens issued before it; kept per corpid", spec "§2";
+    /// With `--trust-forwarded-for`, an `X-Forwarded-For` whose last entry is not an IP address
+    /// (or a request without the header) is judged by the TCP peer's address.
+    FORWARDED_FOR_MALFORMED: &str = "the TCP peer's address", spec "§2";
     /// `externalcontact/groupchat/get` of a group that is not a customer group.
     GROUP_DETAIL_NOT_CUSTOMER_GROUP: ErrCode = ErrCode::NOT_CUSTOMER_GROUP, spec "§7";
     /// A config with no style given stores none and returns none (no default style exists in

@@ -63,7 +63,7 @@ fn add_takes_a_whole_body_from_a_file_or_stdin_and_flags_override_it() {
             r#"{"type":1,"scene":1,"user":["lisi"],"style":2,"stat":"typo"}"#,
         )
         .expect_code(0);
-    assert!(from_stdin.stderr().contains("unknown field(s) stat"), "{}", from_stdin.stderr());
+    assert!(from_stdin.stderr().contains("unknown field stat"), "{}", from_stdin.stderr());
     let id = from_stdin.json()["config_id"].as_str().expect("an id").to_owned();
     assert_eq!(h.get(&id).style, Some(2));
 }

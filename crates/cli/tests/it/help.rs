@@ -124,3 +124,46 @@ fn missing_credentials_are_a_usage_error() {
     .expect_code(2);
     assert!(run.stderr().contains("--secret"), "{}", run.stderr());
 }
+
+/// The subcommands a `--help` text lists under "Commands:" (without `help`).
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_subcommand_lists_the_shared_options_under_their_own_heading() {
+    let h = Harness::start();
+    let mut pending: Vec<Vec<String>> =
+        subcommands(&h.run(&["--help"]).expect_code(0).stdout()).into_iter().map(|name| vec![name]).collect();
+    let mut checked = 0;
+    while let Some(path) = pending.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = h.run(&args).expect_code(0).stdout();
+        let lines: Vec<&str> = help.lines().collect();
+        let shared = lines
+            .iter()
+            .position(|l| *l == "Global options:")
+            .unwrap_or_else(|| panic!("{path:?}: no heading:\n{help}"));
+        for option in ["--base-url", "--corpid", "--secret", "--timeout", "--max-retries", "--ledger", "--quiet"] {
+            // The line that lists the option (`      --corpid <CORPID>`, `  -q, --quiet`).
+            let listed = |l: &&str| {
+                let l = l.trim_start();
+                l.starts_with(option)
+                    || l.split_once(", ").is_some_and(|(short, long)| short.len() == 2 && long.starts_with(option))
+            };
+            let at = lines.iter().position(listed).unwrap_or_else(|| panic!("{path:?} lacks {option}:\n{help}"));
+            assert!(at > shared, "{path:?}: {option} is not under the heading:\n{help}");
+        }
+        pending.extend(subcommands(&help).into_iter().map(|name| [path.clone(), vec![name]].concat()));
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} subcommands checked");
+}

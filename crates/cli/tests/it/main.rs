@@ -3,6 +3,7 @@
 //! status and the mock's state dump.
 
 mod contact_way;
+mod docs;
 mod harness;
 mod help;
 mod inventory;

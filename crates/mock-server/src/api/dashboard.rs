@@ -12,6 +12,8 @@ pub(crate) struct CorpView {
     pub(crate) corpid: String,
     pub(crate) name: String,
     pub(crate) industry: String,
+    /// A tenant's corp (`POST /__admin/tenants`), not one of the fixtures.
+    pub(crate) tenant: bool,
     /// The corp's clock, and whether it is frozen.
     pub(crate) now: i64,
     pub(crate) frozen: bool,
@@ -216,6 +218,7 @@ impl CorpView {
             corpid: st.corpid.to_string(),
             name: dir.name.to_string(),
             industry: dir.industry.to_string(),
+            tenant: st.tenant.is_some(),
             now,
             frozen: st.clock.frozen_at.is_some(),
             configs_used: st.shared_used,

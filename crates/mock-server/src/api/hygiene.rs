@@ -23,6 +23,8 @@ pub enum FindingCode {
     UpdateClearedMembers,
     /// Configs created and never read back (a lost id is a quota unit lost for good).
     ConfigNeverReadBack,
+    /// Calls answered 60020: they came from an address outside the app's trusted IPs.
+    UntrustedIp,
 }
 
 /// `GET /__admin/corps/{corpid}/hygiene`.

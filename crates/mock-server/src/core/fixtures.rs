@@ -50,6 +50,16 @@ pub enum FixtureError {
         /// What is wrong with it.
         reason: CallbackSettingsError,
     },
+    /// An entry of an app's `trusted_ips` is neither an IP address nor a CIDR block.
+    #[error("corp {corpid}: app {agentid}: trusted_ips entry `{entry}` is not an IPv4 or IPv6 address or CIDR block")]
+    TrustedIp {
+        /// The corp.
+        corpid: String,
+        /// The app.
+        agentid: u32,
+        /// The entry as given.
+        entry: String,
+    },
     /// Two members share a userid.
     #[error("corp {corpid}: member {userid} appears twice")]
     DuplicateMember {
@@ -187,6 +197,11 @@ pub struct AppFixture {
     /// Where to post callbacks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<CallbackFixture>,
+    /// The addresses its calls may come from: IPv4 or IPv6 addresses and CIDR blocks
+    /// (`"203.0.113.7"`, `"10.0.0.0/8"`, `"2001:db8::/32"`). A call with its token from
+    /// anywhere else answers 60020; an empty list refuses every address; absent, no check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_ips: Option<Vec<String>>,
 }
 
 /// An app's visible range.
@@ -335,6 +350,7 @@ fn default_apps() -> Vec<AppFixture> {
         customer_contact: true,
         visible: None,
         callback: None,
+        trusted_ips: None,
     }]
 }
 fn default_member_limit() -> u32 {
@@ -410,6 +426,7 @@ impl CorpFixture {
                     customer_contact: true,
                     visible: None,
                     callback: None,
+                    trusted_ips: None,
                 },
                 AppFixture {
                     agentid: NO_CONTACT_AGENTID,
@@ -417,6 +434,7 @@ impl CorpFixture {
                     customer_contact: false,
                     visible: None,
                     callback: None,
+                    trusted_ips: None,
                 },
                 AppFixture {
                     agentid: SALES_ONLY_AGENTID,
@@ -424,6 +442,7 @@ impl CorpFixture {
                     customer_contact: true,
                     visible: Some(VisibleFixture { departments: vec![2], members: vec![] }),
                     callback: None,
+                    trusted_ips: None,
                 },
             ],
             departments: vec![
@@ -467,6 +486,11 @@ impl CorpFixture {
             }
             if app.secret.is_empty() {
                 return Err(FixtureError::EmptySecret { corpid: corpid(), agentid });
+            }
+            for entry in app.trusted_ips.iter().flatten() {
+                if parse_trusted(entry).is_none() {
+                    return Err(FixtureError::TrustedIp { corpid: corpid(), agentid, entry: entry.clone() });
+                }
             }
             if let Some(callback) = &app.callback {
                 check_callback(&callback.url, &callback.encoding_aes_key).map_err(|reason| FixtureError::Callback {
@@ -516,6 +540,7 @@ impl CorpFixture {
                     token: c.token.clone(),
                     encoding_aes_key: c.encoding_aes_key.clone(),
                 }),
+                trusted_ips: a.trusted_ips.as_ref().map(|ips| ips.iter().filter_map(|ip| parse_trusted(ip)).collect()),
             })
             .collect();
         let members = self
@@ -591,6 +616,23 @@ impl Fixtures {
     pub fn parse_corp(json: &[u8]) -> Result<CorpFixture, FixtureError> {
         Ok(serde_json::from_slice(json)?)
     }
+}
+
+/// An entry of `trusted_ips`: a CIDR block, or an address (a block of that one address).
+/// An IPv4-mapped IPv6 block is kept as IPv4, the way callers' addresses are compared.
+pub fn parse_trusted(entry: &str) -> Option<ipnet::IpNet> {
+    let entry = entry.trim();
+    let net = match entry.parse::<ipnet::IpNet>() {
+        Ok(net) => net,
+        Err(_) => ipnet::IpNet::from(entry.parse::<::core::net::IpAddr>().ok()?),
+    };
+    Some(match net {
+        ipnet::IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::IpNet::V4(ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).ok()?),
+            None => net,
+        },
+        _ => net,
+    })
 }
 
 #[cfg(test)]

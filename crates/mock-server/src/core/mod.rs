@@ -13,3 +13,4 @@ pub mod fixtures;
 pub(crate) mod hex;
 pub(crate) mod model;
 pub(crate) mod notices;
+pub(crate) mod token;

@@ -31,6 +31,10 @@ pub(crate) struct Frozen {
     pub next_seq: u64,
     /// Each corp with the seq of the last record it reflects.
     pub corps: Vec<(u64, CorpState)>,
+    /// Revocations by corpid, and the named checkpoints as (corpid, name, state): lifecycle
+    /// changes like corps, copied under the same lock.
+    pub revoked: Vec<(String, i64)>,
+    pub checkpoints: Vec<(String, String, Arc<CorpState>)>,
 }
 
 /// How the server's state hands the compactor its corps: rotates the journal and copies every
@@ -120,11 +124,14 @@ impl Drop for Store {
 /// keep being served throughout: each corp is only read-locked for the time of a clone.
 fn compact(journal: &Journal, parts: &CompactorParts) -> std::io::Result<()> {
     let started = std::time::Instant::now();
-    let Frozen { covers, next_seq, corps } =
+    let Frozen { covers, next_seq, corps, revoked, checkpoints } =
         (parts.freeze)(journal).map_err(|_| std::io::Error::other("the journal is unavailable"))?;
     let mut images: Vec<(u64, CorpImage)> = corps.iter().map(|(seq, state)| (*seq, CorpImage::of(state))).collect();
     images.sort_by(|a, b| a.1.corpid.cmp(&b.1.corpid));
-    let path = recover::write_snapshot(&parts.dir, covers, next_seq, &images)?;
+    let checkpoints =
+        checkpoints.into_iter().map(|(corpid, name, state)| (corpid, name, CorpImage::of(&state))).collect();
+    let kept = recover::Kept { revoked, checkpoints };
+    let path = recover::write_snapshot(&parts.dir, covers, next_seq, &images, &kept)?;
     let mut removed = 0;
     for entry in std::fs::read_dir(&parts.dir)? {
         let entry = entry?;

@@ -8,7 +8,7 @@ use std::io;
 
 /// The format this build writes and reads. A file with a higher number was written by a newer
 /// build and is refused rather than misread.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 
 /// Magic of a journal segment.
 pub(crate) const JOURNAL_MAGIC: [u8; 8] = *b"WCMJRNL\0";

@@ -30,6 +30,12 @@ pub(crate) enum Record {
         removed: Vec<String>,
         put: Vec<CorpImage>,
     },
+    /// Every token of `corpid` issued at or before `before` (wall time, µs) is revoked for
+    /// good: kept per corpid, so it outlives the corp (reset, PUT, DELETE, restore).
+    TokensRevoked { seq: u64, corpid: String, before: i64 },
+    /// A corp's named checkpoint, saved (replacing one of that name); it goes when the corp
+    /// goes (a later `Corps` record that removes it).
+    Checkpoint { seq: u64, corpid: String, name: String, image: Box<CorpImage> },
 }
 
 /// [`Record::Events`] borrowed: the same JSON, written without copying the events (a write
@@ -49,6 +55,10 @@ pub(crate) enum SnapshotRecord<I = Box<CorpImage>> {
     Meta { covers: u64, next_seq: u64, corps: u64 },
     /// One corp and the seq of the last record it reflects.
     Corp { seq: u64, image: I },
+    /// A revocation of a corpid's tokens ([`Record::TokensRevoked`]).
+    Revoked { corpid: String, before: i64 },
+    /// A corp's named checkpoint ([`Record::Checkpoint`]).
+    Checkpoint { corpid: String, name: String, image: I },
 }
 
 /// A corp's whole state in a shape JSON can carry.

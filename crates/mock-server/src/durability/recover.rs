@@ -16,12 +16,21 @@ pub(crate) fn snapshot_name(n: u64) -> String {
     format!("snap-{n:020}.snap")
 }
 
+/// What a snapshot holds besides the corps: revocations by corpid, and named checkpoints as
+/// (corpid, name, image).
+#[derive(Debug, Default)]
+pub(crate) struct Kept {
+    pub revoked: Vec<(String, i64)>,
+    pub checkpoints: Vec<(String, String, CorpImage)>,
+}
+
 /// Writes a snapshot atomically (a temporary file, fsync, rename, fsync of the directory).
 pub(crate) fn write_snapshot(
     dir: &Path,
     covers: u64,
     next_seq: u64,
     corps: &[(u64, CorpImage)],
+    kept: &Kept,
 ) -> io::Result<PathBuf> {
     let tmp = dir.join(format!("snap-{covers:020}.tmp"));
     let mut bytes = frame::header(SNAPSHOT_MAGIC).to_vec();
@@ -29,6 +38,14 @@ pub(crate) fn write_snapshot(
     frame::frame_into(&mut bytes, &serde_json::to_vec(&meta)?)?;
     for (seq, image) in corps {
         let record = SnapshotRecord::Corp { seq: *seq, image };
+        frame::frame_into(&mut bytes, &serde_json::to_vec(&record)?)?;
+    }
+    for (corpid, before) in &kept.revoked {
+        let record = SnapshotRecord::<&CorpImage>::Revoked { corpid: corpid.clone(), before: *before };
+        frame::frame_into(&mut bytes, &serde_json::to_vec(&record)?)?;
+    }
+    for (corpid, name, image) in &kept.checkpoints {
+        let record = SnapshotRecord::Checkpoint { corpid: corpid.clone(), name: name.clone(), image };
         frame::frame_into(&mut bytes, &serde_json::to_vec(&record)?)?;
     }
     let mut file = fs::File::create(&tmp)?;
@@ -55,6 +72,10 @@ pub(crate) struct Recovered {
     pub replayed: u64,
     /// Journal segments read.
     pub segments: usize,
+    /// Revocations by corpid: tokens issued at or before the instant (wall µs) are refused.
+    pub revoked: BTreeMap<String, i64>,
+    /// Each corp's named checkpoints.
+    pub checkpoints: BTreeMap<String, BTreeMap<String, CorpState>>,
 }
 
 fn damaged(path: &Path, detail: impl Into<String>) -> OpenError {
@@ -160,6 +181,10 @@ fn load_snapshot(path: &Path, out: &mut Recovered) -> Result<(), OpenError> {
                 out.corps.insert(image.corpid.clone(), (seq, image.into_state()));
                 seen += 1;
             }
+            Ok(SnapshotRecord::Revoked { corpid, before }) => revoke(out, corpid, before),
+            Ok(SnapshotRecord::Checkpoint { corpid, name, image }) => {
+                out.checkpoints.entry(corpid).or_default().insert(name, image.into_state());
+            }
             Ok(SnapshotRecord::Meta { .. }) => return Err(damaged(path, "a second header record")),
             Err(err) => return Err(damaged(path, format!("a corp record does not decode: {err}"))),
         }
@@ -246,8 +271,28 @@ fn apply(record: Record, out: &mut Recovered) {
                     out.corps.insert(image.corpid.clone(), (seq, image.into_state()));
                 }
             }
+            // A corp's checkpoints go with it (as `MockState::install` drops them).
+            let corps = &out.corps;
+            out.checkpoints.retain(|corpid, _| corps.contains_key(corpid));
+        }
+        Record::TokensRevoked { seq, corpid, before } => {
+            out.next_seq = out.next_seq.max(seq + 1);
+            revoke(out, corpid, before);
+        }
+        Record::Checkpoint { seq, corpid, name, image } => {
+            out.next_seq = out.next_seq.max(seq + 1);
+            // Saved only for a corp that exists (under the same lock as its removal).
+            if out.corps.contains_key(&corpid) {
+                out.checkpoints.entry(corpid).or_default().insert(name, image.into_state());
+            }
         }
     }
+}
+
+/// A revocation: the later instant of two holds (replaying one twice changes nothing).
+fn revoke(out: &mut Recovered, corpid: String, before: i64) {
+    let slot = out.revoked.entry(corpid).or_insert(before);
+    *slot = (*slot).max(before);
 }
 
 #[cfg(test)]

@@ -95,6 +95,8 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
         let response = api_error(&state, StatusCode::NOT_FOUND, &err, from_ip);
         return wecom::unrouted(&state, None, &method, path, started, err.code, response);
     };
+    // The address the apps' trusted IPs judge (and the errmsg's `from ip` names).
+    let from_ip = caller_ip(&state, &req, from_ip);
     let body = match read_body(req, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(why) => return too_large(&state, (Some(api), &method, path), from_ip, started, &why),
@@ -102,6 +104,22 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     // Faults, token, permission, rate limits, the call, the journal wait, then metrics,
     // hygiene and the request journal.
     wecom::serve(&state, api, &method, query, &body, from_ip, started).await
+}
+
+/// The caller's address: the TCP peer (an IPv4-mapped IPv6 peer as IPv4), or, when the peer
+/// is a proxy inside `--trust-forwarded-for`, the last `X-Forwarded-For` entry (the one that
+/// proxy added) when it is an address; otherwise still the peer's (FORWARDED_FOR_MALFORMED).
+fn caller_ip(state: &MockState, req: &Request<Incoming>, peer: IpAddr) -> IpAddr {
+    let peer = peer.to_canonical();
+    let Some(proxies) = &state.settings.trust_forwarded_for else { return peer };
+    if !proxies.contains(&peer) {
+        return peer;
+    }
+    let forwarded = req.headers().get_all("x-forwarded-for").iter().next_back().and_then(|value| value.to_str().ok());
+    forwarded
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok())
+        .map_or(peer, |ip| ip.to_canonical())
 }
 
 /// Serves a request to the control surface (`/__admin/*`).

@@ -37,6 +37,7 @@ pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> R
     let token = query_value(&pairs, "token").filter(|t| !t.is_empty()).or(admin::bearer(req));
     let corps = match state.scope_of(token).and_then(|scope| state.control_as(scope).dashboard(ROWS)) {
         Ok(corps) => corps,
+        Err(denied) if denied.kind == AdminErrorKind::Unauthorized => return unauthorized_page(),
         Err(denied) => return admin::error_response(&denied),
     };
     let content = render_corps(&corps);
@@ -52,6 +53,23 @@ pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> R
     if !fragment && let Some(csp) = csp(&nonce) {
         headers.insert("content-security-policy", csp);
     }
+    response
+}
+
+/// The 401 a browser shows: a page that says how to get in, not the admin JSON.
+fn unauthorized_page() -> Response<super::Body> {
+    let body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        <title>wecom-mock dashboard: admin token needed</title></head><body>\
+        <h1>Admin token needed</h1>\
+        <p>This mock runs with an admin token. Open the dashboard as \
+        <code>/__admin/ui?token=&lt;admin token&gt;</code>: the operator's token shows every corp, \
+        a tenant's <code>admin_token</code> its own corp.</p></body></html>";
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("www-authenticate", HeaderValue::from_static("Bearer"));
     response
 }
 
@@ -80,7 +98,8 @@ pub(crate) fn esc(text: &str) -> String {
     out
 }
 
-/// Unix seconds as `YYYY-MM-DD hh:mm:ss` UTC.
+/// Unix seconds as `YYYY-MM-DD hh:mm:ss UTC` (the zone written out: the page also shows
+/// Beijing days).
 pub(crate) fn utc(unix: i64) -> String {
     let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
     // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
@@ -93,7 +112,7 @@ pub(crate) fn utc(unix: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
 /// Every corp the dashboard's scope sees.
@@ -131,8 +150,12 @@ fn render_corp(corp: &CorpView) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<section class=\"corp\" data-corpid=\"{corpid}\"><h2>{} <code>{corpid}</code> <small>{} · clock {}{}</small></h2>",
-        esc(&corp.name),
+        "<section class=\"corp\" data-corpid=\"{corpid}\"><h2>{}<code>{corpid}</code> <small>{} · clock {}{}</small></h2>",
+        // The name without the id (a tenant's default name is `Tenant <corpid>`): the id once.
+        match corp.name.replace(corp.corpid.as_str(), "").trim() {
+            "" => String::new(),
+            name => format!("{} ", esc(name)),
+        },
         esc(&corp.industry),
         utc(now),
         if corp.frozen { " (frozen)" } else { "" },
@@ -192,14 +215,22 @@ fn render_contact_ways(out: &mut String, corp: &CorpView, corpid: &str) {
             Some(TempView::Until(at)) => format!("temp · until {}", utc(at)),
             None => String::new(),
         };
+        // A used or expired temp code cannot be scanned again (409 / 410): offer nothing.
+        let scannable = !matches!(way.temp, Some(TempView::Used | TempView::Expired));
+        let action = if scannable {
+            format!(
+                "<button data-action=\"scan\" data-corpid=\"{corpid}\" data-config-id=\"{id}\">Simulate scan</button>"
+            )
+        } else {
+            "<p class=\"dim\">one-time code: no more scans</p>".to_owned()
+        };
         let _ = write!(
             out,
             "<article class=\"config\" data-config-id=\"{id}\">{qr}<dl>\
              <dt>config_id</dt><dd><code>{id}</code></dd>\
              <dt>state</dt><dd class=\"state\">{}</dd>\
              <dt>{}</dt><dd>{}{}</dd>\
-             <dt>customers</dt><dd class=\"count\">{customers}</dd>{}{}</dl>\
-             <button data-action=\"scan\" data-corpid=\"{corpid}\" data-config-id=\"{id}\">Simulate scan</button></article>",
+             <dt>customers</dt><dd class=\"count\">{customers}</dd>{}{}</dl>{action}</article>",
             if way.state.is_empty() { "<span class=\"dim\">(none)</span>".to_owned() } else { esc(&way.state) },
             if way.several_members { "members" } else { "member" },
             members.join(", "),
@@ -396,11 +427,11 @@ mod tests {
     #[test]
     fn unix_seconds_read_as_utc_dates() {
         for (unix, text) in [
-            (0, "1970-01-01 00:00:00"),
-            (1_750_000_000, "2025-06-15 15:06:40"),
-            (951_782_400, "2000-02-29 00:00:00"),
-            (-1, "1969-12-31 23:59:59"),
-            (1_625_875_200, "2021-07-10 00:00:00"),
+            (0, "1970-01-01 00:00:00 UTC"),
+            (1_750_000_000, "2025-06-15 15:06:40 UTC"),
+            (951_782_400, "2000-02-29 00:00:00 UTC"),
+            (-1, "1969-12-31 23:59:59 UTC"),
+            (1_625_875_200, "2021-07-10 00:00:00 UTC"),
         ] {
             assert_eq!(utc(unix), text, "{unix}");
         }

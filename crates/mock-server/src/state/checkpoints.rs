@@ -2,11 +2,12 @@
 //! save the state under a name, later make the corp exactly that again.
 //!
 //! A checkpoint is a copy of the whole [`CorpState`] (directory, clock, configs, customers,
-//! groups, quota counts, messages), kept in memory per corp: a corp can only restore its own
-//! checkpoints, and they go when the corp goes (DELETE, or a full reset that drops it). A
-//! restart forgets them. A restore replaces the corp through `MockState::install`, like a PUT:
-//! it is journaled (with a data dir it survives a restart), the corp's tokens become invalid
-//! (40014: clients fetch a new one), and its rate-limit windows and hygiene report start over.
+//! groups, quota counts, messages), per corp: a corp can only restore its own checkpoints, and
+//! they go when the corp goes (DELETE, or a full reset that drops it; a PUT keeps them). With a
+//! data dir each save is journaled and every checkpoint is in the snapshots, so a restart gives
+//! them back exactly; in memory a restart forgets them. A restore replaces the corp through
+//! `MockState::install`, like a PUT: it is journaled, the corp's tokens stay valid (they are
+//! checked against its apps' secrets), and its rate-limit windows and hygiene report start over.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -27,10 +28,6 @@ pub(super) fn info(corpid: &str, name: &str, state: &CorpState) -> CheckpointInf
     }
 }
 
-/// The corp holds [`MAX_CHECKPOINTS_PER_CORP`] already.
-#[derive(Debug)]
-pub(super) struct Full;
-
 /// Every corp's checkpoints.
 #[derive(Default)]
 pub(super) struct Checkpoints {
@@ -43,15 +40,35 @@ impl Checkpoints {
         self.saved.lock().values().map(BTreeMap::len).sum()
     }
 
+    /// `true` when the corp may save a checkpoint `name`: it replaces one of that name, or
+    /// the corp holds fewer than [`MAX_CHECKPOINTS_PER_CORP`].
+    pub(super) fn has_room(&self, corpid: &str, name: &str) -> bool {
+        let all = self.saved.lock();
+        all.get(corpid).is_none_or(|of_corp| of_corp.contains_key(name) || of_corp.len() < MAX_CHECKPOINTS_PER_CORP)
+    }
+
     /// Saves `state` as the corp's checkpoint `name` (replacing one of that name).
-    pub(super) fn save(&self, corpid: &str, name: &str, state: Arc<CorpState>) -> Result<(), Full> {
+    pub(super) fn save(&self, corpid: &str, name: &str, state: Arc<CorpState>) {
+        self.saved.lock().entry(corpid.to_owned()).or_default().insert(name.to_owned(), state);
+    }
+
+    /// Every checkpoint as (corpid, name, state), for a snapshot.
+    pub(super) fn all(&self) -> Vec<(String, String, Arc<CorpState>)> {
+        let all = self.saved.lock();
+        all.iter()
+            .flat_map(|(corpid, of_corp)| {
+                of_corp.iter().map(|(name, state)| (corpid.clone(), name.clone(), Arc::clone(state)))
+            })
+            .collect()
+    }
+
+    /// Puts back the checkpoints recovered from a data dir.
+    pub(super) fn restore(&self, recovered: BTreeMap<String, BTreeMap<String, CorpState>>) {
         let mut all = self.saved.lock();
-        let of_corp = all.entry(corpid.to_owned()).or_default();
-        if !of_corp.contains_key(name) && of_corp.len() >= MAX_CHECKPOINTS_PER_CORP {
-            return Err(Full);
+        for (corpid, of_corp) in recovered {
+            let of_corp = of_corp.into_iter().map(|(name, state)| (name, Arc::new(state))).collect();
+            all.insert(corpid, of_corp);
         }
-        of_corp.insert(name.to_owned(), state);
-        Ok(())
     }
 
     /// The corp's checkpoint `name`.

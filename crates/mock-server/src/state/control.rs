@@ -12,7 +12,8 @@ use std::sync::Arc;
 use rand::Rng;
 use wecom_types::limits::next_beijing_midnight;
 
-use super::checkpoints::{Full, info};
+use super::SaveError;
+use super::checkpoints::info;
 use super::clock::wall_now;
 use super::corp::Corp;
 use super::scope::{Act, Scope, forbidden};
@@ -98,11 +99,15 @@ impl<'a> Control<'a> {
             Some(own) => vec![own],
             None => self.state.corpids(),
         };
-        Ok(ids
+        let mut corps: Vec<CorpView> = ids
             .iter()
             .filter_map(|id| self.state.corp(id))
             .map(|corp| corp.read(|st, now| CorpView::of(st, now, rows)))
-            .collect())
+            .collect();
+        // The fixtures' corps (the default corp) first, then tenants, each in corpid order: a
+        // new tenant's empty corp must not push the corp a reader came for off the screen.
+        corps.sort_by_key(|corp| corp.tenant);
+        Ok(corps)
     }
 
     /// `GET /__admin/corps`: every corp with its apps' credentials, in corpid order (a tenant:
@@ -172,7 +177,6 @@ impl<'a> Control<'a> {
         if !self.state.remove_corp(corpid)? {
             return Err(AdminError::unknown_corp(corpid));
         }
-        self.state.checkpoints.retain_corps(|id| self.state.corp(id).is_some());
         Ok(())
     }
 
@@ -183,10 +187,9 @@ impl<'a> Control<'a> {
         if let Some(id) = &corpid {
             self.reach(id)?;
         }
-        self.state.load_fixtures(corpid.as_deref())?;
         // A full reset drops the corps that are not in the fixtures (tenants): their checkpoints
-        // go with them. A corp that is still there keeps its own.
-        self.state.checkpoints.retain_corps(|id| self.state.corp(id).is_some());
+        // go with them (`MockState::install`). A corp that is still there keeps its own.
+        self.state.load_fixtures(corpid.as_deref())?;
         Ok(())
     }
 
@@ -253,10 +256,13 @@ impl<'a> Control<'a> {
         }))
     }
 
-    /// `POST /__admin/corps/{corpid}/tokens/revoke`: every token of the corp answers 40014.
+    /// `POST /__admin/corps/{corpid}/tokens/revoke`: every token of the corp issued so far
+    /// answers 40014, for good: across resets, PUTs, restores and, with a data dir, restarts.
     pub fn revoke_tokens(&self, corpid: &str) -> Result<(), AdminError> {
-        let corp = self.reach(corpid)?;
-        self.state.tokens.revoke(&corp, corpid);
+        self.reach(corpid)?;
+        if !self.state.revoke_tokens(corpid)? {
+            return Err(AdminError::unknown_corp(corpid));
+        }
         Ok(())
     }
 
@@ -418,11 +424,13 @@ impl<'a> Control<'a> {
         // Copied under the read lock, like the compactor does; stored after it is released.
         let copy = Arc::new(corp.read(|state, _| state.clone()));
         let saved = info(corpid, name, &copy);
-        self.state.checkpoints.save(corpid, name, copy).map_err(|Full| {
-            AdminError::new(
+        self.state.save_checkpoint(corpid, name, copy).map_err(|err| match err {
+            SaveError::Full => AdminError::new(
                 AdminErrorKind::TooManyCheckpoints,
                 format!("corp `{corpid}` already holds {MAX_CHECKPOINTS_PER_CORP} checkpoints"),
-            )
+            ),
+            SaveError::Gone => AdminError::unknown_corp(corpid),
+            SaveError::Journal(unavailable) => unavailable.into(),
         })?;
         Ok(saved)
     }

@@ -1,7 +1,6 @@
 //! One corp at run time: its state behind a lock, its id source, its tokens' epoch, its journal
 //! and its traffic counters. [`Corp::write`] is the only way a corp changes.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -22,9 +21,7 @@ use crate::traffic::CorpTraffic;
 pub(crate) struct Corp {
     pub state: RwLock<CorpState>,
     pub(super) rng: Mutex<StdRng>,
-    /// Per app: the current token and the one before it (which then answers "expired").
-    pub(super) issued: Mutex<HashMap<u32, (String, Option<String>)>>,
-    /// Tokens minted under another epoch are invalid (revocation, replacement).
+    /// Tokens verified under another epoch are verified again (a revocation bumps it).
     pub(super) epoch: AtomicU64,
     /// Where every change goes before it is answered (none in memory).
     pub(super) journal: Option<Arc<Journal>>,

@@ -17,7 +17,6 @@ pub(crate) use corp::Corp;
 pub(crate) use scope::{Act, Scope};
 pub(crate) use tokens::constant_time_eq;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -31,13 +30,14 @@ use crate::api::{AdminError, AdminErrorKind, DEFAULT_JOURNAL_SIZE};
 use crate::core::domain::{ApiError, Bug};
 use crate::core::fixtures::{CorpFixture, FixtureError, Fixtures};
 use crate::core::model::{Clock, CorpState, Tenant};
+use crate::core::token::Claims;
 use crate::durability::journal::Journal;
 use crate::durability::record::{CorpImage, Record};
 use crate::durability::{CompactorParts, DataDir, Freeze, Frozen, OpenError, Store, Unavailable, recover};
 use crate::traffic::{CorpTraffic, Traffic};
 use checkpoints::Checkpoints;
 use clock::wall_now;
-use tokens::{TokenEntry, Tokens};
+use tokens::Tokens;
 
 /// The most corps one server holds by default (`--max-corps`).
 pub const DEFAULT_MAX_CORPS: usize = 1000;
@@ -78,6 +78,9 @@ pub struct Settings {
     pub max_total_configs: u64,
     /// A tenant with no call (WeCom or admin) for this long is deleted; `None`: never.
     pub tenant_ttl: Option<std::time::Duration>,
+    /// A call whose TCP peer is inside this block (a reverse proxy) is judged, for the apps'
+    /// trusted IPs, by the last `X-Forwarded-For` entry instead; `None` (the default): never.
+    pub trust_forwarded_for: Option<ipnet::IpNet>,
 }
 
 impl Default for Settings {
@@ -92,6 +95,7 @@ impl Default for Settings {
             max_corps: DEFAULT_MAX_CORPS,
             max_total_configs: DEFAULT_MAX_TOTAL_CONFIGS,
             tenant_ttl: None,
+            trust_forwarded_for: None,
         }
     }
 }
@@ -112,8 +116,8 @@ pub struct MockState {
     pub(crate) bugs: Vec<Bug>,
     /// Metrics, faults and the request journal.
     pub(crate) traffic: Traffic,
-    /// Each corp's saved checkpoints.
-    checkpoints: Checkpoints,
+    /// Each corp's saved checkpoints (journaled with a data dir, shared with the compactor).
+    checkpoints: Arc<Checkpoints>,
     /// Tenant admin tokens: the SHA-256 (hex) of each to its corp.
     tenant_tokens: DashMap<String, String, foldhash::fast::RandomState>,
     /// Configs of every corp together, kept by each corp's writes (`--max-total-configs`).
@@ -134,6 +138,23 @@ impl From<Unavailable> for AdminError {
             AdminErrorKind::JournalUnavailable,
             "the mock cannot write its journal: the change was not made",
         )
+    }
+}
+
+/// Why a checkpoint was not saved; nothing changed.
+#[derive(Debug)]
+pub(crate) enum SaveError {
+    /// The corp holds [`MAX_CHECKPOINTS_PER_CORP`](crate::api::MAX_CHECKPOINTS_PER_CORP) already.
+    Full,
+    /// The corp was removed meanwhile.
+    Gone,
+    /// The journal cannot take it.
+    Journal(Unavailable),
+}
+
+impl From<Unavailable> for SaveError {
+    fn from(unavailable: Unavailable) -> Self {
+        SaveError::Journal(unavailable)
     }
 }
 
@@ -189,7 +210,7 @@ impl MockState {
             request_seq: AtomicU64::new(0),
             bugs: Vec::new(),
             traffic,
-            checkpoints: Checkpoints::default(),
+            checkpoints: Arc::default(),
             tenant_tokens: DashMap::default(),
             total_configs: Arc::new(AtomicU64::new(0)),
         };
@@ -213,6 +234,8 @@ impl MockState {
             for (_, (seq, corp)) in recovered.corps {
                 state.insert_corp(corp, seq);
             }
+            state.tokens.restore_revocations(recovered.revoked);
+            state.checkpoints.restore(recovered.checkpoints);
         }
         // Only now: a compaction started before the recovered corps are in place would write a
         // snapshot without them and delete the segments that hold them.
@@ -270,11 +293,15 @@ impl MockState {
     fn freeze(&self) -> Freeze {
         let corps = Arc::clone(&self.corps);
         let lifecycle = Arc::clone(&self.lifecycle);
+        let revocations = self.tokens.revocations();
+        let checkpoints = Arc::clone(&self.checkpoints);
         Box::new(move |journal: &Journal| {
             let _lifecycle = lifecycle.lock();
             let covers = journal.rotate()?;
             let corps = corps.iter().map(|corp| corp.image()).collect();
-            Ok(Frozen { covers, next_seq: journal.next_seq(), corps })
+            let revoked = revocations.read().iter().map(|(corpid, before)| (corpid.clone(), *before)).collect();
+            let checkpoints = checkpoints.all();
+            Ok(Frozen { covers, next_seq: journal.next_seq(), corps, revoked, checkpoints })
         })
     }
 
@@ -434,6 +461,8 @@ impl MockState {
         for state in put {
             self.insert_corp(state, seq);
         }
+        // A corp's checkpoints go with it; a replaced corp keeps them (recovery does the same).
+        self.checkpoints.retain_corps(|id| self.corps.contains_key(id));
         Ok(existed)
     }
 
@@ -457,7 +486,6 @@ impl MockState {
             last_call: AtomicU64::new(self.uptime_secs()),
             state: RwLock::new(state),
             rng: Mutex::new(rng),
-            issued: Mutex::new(HashMap::new()),
             epoch: AtomicU64::new(self.tokens.new_epoch()),
             journal: self.store.as_ref().map(|store| Arc::clone(&store.journal)),
             applied_seq: AtomicU64::new(seq),
@@ -505,10 +533,11 @@ impl MockState {
         self.tokens.issue(&corp, corpid, secret)
     }
 
-    /// Checks a call's token: 41001 without one, 40014 unknown or revoked, the corp's
-    /// expired-token code after expiry, at the corp's instant for `wall` (the call's one reading
-    /// of the wall clock). Returns the corp and the calling app; `then` gets the state, the app
-    /// and that instant.
+    /// Checks a call's token: 41001 without one; 40014 unknown, revoked, or while no corp with
+    /// its corpid has its app with the secret it was sealed with; the corp's expired-token code
+    /// after expiry, at the corp's instant for `wall` (the call's one reading of the wall
+    /// clock). Returns the corp and the calling app; `then` gets the state, the app and that
+    /// instant.
     pub(crate) fn authenticate<T>(
         &self,
         token: Option<&str>,
@@ -516,25 +545,59 @@ impl MockState {
         then: impl FnOnce(&CorpState, u32, i64) -> T,
     ) -> Result<(Arc<Corp>, u32, T), ApiError> {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| ApiError::new(ErrCode::ACCESS_TOKEN_MISSING))?;
-        let invalid = || ApiError::new(ErrCode::INVALID_ACCESS_TOKEN);
-        let entry: TokenEntry = self.tokens.lookup(token).ok_or_else(invalid)?;
-        // The corp that minted the token, while it is the live one; once it was replaced or
-        // removed (retired), whatever corp now has its id, as before (whose epoch then refuses
-        // the token). Both ways find the same corp; the first skips a map look-up per call.
-        let minted = entry.corp.upgrade().filter(|corp| !corp.retired.load(Ordering::Acquire));
-        let corp = match minted {
-            Some(corp) => corp,
-            None => self.corp(&entry.corpid).ok_or_else(invalid)?,
+        // The cache vouches for a token of the live corp it was verified against; otherwise
+        // (first use in this run, a replaced corp, a revocation since) the MAC is checked.
+        let (corp, seen) = match self.tokens.cached(token) {
+            Some(hit) => hit,
+            None => {
+                let invalid = || ApiError::new(ErrCode::INVALID_ACCESS_TOKEN);
+                let claims = Claims::open(token).ok_or_else(invalid)?;
+                let corp = self.corp(&claims.corpid).ok_or_else(invalid)?;
+                let seen = self.tokens.verify(token, &corp)?;
+                (corp, seen)
+            }
         };
-        let agentid = entry.agentid;
-        let seen = Tokens::check(&entry, &corp, wall, |state, now| then(state, agentid, now))?;
-        Ok((corp, agentid, seen))
+        let agentid = seen.agentid;
+        let result = tokens::Tokens::check(seen, &corp, wall, |state, now| then(state, agentid, now))?;
+        Ok((corp, agentid, result))
     }
 
     /// The corp a token was minted for, even expired (fault rules limited to a corp, and the
     /// request journal, name the corp of calls the token check refuses).
     pub(crate) fn token_corpid(&self, token: &str) -> Option<Arc<str>> {
-        self.tokens.corpid_of(token)
+        self.tokens.corpid_of(token, |corpid| self.corp(corpid))
+    }
+
+    /// `POST /__admin/corps/{corpid}/tokens/revoke`: every token of the corpid issued so far
+    /// answers 40014 for good (journaled: it holds across resets, PUTs, restores and restarts
+    /// with a data dir). `false` when there is no such corp.
+    pub(crate) fn revoke_tokens(&self, corpid: &str) -> Result<bool, Unavailable> {
+        let _lifecycle = self.lifecycle.lock();
+        let Some(corp) = self.corp(corpid) else { return Ok(false) };
+        let before = self.tokens.revocation_instant(corpid);
+        if let Some(store) = &self.store {
+            store.journal.append(|seq| Record::TokensRevoked { seq, corpid: corpid.to_owned(), before })?;
+        }
+        self.tokens.revoke(Some(&corp), corpid, before);
+        Ok(true)
+    }
+
+    /// Saves a copy of a corp's state as its checkpoint `name` (journaled with a data dir).
+    pub(crate) fn save_checkpoint(&self, corpid: &str, name: &str, state: Arc<CorpState>) -> Result<(), SaveError> {
+        let _lifecycle = self.lifecycle.lock();
+        if self.corp(corpid).is_none() {
+            return Err(SaveError::Gone);
+        }
+        if !self.checkpoints.has_room(corpid, name) {
+            return Err(SaveError::Full);
+        }
+        if let Some(store) = &self.store {
+            let image = Box::new(CorpImage::of(&state));
+            let (corpid, name) = (corpid.to_owned(), name.to_owned());
+            store.journal.append(|seq| Record::Checkpoint { seq, corpid, name, image })?;
+        }
+        self.checkpoints.save(corpid, name, state);
+        Ok(())
     }
 
     /// Ends due temp chats in every corp, and tenants idle past `--tenant-ttl` (the background
@@ -563,7 +626,6 @@ impl MockState {
         for (corpid, quiet) in idle {
             match self.remove_corp(&corpid) {
                 Ok(true) => {
-                    self.checkpoints.retain_corps(|id| self.corp(id).is_some());
                     self.traffic.tenants_expired.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(corpid = %corpid, idle_secs = quiet, "tenant expired: no call for --tenant-ttl");
                 }

@@ -294,6 +294,9 @@ pub(crate) struct Hygiene {
     /// `unread.len()`, readable without the lock (a read skips the lock while it is 0).
     unread_len: AtomicUsize,
     unread_untracked: AtomicU64,
+    /// Calls refused with 60020 (an address outside the app's trusted IPs).
+    untrusted: AtomicU64,
+    untrusted_examples: Mutex<Examples<u64>>,
 }
 
 impl Default for Hygiene {
@@ -312,6 +315,8 @@ impl Default for Hygiene {
             unread: Mutex::default(),
             unread_len: AtomicUsize::new(0),
             unread_untracked: AtomicU64::new(0),
+            untrusted: AtomicU64::new(0),
+            untrusted_examples: Mutex::default(),
         }
     }
 }
@@ -362,6 +367,10 @@ impl Hygiene {
             }
         }
         if call.errcode != Some(ErrCode::OK) {
+            if call.errcode == Some(ErrCode::IP_NOT_ALLOWED) {
+                self.untrusted.fetch_add(1, Ordering::Relaxed);
+                self.untrusted_examples.lock().push(call.request_id);
+            }
             return;
         }
         let facts = call.facts;
@@ -478,6 +487,21 @@ impl Hygiene {
                 ),
                 request_ids: unread_examples.iter().map(|(request, _)| *request).collect(),
                 config_ids: unread_examples.iter().map(|(_, id)| format_config_id(*id)).collect(),
+            });
+        }
+        let untrusted = self.untrusted.load(Ordering::Relaxed);
+        if untrusted > 0 {
+            findings.push(Finding {
+                code: FindingCode::UntrustedIp,
+                count: untrusted,
+                message: format!(
+                    "{untrusted} calls were refused with 60020: they came from an address outside the calling \
+                     app's trusted IPs (the errmsg's `from ip` names it). Add the address your server calls \
+                     from (behind NAT, its public egress address) to the app's trusted IPs, or call from one \
+                     already listed; retrying does not help"
+                ),
+                request_ids: self.untrusted_examples.lock().0.iter().copied().collect(),
+                config_ids: Vec::new(),
             });
         }
         HygieneReport { corpid: corpid.to_owned(), gettoken_calls: gettoken, calls, findings }

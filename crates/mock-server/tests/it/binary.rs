@@ -143,6 +143,28 @@ fn version_prints_the_crate_version() {
 }
 
 #[test]
+fn the_first_line_names_every_interface_when_listening_on_all() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
+        .args(["--listen", "0.0.0.0:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let first = BufReader::new(stdout).lines().next().expect("a line").expect("utf-8 line");
+    let _ = child.kill();
+    let _ = child.wait();
+    let port = first.rsplit(':').next().expect("a port").trim_end_matches(')').to_owned();
+    assert_eq!(
+        first,
+        format!(
+            "wecom-mock listening on http://0.0.0.0:{port} (every interface; from this machine: http://127.0.0.1:{port})"
+        )
+    );
+}
+
+#[test]
 fn logs_into_a_pipe_carry_no_colour_codes() {
     for format in ["text", "json"] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))

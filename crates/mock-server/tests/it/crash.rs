@@ -2,7 +2,7 @@
 //! deletes, `kill -9` at a random moment, a restart, and every change whose answer the client
 //! received must be there (deletes stay deleted), with nothing half there.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -47,8 +47,13 @@ impl Binary {
 
     /// With a log filter and somewhere for the log to go.
     pub(crate) fn start_with(args: &[&str], rust_log: &str, stderr: Stdio) -> Binary {
+        Binary::start_on("127.0.0.1:0", args, rust_log, stderr)
+    }
+
+    /// Listening on `listen` (an address with port 0).
+    pub(crate) fn start_on(listen: &str, args: &[&str], rust_log: &str, stderr: Stdio) -> Binary {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .args(args)
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::piped())
@@ -107,31 +112,80 @@ struct Ledger {
     unexpected: Vec<String>,
     /// Corps put and deleted over the control surface: (last acknowledged "exists", op in flight).
     corps: HashMap<String, (bool, bool)>,
+    /// Each corp's acknowledged checkpoint names (a delete drops them, a put keeps them).
+    checkpoints: HashMap<String, BTreeSet<String>>,
+    /// Tokens whose revocation was acknowledged: 40014 for good.
+    revoked: Vec<(String, String)>,
 }
 
-/// Puts and deletes a few corps while the configs are being changed.
+/// One lifecycle operation of the control surface on a crash corp.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Lifecycle {
+    Put,
+    Delete,
+    Checkpoint,
+    Revoke,
+}
+
+/// Puts and deletes a few corps, saves their checkpoints and revokes their tokens, while the
+/// configs are being changed.
 async fn lifecycle(http: Arc<Http>, ledger: Arc<Mutex<Ledger>>, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     for i in 0..10_000u32 {
         let corpid = format!("wwcrash{}", rng.random_range(0..4));
-        let put = rng.random_bool(0.6);
-        ledger.lock().expect("ledger").corps.entry(corpid.clone()).or_insert((false, false)).1 = true;
+        let op = [Lifecycle::Put, Lifecycle::Put, Lifecycle::Put, Lifecycle::Delete, Lifecycle::Delete]
+            .into_iter()
+            .chain([Lifecycle::Checkpoint, Lifecycle::Checkpoint, Lifecycle::Revoke])
+            .nth(rng.random_range(0..8))
+            .unwrap_or(Lifecycle::Put);
         let path = format!("/__admin/corps/{corpid}");
-        let answer = if put {
-            let body = json!({"corpid": corpid, "name": format!("v{i}")}).to_string();
-            http.client.put(format!("{}{path}", http.base)).body(body).send().await
+        // A token to revoke, fetched before the revocation is in flight.
+        let token = if op == Lifecycle::Revoke {
+            let url = format!("{}{}?corpid={corpid}&corpsecret={DEFAULT_SECRET}", http.base, Api::GetToken.path());
+            let Ok(answer) = http.client.get(url).send().await else { return };
+            let Ok(answer) = answer.json::<Value>().await else { return };
+            match answer["access_token"].as_str() {
+                Some(token) => Some(token.to_owned()),
+                None => continue,
+            }
         } else {
-            http.client.delete(format!("{}{path}", http.base)).send().await
+            None
+        };
+        ledger.lock().expect("ledger").corps.entry(corpid.clone()).or_insert((false, false)).1 = true;
+        let name = format!("c{}", rng.random_range(0..3));
+        let answer = match op {
+            Lifecycle::Put => {
+                let body = json!({"corpid": corpid, "name": format!("v{i}")}).to_string();
+                http.client.put(format!("{}{path}", http.base)).body(body).send().await
+            }
+            Lifecycle::Delete => http.client.delete(format!("{}{path}", http.base)).send().await,
+            Lifecycle::Checkpoint => {
+                let body = json!({ "name": name }).to_string();
+                http.client.post(format!("{}{path}/checkpoint", http.base)).body(body).send().await
+            }
+            Lifecycle::Revoke => http.client.post(format!("{}{path}/tokens/revoke", http.base)).send().await,
         };
         let Ok(answer) = answer else { return };
         let status = answer.status().as_u16();
         let mut ledger = ledger.lock().expect("ledger");
-        let entry = ledger.corps.entry(corpid).or_insert((false, false));
-        match (put, status) {
-            (true, 200) => *entry = (true, false),
-            (false, 204 | 404) => *entry = (false, false),
+        let entry = ledger.corps.entry(corpid.clone()).or_insert((false, false));
+        match (op, status) {
+            (Lifecycle::Put, 200) => *entry = (true, false),
+            (Lifecycle::Delete, 204 | 404) => {
+                *entry = (false, false);
+                ledger.checkpoints.remove(&corpid);
+            }
+            (Lifecycle::Checkpoint, 200) => {
+                entry.1 = false;
+                ledger.checkpoints.entry(corpid).or_default().insert(name);
+            }
+            (Lifecycle::Checkpoint, 404) => entry.1 = false,
+            (Lifecycle::Revoke, 200 | 204) => {
+                entry.1 = false;
+                ledger.revoked.extend(token.map(|token| (corpid, token)));
+            }
             _ => {
-                ledger.unexpected.push(format!("{} {path}: {status}", if put { "PUT" } else { "DELETE" }));
+                ledger.unexpected.push(format!("{op:?} {path}: {status}"));
                 continue;
             }
         }
@@ -249,10 +303,30 @@ async fn trial(seed: u64, fsync: &str) -> (usize, usize) {
     let listed: Vec<&str> =
         corps["corps"].as_array().expect("corps").iter().filter_map(|c| c["corpid"].as_str()).collect();
     for (corpid, (exists, in_flight)) in &ledger.corps {
-        if !in_flight {
-            assert_eq!(listed.contains(&corpid.as_str()), *exists, "seed {seed}: corp {corpid} (acknowledged)");
+        if *in_flight {
+            continue;
+        }
+        assert_eq!(listed.contains(&corpid.as_str()), *exists, "seed {seed}: corp {corpid} (acknowledged)");
+        if *exists {
+            let (_, saved) =
+                binary.http.admin(Method::GET, &format!("/__admin/corps/{corpid}/checkpoints"), None).await;
+            let names: BTreeSet<String> = saved["checkpoints"]
+                .as_array()
+                .expect("checkpoints")
+                .iter()
+                .filter_map(|c| c["name"].as_str().map(str::to_owned))
+                .collect();
+            let acknowledged = ledger.checkpoints.get(corpid).cloned().unwrap_or_default();
+            assert_eq!(names, acknowledged, "seed {seed}: the checkpoints of {corpid}");
         }
     }
+    for (corpid, token) in &ledger.revoked {
+        let answer = binary.http.call(Api::ListContactWay, token, &json!({})).await.expect("list");
+        assert_eq!(answer["errcode"], 40014, "seed {seed}: a token of {corpid} revoked before the kill: {answer}");
+    }
+    // The workers' token was issued before the kill: it lives its lifetime.
+    let answer = binary.http.call(Api::ListContactWay, &token, &json!({})).await.expect("list");
+    assert_eq!(answer["errcode"], 0, "seed {seed}: the token issued before the kill: {answer}");
     assert!(binary.terminate().success());
     (ledger.acknowledged, ledger.configs.len())
 }

@@ -97,3 +97,64 @@ async fn with_an_admin_token_the_dashboard_takes_it_from_the_query_or_the_header
     let page = http.get(format!("{page}?token=s3cret")).send().await.expect("page").text().await.expect("text");
     assert!(!page.contains("s3cret"), "the token is never written into the page");
 }
+
+/// The dashboard's HTML as the default corp's operator sees it.
+async fn dashboard(wecom: &Wecom) -> String {
+    let (status, _, body) = get(&wecom.http, &format!("{}/__admin/ui", wecom.mock.uri())).await;
+    assert_eq!(status, 200);
+    String::from_utf8(body).expect("UTF-8")
+}
+
+#[tokio::test]
+async fn without_the_admin_token_the_dashboard_answers_a_page_that_says_how_to_open_it() {
+    let mock = MockServer::builder().admin_token("s3cret").start().await;
+    let (status, kind, body) = get(&reqwest::Client::new(), &format!("{}/__admin/ui", mock.uri())).await;
+    let page = String::from_utf8(body).expect("UTF-8");
+    assert_eq!((status, kind.as_str()), (401, "text/html; charset=utf-8"));
+    assert!(page.contains("/__admin/ui?token=&lt;admin token&gt;"), "{page}");
+}
+
+#[tokio::test]
+async fn the_default_corp_comes_before_tenants_and_each_heading_names_its_id_once() {
+    let wecom = Wecom::start().await;
+    let tenant = wecom.mock.control().create_tenant(&Default::default()).expect("a tenant");
+    let page = dashboard(&wecom).await;
+    let default_at = page.find(&format!("data-corpid=\"{DEFAULT_CORPID}\"")).expect("the default corp");
+    let tenant_at = page.find(&format!("data-corpid=\"{}\"", tenant.corpid)).expect("the tenant");
+    assert!(default_at < tenant_at, "the tenant is shown above the default corp");
+    for corpid in [DEFAULT_CORPID, tenant.corpid.as_str()] {
+        let start = page.find(&format!("<section class=\"corp\" data-corpid=\"{corpid}\"><h2>")).expect("a heading");
+        let heading = &page[start..start + page[start..].find("</h2>").expect("its end")];
+        assert_eq!(heading.matches(corpid).count(), 2, "the attribute and one mention: {heading}");
+    }
+}
+
+#[tokio::test]
+async fn every_time_shown_says_its_zone() {
+    let wecom = Wecom::start().await;
+    wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true,"expires_in":3600})).await;
+    let page = dashboard(&wecom).await;
+    let clock = page.find("clock ").expect("the corp's clock");
+    assert_eq!(&page[clock + "clock ".len() + 19..clock + "clock ".len() + 23], " UTC", "{}", &page[clock..clock + 40]);
+    assert!(page.contains(" UTC</small>"), "the Beijing day's reset is given in UTC");
+    assert!(page.contains("temp · until 20"), "the temp code's expiry");
+    assert!(!page.contains(":00</"), "a time without its zone");
+}
+
+#[tokio::test]
+async fn a_used_temp_code_offers_no_scan() {
+    let wecom = Wecom::start().await;
+    let temp = wecom.add(json!({"type":1,"scene":2,"user":["zhangsan"],"is_temp":true})).await;
+    let plain = wecom.add(json!({"type":1,"scene":2,"user":["lisi"]})).await;
+    let scan = |config_id: &str| ScanRequest {
+        corpid: DEFAULT_CORPID.into(),
+        config_id: config_id.into(),
+        ..Default::default()
+    };
+    wecom.mock.control().scan(&scan(&temp)).expect("the first scan");
+    let page = dashboard(&wecom).await;
+    let button = |id: &str| format!("data-action=\"scan\" data-corpid=\"{DEFAULT_CORPID}\" data-config-id=\"{id}\"");
+    assert!(!page.contains(&button(&temp)), "a used temp code still offers a scan");
+    assert!(page.contains(&button(&plain)), "a plain code offers a scan");
+    assert!(wecom.mock.control().scan(&scan(&temp)).is_err(), "the mock refuses a second scan");
+}

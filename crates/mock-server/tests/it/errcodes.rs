@@ -31,6 +31,9 @@ fn corp_fixture(corpid: &str, overrides: &CorpOverrides, quotas_used_up: bool) -
     if let Some(errcode) = overrides.expired_token_errcode {
         corp.expired_token_errcode = errcode;
     }
+    if let Some(trusted) = &overrides.trusted_ips {
+        corp.apps[0].trusted_ips = Some(trusted.clone());
+    }
     if let Some(limit) = overrides.group_limit {
         corp.group_chats.iter_mut().take(3).for_each(|chat| chat.member_limit = limit);
     }

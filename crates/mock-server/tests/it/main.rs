@@ -29,5 +29,7 @@ mod soak;
 mod support;
 mod temp;
 mod tenants;
+mod token_survival;
 mod tokens;
+mod trusted_ips;
 mod wire;

@@ -33,7 +33,8 @@ async fn tokens_are_long_and_unguessable() {
     let wecom = Wecom::start().await;
     let tenant = wecom.mock.control().create_tenant(&Default::default()).expect("tenant");
     let other = wecom.token_for(&tenant.corpid, &tenant.secret).await;
-    assert_eq!(wecom.token.len(), 64);
+    assert!(wecom.token.len() >= 64, "{}", wecom.token);
+    assert!(wecom.token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{}", wecom.token);
     assert_ne!(wecom.token, other);
     // The seed makes config ids reproducible, never tokens.
     let again = Wecom::start().await;
@@ -65,10 +66,43 @@ async fn revoked_tokens_answer_40014_and_a_new_one_works() {
 }
 
 #[tokio::test]
-async fn replacing_a_corp_invalidates_its_tokens() {
+async fn a_changed_or_cut_token_answers_40014() {
     let wecom = Wecom::start().await;
+    let mut changed = wecom.token.clone().into_bytes();
+    // The middle of the token is the random part and the MAC: any change there is caught.
+    for at in [10, 30, 50] {
+        changed[at] = if changed[at] == b'A' { b'B' } else { b'A' };
+    }
+    let changed = String::from_utf8(changed).expect("ascii");
+    for token in [changed.as_str(), &wecom.token[..wecom.token.len() - 4], "x"] {
+        let answer = wecom.call_with(Api::ListContactWay, Some(token), &json!({})).await;
+        assert_eq!(answer["errcode"], 40014, "{token}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn within_one_run_gettoken_returns_the_same_token_across_a_reset_and_a_put() {
+    let wecom = Wecom::start().await;
+    wecom.mock.control().reset(None).expect("reset");
+    wecom.mock.control().set_clock(super::support::T0 + 10).expect("clock");
+    assert_eq!(wecom.token_for(DEFAULT_CORPID, DEFAULT_SECRET).await, wecom.token);
     wecom.mock.control().put_corp(&wecom_mock::fixtures::CorpFixture::default_corp()).expect("replace");
-    assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 40014);
+    assert_eq!(wecom.token_for(DEFAULT_CORPID, DEFAULT_SECRET).await, wecom.token);
+    assert_eq!(wecom.call(Api::ListContactWay, json!({})).await["errcode"], 0);
+}
+
+#[tokio::test]
+async fn a_replaced_token_and_every_older_one_answer_the_expired_code() {
+    let wecom = Wecom::start().await;
+    let first = wecom.token.clone();
+    wecom.mock.control().advance_clock(7200).expect("clock");
+    let second = wecom.token_for(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    wecom.mock.control().advance_clock(7200).expect("clock");
+    let third = wecom.token_for(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    for (token, expected) in [(&first, 42001), (&second, 42001), (&third, 0)] {
+        let answer = wecom.call_with(Api::ListContactWay, Some(token), &json!({})).await;
+        assert_eq!(answer["errcode"], expected, "{answer}");
+    }
 }
 
 #[tokio::test]

@@ -18,6 +18,17 @@ pub(crate) struct App {
     /// `None`: the whole corp is visible.
     pub visible: Option<Visible>,
     pub callback: Option<Callback>,
+    /// The addresses its calls may come from; `None`: anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_ips: Option<Vec<ipnet::IpNet>>,
+}
+
+impl App {
+    /// Whether a call from `ip` (an IPv4-mapped IPv6 address already as IPv4) may use this
+    /// app's token (60020 otherwise).
+    pub(crate) fn trusts(&self, ip: ::core::net::IpAddr) -> bool {
+        self.trusted_ips.as_ref().is_none_or(|nets| nets.iter().any(|net| net.contains(&ip)))
+    }
 }
 
 /// The members and departments an app may use.

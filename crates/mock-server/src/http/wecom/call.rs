@@ -40,7 +40,7 @@ pub(crate) fn handle(
     from_ip: IpAddr,
     notes: &mut CallNotes,
 ) -> Response<Body> {
-    match call(state, api, query, body, notes) {
+    match call(state, api, query, body, from_ip, notes) {
         Ok(bytes) => json_response(StatusCode::OK, bytes),
         Err(err) => {
             notes.errcode = err.code;
@@ -49,7 +49,14 @@ pub(crate) fn handle(
     }
 }
 
-fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallNotes) -> Result<Bytes, ApiError> {
+fn call(
+    state: &MockState,
+    api: Api,
+    query: &str,
+    body: &[u8],
+    from_ip: IpAddr,
+    notes: &mut CallNotes,
+) -> Result<Bytes, ApiError> {
     // Split only for the two APIs whose request is the query string.
     let pairs = || query_pairs(query);
     if api == Api::GetToken {
@@ -63,22 +70,25 @@ fn call(state: &MockState, api: Api, query: &str, body: &[u8], notes: &mut CallN
     // One reading of the wall clock for the whole call: each lock below reads the corp's
     // virtual clock at it (a frozen clock as it is then), instead of the wall clock again.
     let wall = wall_now();
-    // The token's check and the app's permission under one read lock of the corp.
-    let (corp, agentid, (permitted, rate_limits)) =
+    // The token's check, the app's trusted IPs and its permission under one read lock of the
+    // corp.
+    let (corp, agentid, (app, rate_limits)) =
         state.authenticate(query_param(query, "access_token").as_deref(), wall, |st, agentid, now| {
-            (st.directory.app(agentid).map(|app| app.customer_contact), st.directory.rate_limits.map(|l| (l, now)))
+            let app = st.directory.app(agentid).map(|app| (app.trusts(from_ip), app.customer_contact));
+            (app, st.directory.rate_limits.map(|l| (l, now)))
         })?;
     let corp = &*notes.corp.insert(corp);
     notes.agentid = Some(agentid);
-    match permitted {
-        None => return Err(ApiError::new(ErrCode::INVALID_ACCESS_TOKEN)),
-        Some(false) => {
-            return Err(ApiError::with_detail(
-                ErrCode::API_FORBIDDEN,
-                format!("{}: the app has no customer-contact permission", ErrCode::API_FORBIDDEN.phrase()),
-            ));
-        }
-        Some(true) => {}
+    let Some((trusted, permitted)) = app else { return Err(ApiError::new(ErrCode::INVALID_ACCESS_TOKEN)) };
+    if !trusted {
+        // Step 3, right after the token: the errmsg's `from ip` names the address refused.
+        return Err(ApiError::new(ErrCode::IP_NOT_ALLOWED));
+    }
+    if !permitted {
+        return Err(ApiError::with_detail(
+            ErrCode::API_FORBIDDEN,
+            format!("{}: the app has no customer-contact permission", ErrCode::API_FORBIDDEN.phrase()),
+        ));
     }
     if let Some((limits, now)) = rate_limits {
         // Step 5: held until the answer is sent (see `traffic/ratelimit.rs`).
