@@ -28,7 +28,7 @@
 //! | `needs` | `mock` (the mock's own answers), `faults` (the expected errcode is injected with `POST /__admin/faults`) or `rate_limits` (the case's corp gets tiny limits and a frozen clock) |
 //!
 //! Placeholders in strings: `$CORPID`, `$SECRET`, `$USER`, `$USER2` (usable members), `$CHAT`
-//! (a customer group), `$ID`, `$EXT` (made by `given`), `$HUGE` (a body over the size limit),
+//! (a customer group), `$ID`, `$EXT`, `$CODE` (a welcome code; made by `given`), `$HUGE` (a body over the size limit),
 //! `$CHARS(n)` (n CJK characters), `$BYTES(n)` (n ASCII bytes); a whole string `$USERS(n)` or
 //! `$CHATS(n)` is a list of n user ids or chat ids.
 //!
@@ -262,6 +262,7 @@ impl Vars {
             ("$CHAT", "wrmockchat0001"),
             ("$ID", "0123456789abcdef0123456789abcdef"),
             ("$EXT", "wmcasecustomer0001"),
+            ("$CODE", "fedcba9876543210fedcba9876543210"),
         ] {
             vars.set(name, value);
         }

@@ -311,7 +311,13 @@ class MockServer:
 
     def scan(self, corpid: str, config_id: str, **fields: Any) -> Dict[str, Any]:
         """A customer scans a Contact Me config (``external_userid``, ``unionid``, ``userid``
-        optional) → ``{"external_userid", "userid", "state", "temp", "welcome_code"}``."""
+        optional) → ``{"external_userid", "userid", "state", "temp", "welcome_code"}``.
+
+        ``welcome_code`` is the add event's ``WelcomeCode``: pass it to
+        ``externalcontact/send_welcome_msg`` within 20 s (on the corp's clock) of the scan to
+        greet the customer; it works once (41051 afterwards, 41050 once expired). It is ``""``
+        when the add issued none (a member with ``welcome_message_configured``); a scan that
+        finds an existing relationship answers the original code, with its own 20 s."""
         return self._admin("POST", "/__admin/scan", {"corpid": corpid, "config_id": config_id, **fields}, corpid)
 
     def join(self, corpid: str, config_id: str, **fields: Any) -> Dict[str, Any]:

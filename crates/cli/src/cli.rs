@@ -83,6 +83,16 @@ pub(crate) enum Command {
     /// The ledger of creates: list, reconcile lost answers, find configs nobody tracks.
     #[command(subcommand, long_about = LEDGER_ABOUT)]
     Ledger(LedgerCommand),
+    /// members: the members who may be put on a code (get_follow_user_list), one JSON object
+    /// per line ({"userid": …}).
+    Members,
+    /// customers: a member's customers (externalcontact/list), oldest first, one JSON object
+    /// per line ({"external_userid": …}); none for a member without customers.
+    Customers {
+        /// The member.
+        #[arg(long)]
+        userid: String,
+    },
     /// Serve these commands as MCP tools over stdio, for AI agents (same rails: checks, merged
     /// updates, the ledger, dry-run prunes).
     #[command(long_about = MCP_ABOUT)]

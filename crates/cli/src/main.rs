@@ -24,6 +24,7 @@
 //! `--base-url http://127.0.0.1:8080`), or a tool for the rest of WeCom's APIs. It depends on
 //! `wecom-client` and `wecom-types` only; `wecom-mock` is a dev-dependency for its tests.
 
+mod after_scan;
 mod body;
 mod cli;
 mod contact_way;
@@ -80,6 +81,8 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Inventory(args) => inventory::run(&global, args).await,
         Command::Prune(args) => prune::run(&global, args).await,
         Command::Ledger(command) => ledger_cmd::run(&global, command).await,
+        Command::Members => after_scan::members(&global).await,
+        Command::Customers { userid } => after_scan::customers(&global, &userid).await,
         Command::Mcp(args) => mcp::run(&global, args).await,
     }
 }

@@ -1,4 +1,5 @@
-//! One typed method per API: C1–C6, J1–J4 and the two read-backs. Each is a thin wrapper of
+//! One typed method per API: C1–C6, J1–J4, the two read-backs and the three calls after the
+//! scan (members, customers, welcome messages). Each is a thin wrapper of
 //! [`Client::call`], so each validates, refreshes and retries the same way.
 
 use wecom_types::api::*;
@@ -177,5 +178,57 @@ impl Client {
     /// ```
     pub async fn get_group_chat(&self, req: &GetGroupChat) -> Result<GroupChat, Error> {
         self.call(req).await.map(|answer| answer.group_chat)
+    }
+
+    /// `externalcontact/get_follow_user_list`: the members who may be put on a code (those
+    /// with customer contact in this app's visible range; any other member gets 84083 or 60011
+    /// on an add).
+    ///
+    /// ```no_run
+    /// # async fn example(client: wecom_client::Client) -> Result<(), wecom_client::Error> {
+    /// for userid in client.get_follow_user_list().await? {
+    ///     println!("{userid}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_follow_user_list(&self) -> Result<Vec<String>, Error> {
+        self.call(&GetFollowUserList {}).await.map(|answer| answer.follow_user)
+    }
+
+    /// `externalcontact/list`: the customers of the member `userid`, oldest first. A member
+    /// with no customer at all is the error 84061 (`not external contact`), not an empty list.
+    ///
+    /// ```no_run
+    /// # async fn example(client: wecom_client::Client) -> Result<(), wecom_client::Error> {
+    /// let customers = client.list_external_contact("zhangsan").await?;
+    /// println!("{} customers", customers.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_external_contact(&self, userid: &str) -> Result<Vec<String>, Error> {
+        self.call(&ListExternalContact::new(userid)).await.map(|answer| answer.external_userid)
+    }
+
+    /// `externalcontact/send_welcome_msg`: greets the customer of an `add_external_contact`
+    /// event with its `WelcomeCode`, within 20 s of the add. The limits (4000 bytes of text,
+    /// 9 attachments, each attachment's fields) are checked before anything is sent; build the
+    /// message with [`SendWelcomeMsg::new`] or [`SendWelcomeMsg::build`].
+    ///
+    /// **Never resent after a send that may have been delivered** (a transport error after the
+    /// request left, or a 5xx): a second send of the same code would get 41051 (`externaluser has
+    /// started chatting`) if the first one got through, and the code expires in 20 s anyway.
+    /// Such an error comes back as it is (see [`Error::delivery`]); a refusal before sending, a
+    /// rate limit or a token refresh are still retried as for any call.
+    ///
+    /// ```no_run
+    /// use wecom_types::api::{Attachment, SendWelcomeMsg};
+    /// # async fn example(client: wecom_client::Client, welcome_code: String) -> Result<(), wecom_client::Error> {
+    /// let message = SendWelcomeMsg::new(welcome_code)
+    ///     .with_text("Welcome! Here is our price list.")
+    ///     .with_attachment(Attachment::link("Prices", "https://example.com/prices"));
+    /// client.send_welcome_msg(&message).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_welcome_msg(&self, req: &SendWelcomeMsg) -> Result<(), Error> {
+        self.call(req).await.map(drop)
     }
 }

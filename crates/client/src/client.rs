@@ -194,7 +194,7 @@ impl Client {
     async fn send_with_retries<E: Endpoint>(&self, payload: &Payload, sends: &mut u32) -> Result<E::Response, Error> {
         let info = E::API.info();
         let mut attempt =
-            Attempt { retries: 0, creates: info.creates, needs_token: info.needs_token, token_refreshed: false };
+            Attempt { retries: 0, creates: info.once_only(), needs_token: info.needs_token, token_refreshed: false };
         loop {
             let token = if info.needs_token { Some(self.token().await?) } else { None };
             *sends += 1;

@@ -153,8 +153,55 @@ fn str_field(v: &Value, key: &str) -> String {
     v.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
-/// Runs a `given` step: returns `$ID` and `$EXT`.
+/// Runs a `given` step: returns `$ID`, `$EXT` and `$CODE`.
 async fn given(
+    target: &Target,
+    corp: &CaseCorp,
+    step: &str,
+    cleanup: &mut Cleanup,
+) -> Result<(String, String, String), String> {
+    match step.strip_prefix("welcome_") {
+        Some(what) => welcome(target, corp, what, cleanup).await,
+        None => given_config(target, corp, step, cleanup).await.map(|(id, ext)| (id, ext, String::new())),
+    }
+}
+
+/// A `welcome_…` step: a scan of a config of `$USER2` (of `$USER` for `welcome_code_of_user`)
+/// whose code is then used, left to expire, or whose temp chat is closed.
+async fn welcome(
+    target: &Target,
+    corp: &CaseCorp,
+    what: &str,
+    cleanup: &mut Cleanup,
+) -> Result<(String, String, String), String> {
+    let token = token(target, corp, 0).await?;
+    let user = if what == "code_of_user" { &corp.user } else { &corp.user2 };
+    let body = json!({"type": 1, "scene": 2, "user": [user], "is_temp": what == "ended"});
+    let a = post(target, Api::AddContactWay, &token, body, cleanup).await?;
+    let id = str_field(&a, "config_id");
+    let scan = json!({"corpid": corp.corpid, "config_id": id, "external_userid": "wmcasecustomer0001"});
+    let admin_err = |e: crate::target::AdminFailure| format!("set-up through the control surface failed: {e:?}");
+    let s = target.scan(&scan).await.map_err(admin_err)?;
+    let lifetime = wecom_types::limits::WELCOME_CODE_LIFETIME_SECS;
+    match what {
+        "code" | "code_of_user" => {}
+        "used" => {
+            let body = json!({"welcome_code": s.welcome_code, "text": {"content": "hi"}});
+            post(target, Api::SendWelcomeMsg, &token, body, cleanup).await?;
+        }
+        "last_second" => target.clock(&corp.corpid, json!({"advance": lifetime})).await.map_err(admin_err)?,
+        "expired" => target.clock(&corp.corpid, json!({"advance": lifetime + 1})).await.map_err(admin_err)?,
+        "ended" => {
+            let body = json!({"userid": user, "external_userid": s.external_userid});
+            post(target, Api::CloseTempChat, &token, body, cleanup).await?;
+        }
+        other => return Err(format!("unknown given step `welcome_{other}`")),
+    }
+    Ok((id, s.external_userid, s.welcome_code))
+}
+
+/// A config step: returns `$ID` and `$EXT`.
+async fn given_config(
     target: &Target,
     corp: &CaseCorp,
     step: &str,
@@ -322,9 +369,9 @@ fn rate_limit_fixture(expect: i32) -> wecom_mock::fixtures::RateLimitFixture {
 
 async fn exercise(env: &Env, case: &Case, corp: &CaseCorp, cleanup: &mut Cleanup) -> Result<Verdict, String> {
     let target = &env.target;
-    let (id, ext) = match &case.given {
+    let (id, ext, code) = match &case.given {
         Some(step) => given(target, corp, step, cleanup).await?,
-        None => (String::new(), String::new()),
+        None => (String::new(), String::new(), String::new()),
     };
     let mut vars = Vars::offline();
     vars.set("$CORPID", corp.corpid.as_str())
@@ -335,6 +382,9 @@ async fn exercise(env: &Env, case: &Case, corp: &CaseCorp, cleanup: &mut Cleanup
         .set("$ID", id)
         .set("$EXT", ext)
         .set("$HUGE", format!("{{\"remark\":\"{}\"}}", "x".repeat(wecom_mock::MAX_BODY_BYTES + 1)));
+    if !code.is_empty() {
+        vars.set("$CODE", code);
+    }
     let body = case.body_text(&vars);
     if case.api == "gettoken" {
         let query = case.query_pairs(&vars);

@@ -58,6 +58,8 @@ pub struct Directory {
     pub apps: Vec<App>,
     /// Members by userid.
     pub members: BTreeMap<String, Member>,
+    /// Userids in fixture order (`get_follow_user_list` lists them so).
+    pub member_order: Vec<String>,
     /// Departments: id → parent.
     pub departments: BTreeMap<u32, u32>,
     /// Group chats by id.
@@ -99,6 +101,7 @@ impl Directory {
                     (m.userid.clone(), member)
                 })
                 .collect(),
+            member_order: fixture.members.iter().map(|m| m.userid.clone()).collect(),
             departments: fixture.departments.iter().map(|d| (d.id, d.parent)).collect(),
             chats: fixture
                 .group_chats

@@ -17,11 +17,11 @@ use wecom_types::Patch;
 use wecom_types::api::*;
 use wecom_types::limits::{
     ACCESS_TOKEN_LIFETIME_SECS, DAY_SECS, DEFAULT_LIST_WINDOW_SECS, LIST_CUTOFF_UNIX, MAX_TEMP_EXPIRES_SECS,
-    next_beijing_midnight,
+    MAX_WELCOME_ATTACHMENTS, MAX_WELCOME_TEXT_BYTES, WELCOME_CODE_LIFETIME_SECS, next_beijing_midnight,
 };
 
 use crate::model::Model;
-use crate::op::{CursorRef, Op, Ref};
+use crate::op::{CodeRef, CursorRef, Op, Ref};
 use crate::session::{check_sequence, regression};
 use crate::setup::{BIG_DEPARTMENT, Setup, T0};
 use crate::step::{Bindings, Fresh, step};
@@ -432,6 +432,11 @@ impl GenState {
             let out = oldest + DEFAULT_LIST_WINDOW_SECS - now;
             edges.extend([out, out + 1]);
         }
+        // A welcome code's last valid second and the first one after it.
+        for code in self.model.welcome_codes.values() {
+            let end = code.issued_at + WELCOME_CODE_LIFETIME_SECS - now;
+            edges.extend([end, end + 1]);
+        }
         for cw in self.model.contact_ways.values().filter(|c| c.is_temp) {
             let end = cw.valid_from + cw.expires_in - now;
             edges.extend([end - 1, end]);
@@ -537,6 +542,40 @@ impl GenState {
         .boxed()
     }
 
+    /// After the scan (§8): welcome messages with the codes scans answered (or unknown ones),
+    /// some over a limit; the member list; a member's customers.
+    fn after_scan(&self) -> BoxedStrategy<Op> {
+        let codes = self.bindings.codes.len();
+        let unknown = prop_oneof![
+            Just(CodeRef::Lit("fedcba9876543210fedcba9876543210".to_owned())),
+            Just(CodeRef::Lit(String::new())),
+        ];
+        let code = if codes > 0 {
+            prop_oneof![8 => (0..codes).prop_map(CodeRef::Handle), 1 => unknown].boxed()
+        } else {
+            unknown.boxed()
+        };
+        let text = prop_oneof![
+            6 => Just(Some("欢迎".to_owned())),
+            1 => Just(Some("x".repeat(MAX_WELCOME_TEXT_BYTES + 1))),
+            1 => Just(None),
+        ];
+        let attachments = prop_oneof![4 => Just(0usize), 2 => Just(1usize), 1 => Just(MAX_WELCOME_ATTACHMENTS + 1)];
+        let send = (self.app(), code, text, attachments).prop_map(|(app, code, text, attachments)| {
+            let mut req = SendWelcomeMsg::default();
+            if let Some(text) = text {
+                req = req.with_text(text);
+            }
+            for i in 0..attachments {
+                req = req.with_attachment(Attachment::image(format!("MEDIA_{i}")));
+            }
+            Op::SendWelcomeMsg { app, code, req }
+        });
+        let members = self.app().prop_map(|app| Op::GetFollowUserList { app });
+        let customers = (self.app(), self.any_user()).prop_map(|(app, userid)| Op::ListExternalContact { app, userid });
+        prop_oneof![6 => send, 1 => members, 3 => customers].boxed()
+    }
+
     fn merged(&self) -> BoxedStrategy<Op> {
         let remark = prop_oneof![3 => text().prop_map(Some), 1 => Just(None)];
         prop_oneof![
@@ -631,6 +670,7 @@ impl ReferenceStateMachine for Machine {
             (3, state.raw()),
             (3, state.read_backs()),
             (2 * cws, state.merged()),
+            (if state.bindings.codes.is_empty() { 1 } else { 6 }, state.after_scan()),
         ])
         .boxed()
     }

@@ -18,7 +18,8 @@ use wecom_types::limits::{
     DEFAULT_TEMP_QR_EXPIRES_SECS, LIST_CUTOFF_UNIX, MAX_CHATS_PER_JOIN_WAY, MAX_CONCLUSION_LINK_DESC_BYTES,
     MAX_CONCLUSION_LINK_TITLE_BYTES, MAX_CONCLUSION_MINIPROGRAM_TITLE_BYTES, MAX_CONCLUSION_TEXT_BYTES, MAX_LIST_LIMIT,
     MAX_MEMBERS_PER_CONTACT_WAY, MAX_REMARK_CHARS, MAX_ROOM_BASE_NAME_CHARS, MAX_STATE_CHARS, MAX_TEMP_EXPIRES_SECS,
-    beijing_day,
+    MAX_WELCOME_ATTACHMENTS, MAX_WELCOME_LINK_DESC_BYTES, MAX_WELCOME_LINK_TITLE_BYTES,
+    MAX_WELCOME_MINIPROGRAM_TITLE_BYTES, MAX_WELCOME_TEXT_BYTES, WELCOME_CODE_LIFETIME_SECS, beijing_day,
 };
 use wecom_types::{ErrCode, Patch};
 
@@ -143,6 +144,23 @@ pub struct Relationship {
     pub created_at: i64,
     /// How: 1 by a QR code (scene 2), 0 otherwise (§7).
     pub add_way: i32,
+    /// The add's welcome code, as the server named it.
+    pub welcome_code: String,
+    /// The corp's count of adds before this one (orders adds at one instant, §8).
+    pub seq: u64,
+}
+
+/// A welcome code the model knows (§8): issued by an add, usable once within 20 s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WelcomeCodeRec {
+    /// The customer.
+    pub external_userid: String,
+    /// The member.
+    pub userid: String,
+    /// The add's instant.
+    pub issued_at: i64,
+    /// Delivered a welcome message.
+    pub used: bool,
 }
 
 /// A group chat and who is in it.
@@ -226,6 +244,8 @@ pub struct Scanned {
     pub state: String,
     /// A temp chat.
     pub temp: bool,
+    /// The add's welcome code (the original one when the relationship existed).
+    pub welcome_code: String,
 }
 
 /// What a join does.
@@ -260,6 +280,12 @@ pub struct Model {
     pub temp_by_day: BTreeMap<i64, u32>,
     /// Closing messages, oldest first.
     pub messages: Vec<Message>,
+    /// Welcome codes by code, kept after their relationship ends.
+    pub welcome_codes: BTreeMap<String, WelcomeCodeRec>,
+    /// Welcome messages delivered: (customer, parts), oldest first.
+    pub welcomes: Vec<(String, usize)>,
+    /// Adds so far.
+    pub adds: u64,
     /// Cursors handed out: string → position.
     pub cursors: BTreeMap<String, Position>,
     /// Skips the permission check: the client checks a request's pure rules without knowing
@@ -384,6 +410,40 @@ fn as_sent(c: &Conclusions) -> Conclusions {
     out
 }
 
+/// How many messages a welcome body delivers (text, then each attachment), or `None` when
+/// the body breaks a rule of §8: nothing to send, text over its bytes, too many attachments,
+/// an attachment without its msgtype's object or a required field, a field over its bytes.
+fn welcome_parts(req: &SendWelcomeMsg) -> Option<usize> {
+    let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+    let within = |v: &Option<String>, max: usize| v.as_deref().is_none_or(|s| s.len() <= max);
+    let text = req.text.as_ref().map(|t| &t.content);
+    let attachments = req.attachments.as_deref().unwrap_or_default();
+    let has_text = text.is_some_and(filled);
+    if !has_text && attachments.is_empty() {
+        return None;
+    }
+    if !text.is_none_or(|t| within(t, MAX_WELCOME_TEXT_BYTES)) || attachments.len() > MAX_WELCOME_ATTACHMENTS {
+        return None;
+    }
+    let ok = |a: &Attachment| match a.msgtype.as_deref() {
+        Some("image") => a.image.as_ref().is_some_and(|i| filled(&i.media_id) || filled(&i.pic_url)),
+        Some("link") => a.link.as_ref().is_some_and(|l| {
+            filled(&l.title)
+                && filled(&l.url)
+                && within(&l.title, MAX_WELCOME_LINK_TITLE_BYTES)
+                && within(&l.desc, MAX_WELCOME_LINK_DESC_BYTES)
+        }),
+        Some("miniprogram") => a.miniprogram.as_ref().is_some_and(|m| {
+            [&m.title, &m.pic_media_id, &m.appid, &m.page].into_iter().all(filled)
+                && within(&m.title, MAX_WELCOME_MINIPROGRAM_TITLE_BYTES)
+        }),
+        Some("video") => a.video.as_ref().is_some_and(|v| filled(&v.media_id)),
+        Some("file") => a.file.as_ref().is_some_and(|f| filled(&f.media_id)),
+        _ => false,
+    };
+    attachments.iter().all(ok).then_some(usize::from(has_text) + attachments.len())
+}
+
 fn temp_seconds_ok(value: i64) -> bool {
     (0..=MAX_TEMP_EXPIRES_SECS).contains(&value)
 }
@@ -416,6 +476,9 @@ impl Model {
             shared_used: 0,
             temp_by_day: BTreeMap::new(),
             messages: Vec::new(),
+            welcome_codes: BTreeMap::new(),
+            welcomes: Vec::new(),
+            adds: 0,
             cursors: BTreeMap::new(),
             skip_permission: false,
             tokens: Vec::new(),
@@ -1099,13 +1162,16 @@ impl Model {
         Ok(members[cw.next_member % members.len()].clone())
     }
 
-    /// `POST /__admin/scan`: a customer adds a member through a Contact Me config.
+    /// `POST /__admin/scan`: a customer adds a member through a Contact Me config;
+    /// `new_code` names the welcome code an add issues (a scan that finds the relationship
+    /// answers its original code).
     pub fn scan(
         &mut self,
         config_id: &str,
         external_userid: &str,
         unionid: Option<&str>,
         userid: Option<&str>,
+        new_code: &str,
     ) -> Result<Scanned, AdminRefusal> {
         let member = self.scan_target(config_id, external_userid, unionid, userid)?;
         let key = (external_userid.to_owned(), member.clone());
@@ -1116,7 +1182,8 @@ impl Model {
             if let Some(rel) = self.customers.get(&key) {
                 // "A non-temp scan by a customer who already follows that member returns the
                 // existing relationship."
-                return Ok(Scanned { external_userid: key.0, userid: key.1, state: rel.state.clone(), temp: rel.temp });
+                let (state, temp, welcome_code) = (rel.state.clone(), rel.temp, rel.welcome_code.clone());
+                return Ok(Scanned { external_userid: key.0, userid: key.1, state, temp, welcome_code });
             }
             let rel = Relationship {
                 state: cw.state.clone(),
@@ -1126,14 +1193,18 @@ impl Model {
                 conclusions: None,
                 created_at: self.now,
                 add_way: if cw.scene == 2 { 1 } else { 0 },
+                welcome_code: new_code.to_owned(),
+                seq: self.adds,
             };
             let state = rel.state.clone();
-            self.customers.insert(key.clone(), rel);
             // The round-robin position moves with every relationship a scan that named no member
             // creates (one that found an existing relationship added nobody; the spec is silent,
             // this is the mock's reading, taken as ours).
             cw.next_member += usize::from(userid.is_none());
-            return Ok(Scanned { external_userid: key.0, userid: key.1, state, temp: false });
+            self.customers.insert(key.clone(), rel);
+            self.issue_welcome_code(&key, new_code);
+            let welcome_code = new_code.to_owned();
+            return Ok(Scanned { external_userid: key.0, userid: key.1, state, temp: false, welcome_code });
         }
         if self.customers.contains_key(&key) {
             // The spec is silent; a temp code cannot add a relationship that already exists,
@@ -1150,10 +1221,13 @@ impl Model {
             conclusions: cw.conclusions.clone(),
             created_at: self.now,
             add_way: if cw.scene == 2 { 1 } else { 0 },
+            welcome_code: new_code.to_owned(),
+            seq: self.adds,
         };
         let state = rel.state.clone();
         self.customers.insert(key.clone(), rel);
-        Ok(Scanned { external_userid: key.0, userid: key.1, state, temp: true })
+        self.issue_welcome_code(&key, new_code);
+        Ok(Scanned { external_userid: key.0, userid: key.1, state, temp: true, welcome_code: new_code.to_owned() })
     }
 
     /// `POST /__admin/join`; `new_chat_id` names a group created for this join.
@@ -1197,6 +1271,80 @@ impl Model {
             }
         }
         Ok(Joined { chat_id: new_chat_id.to_owned(), state: jw.state, created_chat: true })
+    }
+
+    fn issue_welcome_code(&mut self, key: &(String, String), code: &str) {
+        self.adds += 1;
+        let rec =
+            WelcomeCodeRec { external_userid: key.0.clone(), userid: key.1.clone(), issued_at: self.now, used: false };
+        self.welcome_codes.insert(code.to_owned(), rec);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // After the scan (§8)
+
+    /// `get_follow_user_list`: members with customer contact the app sees, in fixture order.
+    pub fn get_follow_user_list(&self, app: usize) -> Outcome<Vec<String>> {
+        self.permission(app)?;
+        Ok(self
+            .dir
+            .member_order
+            .iter()
+            .filter(|u| self.dir.members.get(*u).is_some_and(|m| m.customer_contact))
+            .filter(|u| self.dir.member_visible(app, u))
+            .cloned()
+            .collect())
+    }
+
+    /// `externalcontact/list`: the member's customers by (add time, add order).
+    pub fn list_external_contact(&self, app: usize, req: &ListExternalContact) -> Outcome<Vec<String>> {
+        self.permission(app)?;
+        let userid = req.userid.as_deref().filter(|s| !s.is_empty()).ok_or(pure(P40058))?;
+        let member = self.dir.members.get(userid).ok_or(stateful(ErrCode::USERID_NOT_FOUND))?;
+        if !self.dir.member_visible(app, userid) {
+            return Err(stateful(ErrCode::NO_PRIVILEGE_TO_ACCESS));
+        }
+        if !member.customer_contact {
+            return Err(stateful(ErrCode::NOT_CUSTOMER_CONTACT_USER));
+        }
+        let mut found: Vec<(i64, u64, String)> = self
+            .customers
+            .iter()
+            .filter(|((_, u), _)| u == userid)
+            .map(|((e, _), rel)| (rel.created_at, rel.seq, e.clone()))
+            .collect();
+        if found.is_empty() {
+            return Err(stateful(ErrCode::NOT_EXTERNAL_CONTACT));
+        }
+        found.sort();
+        Ok(found.into_iter().map(|(_, _, e)| e).collect())
+    }
+
+    /// `send_welcome_msg`: 41049, the body (40058), then 60011, 41050, 84061, 41051.
+    pub fn send_welcome_msg(&mut self, app: usize, req: &SendWelcomeMsg) -> Outcome<()> {
+        self.permission(app)?;
+        let code = req.welcome_code.as_deref().filter(|s| !s.is_empty()).ok_or(pure(ErrCode::WELCOME_CODE_MISSING))?;
+        let parts = welcome_parts(req).ok_or(pure(P40058))?;
+        let rec = self.welcome_codes.get(code).ok_or(stateful(ErrCode::INVALID_WELCOME_CODE))?;
+        if !self.dir.member_visible(app, &rec.userid) {
+            return Err(stateful(ErrCode::NO_PRIVILEGE_TO_ACCESS));
+        }
+        if self.now > rec.issued_at + WELCOME_CODE_LIFETIME_SECS {
+            return Err(stateful(ErrCode::INVALID_WELCOME_CODE));
+        }
+        let key = (rec.external_userid.clone(), rec.userid.clone());
+        if self.customers.get(&key).is_none_or(|rel| rel.welcome_code != code) {
+            return Err(stateful(ErrCode::NOT_EXTERNAL_CONTACT));
+        }
+        if rec.used {
+            return Err(stateful(ErrCode::EXTERNAL_USER_STARTED_CHATTING));
+        }
+        let customer = rec.external_userid.clone();
+        if let Some(rec) = self.welcome_codes.get_mut(code) {
+            rec.used = true;
+        }
+        self.welcomes.push((customer, parts));
+        Ok(())
     }
 
     /// `externalcontact/get`: the members who follow a customer, sorted by userid.

@@ -83,6 +83,29 @@ pub fn cursor(n: usize) -> CursorRef {
     CursorRef::Handle(n)
 }
 
+/// A welcome code: the one the n-th successful scan answered (by handle) or a literal.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum CodeRef {
+    /// The welcome code of the n-th successful scan of the sequence.
+    Handle(usize),
+    /// A literal code (unknown, empty).
+    Lit(String),
+}
+
+impl fmt::Debug for CodeRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodeRef::Handle(n) => write!(f, "code({n})"),
+            CodeRef::Lit(s) => write!(f, "CodeRef::Lit({s:?}.into())"),
+        }
+    }
+}
+
+/// The welcome code of the n-th successful scan.
+pub fn code(n: usize) -> CodeRef {
+    CodeRef::Handle(n)
+}
+
 /// One step of a sequence. `app` is the index of the corp's app that makes the call (0 is the
 /// app with customer contact and the whole corp visible).
 #[derive(Clone, PartialEq)]
@@ -185,6 +208,27 @@ pub enum Op {
         app: usize,
         /// The group.
         chat_id: String,
+    },
+    /// `get_follow_user_list` through the client.
+    GetFollowUserList {
+        /// Calling app.
+        app: usize,
+    },
+    /// `externalcontact/list` through the client.
+    ListExternalContact {
+        /// Calling app.
+        app: usize,
+        /// The member.
+        userid: String,
+    },
+    /// `send_welcome_msg` through the client.
+    SendWelcomeMsg {
+        /// Calling app.
+        app: usize,
+        /// The code (replaces the request's `welcome_code`).
+        code: CodeRef,
+        /// The message.
+        req: SendWelcomeMsg,
     },
     /// C2 then C4 through the client's read-merge-write `update_contact_way_merged`, setting
     /// the remark (members are sent back as they were read).
@@ -290,6 +334,13 @@ impl fmt::Display for Op {
                 write!(f, "get_external_contact({app}, {external_userid:?})")
             }
             Op::GetGroupChat { app, chat_id } => write!(f, "get_group_chat({app}, {chat_id:?})"),
+            Op::GetFollowUserList { app } => write!(f, "get_follow_user_list({app})"),
+            Op::ListExternalContact { app, userid } => write!(f, "list_external_contact({app}, {userid:?})"),
+            Op::SendWelcomeMsg { app, code, req } => {
+                let mut req = req.clone();
+                req.welcome_code = None;
+                write!(f, "send_welcome_msg({app}, {code:?}, json!({}))", json_of(&req))
+            }
             Op::MergedUpdateContactWay { app, id, remark } => {
                 write!(f, "update_contact_way_merged({app}, {id:?}, {:?})", remark.as_deref())
             }
@@ -389,6 +440,18 @@ impl Seq {
     /// A group's detail.
     pub fn get_group_chat(&mut self, app: usize, chat_id: &str) -> &mut Self {
         self.push(Op::GetGroupChat { app, chat_id: chat_id.to_owned() })
+    }
+    /// The member list.
+    pub fn get_follow_user_list(&mut self, app: usize) -> &mut Self {
+        self.push(Op::GetFollowUserList { app })
+    }
+    /// A member's customers.
+    pub fn list_external_contact(&mut self, app: usize, userid: &str) -> &mut Self {
+        self.push(Op::ListExternalContact { app, userid: userid.to_owned() })
+    }
+    /// A welcome message with `code` (the body's `welcome_code` is replaced by it).
+    pub fn send_welcome_msg(&mut self, app: usize, code: CodeRef, body: Value) -> &mut Self {
+        self.push(Op::SendWelcomeMsg { app, code, req: decode(body) })
     }
     /// The client's merged Contact Me update, changing the remark.
     pub fn update_contact_way_merged(&mut self, app: usize, id: Ref, remark: Option<&str>) -> &mut Self {

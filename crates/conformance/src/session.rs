@@ -336,6 +336,22 @@ impl<'t> Session<'t> {
                     Err(e) => error_answer(&e),
                 }
             }
+            Op::GetFollowUserList { app } => match self.client(*app).get_follow_user_list().await {
+                Ok(members) => Answer::Members(members),
+                Err(e) => error_answer(&e),
+            },
+            Op::ListExternalContact { app, userid } => match self.client(*app).list_external_contact(userid).await {
+                Ok(customers) => Answer::Customers(customers),
+                Err(e) => error_answer(&e),
+            },
+            Op::SendWelcomeMsg { app, code, req } => {
+                let mut req = req.clone();
+                req.welcome_code = Some(b.resolve_code(code));
+                match self.client(*app).send_welcome_msg(&req).await {
+                    Ok(()) => Answer::Ok,
+                    Err(e) => error_answer(&e),
+                }
+            }
             Op::MergedUpdateContactWay { app, id, remark } => {
                 let remark = remark.clone();
                 match self.client(*app).update_contact_way_merged(&b.resolve(id), |w| w.remark = remark).await {
@@ -360,12 +376,16 @@ impl<'t> Session<'t> {
                     body["userid"] = json!(u);
                 }
                 match self.target.scan(&body).await {
-                    Ok(s) => Answer::Scanned(Scanned {
-                        external_userid: s.external_userid,
-                        userid: s.userid,
-                        state: s.state,
-                        temp: s.temp,
-                    }),
+                    Ok(s) => {
+                        fresh.welcome_code = s.welcome_code.clone();
+                        Answer::Scanned(Scanned {
+                            external_userid: s.external_userid,
+                            userid: s.userid,
+                            state: s.state,
+                            temp: s.temp,
+                            welcome_code: s.welcome_code,
+                        })
+                    }
                     Err(e) => admin_answer(&e),
                 }
             }

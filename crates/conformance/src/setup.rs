@@ -87,6 +87,7 @@ impl Setup {
                 activated: true,
                 real_name_verified: true,
                 customer_contact: true,
+                welcome_message_configured: false,
             }));
         }
         corp

@@ -5,7 +5,7 @@ use wecom_types::api::*;
 use wecom_types::{ErrCode, Patch};
 
 use crate::model::{Joined, Model, Scanned};
-use crate::op::{CursorRef, Op, Ref};
+use crate::op::{CodeRef, CursorRef, Op, Ref};
 
 /// An answer, predicted or observed.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +57,10 @@ pub enum Answer {
     Code(ErrCode),
     /// A customer's detail: who follows them (userid, createtime, add_way, state), by userid.
     Contact(Vec<FollowUser>),
+    /// The member list (`get_follow_user_list`).
+    Members(Vec<String>),
+    /// A member's customers (`externalcontact/list`).
+    Customers(Vec<String>),
     /// A group's detail (chat_id, name, owner, members with type, join scene, time and state).
     Group(Box<GroupChat>),
     /// Something no model answer looks like (a transport error, an undecodable answer).
@@ -90,6 +94,8 @@ pub struct Bindings {
     pub tokens: Vec<(usize, u64)>,
     /// Chats created by joins.
     pub chats: Vec<String>,
+    /// Welcome codes answered by successful scans.
+    pub codes: Vec<String>,
 }
 
 impl Bindings {
@@ -107,6 +113,14 @@ impl Bindings {
         match c {
             CursorRef::Handle(n) => self.cursors.get(*n).cloned().unwrap_or_default(),
             CursorRef::Lit(s) => s.clone(),
+        }
+    }
+
+    /// The welcome code a ref stands for.
+    pub fn resolve_code(&self, c: &CodeRef) -> String {
+        match c {
+            CodeRef::Handle(n) => self.codes.get(*n).cloned().unwrap_or_default(),
+            CodeRef::Lit(s) => s.clone(),
         }
     }
 
@@ -131,6 +145,7 @@ impl Bindings {
             Op::Raw { id: Some(id), .. } => id_ok(id),
             Op::ListContactWay { cursor: Some(CursorRef::Handle(n)), .. } => *n < self.cursors.len(),
             Op::CallWithToken { token } => *token < self.tokens.len(),
+            Op::SendWelcomeMsg { code: CodeRef::Handle(n), .. } => *n < self.codes.len(),
             _ => true,
         }
     }
@@ -145,6 +160,8 @@ pub struct Fresh {
     pub cursor: String,
     /// A created chat's id.
     pub chat_id: String,
+    /// The welcome code a scan's add issued.
+    pub welcome_code: String,
 }
 
 impl Fresh {
@@ -154,6 +171,7 @@ impl Fresh {
             config_id: format!("{:016x}{:016x}", 0xc0ffee_u64, n),
             cursor: format!("model-cursor-{n}"),
             chat_id: format!("wrmodelchat{n:04}"),
+            welcome_code: format!("{:032x}", 0xc0de_0000_u64 + n as u64),
         }
     }
 }
@@ -339,9 +357,37 @@ pub fn step(model: &mut Model, b: &mut Bindings, op: &Op, fresh: &Fresh) -> Answ
             }
         }
         Op::Scan { id, external_userid, unionid, userid } => {
-            match model.scan(&b.resolve(id), external_userid, unionid.as_deref(), userid.as_deref()) {
-                Ok(s) => Answer::Scanned(s),
+            match model.scan(
+                &b.resolve(id),
+                external_userid,
+                unionid.as_deref(),
+                userid.as_deref(),
+                &fresh.welcome_code,
+            ) {
+                Ok(s) => {
+                    b.codes.push(s.welcome_code.clone());
+                    Answer::Scanned(s)
+                }
                 Err(e) => Answer::Admin { status: e.status, error: e.error.map(str::to_owned) },
+            }
+        }
+        Op::GetFollowUserList { app } => match client_call(model, *app, |m| m.get_follow_user_list(*app)) {
+            Ok(members) => Answer::Members(members),
+            Err(r) => refused(r),
+        },
+        Op::ListExternalContact { app, userid } => {
+            let req = ListExternalContact::new(userid.as_str());
+            match client_call(model, *app, |m| m.list_external_contact(*app, &req)) {
+                Ok(customers) => Answer::Customers(customers),
+                Err(r) => refused(r),
+            }
+        }
+        Op::SendWelcomeMsg { app, code, req } => {
+            let mut req = req.clone();
+            req.welcome_code = Some(b.resolve_code(code));
+            match client_call(model, *app, |m| m.send_welcome_msg(*app, &req)) {
+                Ok(()) => Answer::Ok,
+                Err(r) => refused(r),
             }
         }
         Op::Join { id, external_userid } => match model.join(&b.resolve(id), external_userid, &fresh.chat_id) {
@@ -437,6 +483,9 @@ fn raw_step(model: &mut Model, b: &mut Bindings, app: usize, api: &str, body: &s
             "get_join_way" => code_of(model.get_join_way(app, &decode(body)?)),
             "update_join_way" => code_of(model.update_join_way(app, &decode(body)?)),
             "del_join_way" => code_of(model.del_join_way(app, &decode(body)?)),
+            "send_welcome_msg" => code_of(model.send_welcome_msg(app, &decode(body)?)),
+            "externalcontact/list" => code_of(model.list_external_contact(app, &decode(body)?)),
+            "externalcontact/get_follow_user_list" => code_of(model.get_follow_user_list(app)),
             other => Answer::Broken(format!("no raw API {other}")),
         })
     };

@@ -23,7 +23,7 @@ pub enum Method {
 pub struct ApiInfo {
     /// Which API.
     pub api: Api,
-    /// Its id in the spec (`C1` … `J4`, or a short name).
+    /// Its id in the spec (`C1` … `J4`, or a short name: `customer`, `members`, `welcome`).
     pub spec_id: &'static str,
     /// Its name in snake case, unique: the typed client's method and the stem of its fixture
     /// files (`crates/types/tests/fixtures/<name>.request.json`).
@@ -37,6 +37,18 @@ pub struct ApiInfo {
     /// Sending it twice may create two things: never resend it blindly after a transport
     /// error whose outcome is unknown.
     pub creates: bool,
+    /// Sending it delivers something to a customer that cannot be delivered twice
+    /// (`send_welcome_msg`: a second send of a code gets 41051): never resent after a
+    /// transport error whose outcome is unknown either, but nothing to record as created.
+    pub delivers: bool,
+}
+
+impl ApiInfo {
+    /// `true` when a send whose outcome is unknown must not be repeated: it
+    /// [`creates`](Self::creates) or [`delivers`](Self::delivers).
+    pub const fn once_only(&self) -> bool {
+        self.creates || self.delivers
+    }
 }
 
 /// With the `schema` feature, a JSON Schema (`schemars::JsonSchema`); without it, nothing. A
@@ -80,7 +92,8 @@ macro_rules! declare_apis {
             name: $name:literal,
             method: $method:ident,
             path: $path:literal,
-            creates: $creates:literal $(,)?
+            creates: $creates:literal
+            $(, delivers: $delivers:literal)? $(,)?
         }
     )*) => {
         /// Every API of the project, in the order of its declaration.
@@ -102,6 +115,7 @@ macro_rules! declare_apis {
                 path: $path,
                 needs_token: !matches!(Api::$api, Api::GetToken),
                 creates: $creates,
+                delivers: false $(|| $delivers)?,
             },
         )*];
 
@@ -189,6 +203,21 @@ declare_apis! {
     GetGroupChat => GetGroupChatResponse {
         spec_id: "group", name: "get_group_chat", method: Post,
         path: "/cgi-bin/externalcontact/groupchat/get", creates: false,
+    }
+    /// §8: the members who may be put on a code.
+    GetFollowUserList => GetFollowUserListResponse {
+        spec_id: "members", name: "get_follow_user_list", method: Get,
+        path: "/cgi-bin/externalcontact/get_follow_user_list", creates: false,
+    }
+    /// §8: a member's customers.
+    ListExternalContact => ListExternalContactResponse {
+        spec_id: "customers", name: "list_external_contact", method: Get,
+        path: "/cgi-bin/externalcontact/list", creates: false,
+    }
+    /// §8: the welcome message of an add event.
+    SendWelcomeMsg => Empty {
+        spec_id: "welcome", name: "send_welcome_msg", method: Post,
+        path: "/cgi-bin/externalcontact/send_welcome_msg", creates: false, delivers: true,
     }
 }
 

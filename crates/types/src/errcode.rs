@@ -101,8 +101,12 @@ errcode_table! {
     CONFIG_ID_MISSING = 41043, "missing config_id", Assumed;
     INVALID_CONFIG_ID = 41044, "invalid config_id", Assumed;
     CONTACT_WAY_QUOTA_EXCEEDED = 41045, "exceed contact way count", Seed;
+    WELCOME_CODE_MISSING = 41049, "missing welcome code", Assumed;
+    INVALID_WELCOME_CODE = 41050, "invalid welcome code", Assumed;
+    EXTERNAL_USER_STARTED_CHATTING = 41051, "externaluser has started chatting", Table;
     USER_NOT_ACTIVATED = 41054, "user not activated", Assumed;
     JOIN_WAY_TOO_MANY_CHATS = 41091, "join way chat count exceed limit", Assumed;
+    WELCOME_MSG_BEING_DISTRIBUTED = 41096, "welcome msg is being distributed", Table;
     ACCESS_TOKEN_EXPIRED = 42001, "access_token expired", Observed;
     API_FREQ_OUT_OF_LIMIT = 45009, "api freq out of limit", Observed;
     API_CONCURRENT_OUT_OF_LIMIT = 45033, "api concurrent out of limit", Assumed;

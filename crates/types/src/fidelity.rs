@@ -199,6 +199,46 @@ fidelity_table! {
     /// A config with no style given stores none and returns none (no default style exists in
     /// the docs).
     STYLE_HAS_NO_DEFAULT: bool = true, spec "C1 / C4";
+    /// get_follow_user_list: the members with customer contact inside the calling app's
+    /// visible range, activated or not, in fixture order; none is an empty list with errcode 0.
+    FOLLOW_USER_LIST: &str = "customer_contact members in the visible range, fixture order", spec "§8";
+    /// externalcontact/list without a userid (or with `""`); close_temp_chat answers 41009 for
+    /// the same mistake, not observed here.
+    CUSTOMER_LIST_USERID_MISSING: ErrCode = ErrCode::INVALID_PARAMETER, spec "§8";
+    /// externalcontact/list of a member outside the calling app's visible range (the rule is
+    /// documented, the code is not).
+    CUSTOMER_LIST_OUTSIDE_VISIBLE_RANGE: ErrCode = ErrCode::NO_PRIVILEGE_TO_ACCESS, spec "§8";
+    /// externalcontact/list of a member without customer contact (the doc's wording suggests
+    /// 84061).
+    CUSTOMER_LIST_NOT_CUSTOMER_CONTACT: ErrCode = ErrCode::NOT_CUSTOMER_CONTACT_USER, spec "§8";
+    /// externalcontact/list lists a member's customers oldest add first, adds at the same
+    /// instant in the order they happened, temp-chat customers while their chat is open.
+    CUSTOMER_LIST_ORDER: &str = "oldest add first, then add order; open temp chats included", spec "§8";
+    /// send_welcome_msg: text and attachments both empty, text over 4000 bytes, a tenth
+    /// attachment, an unknown msgtype, the msgtype's object missing or lacking a required
+    /// field, a field over its byte limit.
+    INVALID_WELCOME_MESSAGE: ErrCode = ErrCode::INVALID_PARAMETER, spec "§8";
+    /// send_welcome_msg when the calling app's visible range excludes the code's member (the
+    /// rule is documented, the code is not).
+    WELCOME_OUTSIDE_VISIBLE_RANGE: ErrCode = ErrCode::NO_PRIVILEGE_TO_ACCESS, spec "§8";
+    /// send_welcome_msg with a code whose relationship has ended (temp chat closed or expired).
+    WELCOME_RELATIONSHIP_ENDED: ErrCode = ErrCode::NOT_EXTERNAL_CONTACT, spec "§8";
+    /// Every add that creates a relationship issues one welcome code, temp-chat adds included;
+    /// its 20 s count from the add's instant (the event's CreateTime) on the corp's virtual
+    /// clock, not from the callback's receipt; a clock moved back before the add leaves it valid.
+    WELCOME_CODE_FROM_ADD: &str = "one per add, temp included; 20 s from the add's instant", spec "§8";
+    /// Any app of the corp with customer contact whose visible range holds the member may
+    /// redeem a code, whether or not it received the callback; the first successful send uses
+    /// it for every app.
+    WELCOME_CODE_ANY_APP: &str = "any app whose visible range holds the member; once per corp", spec "§8";
+    /// Media ids in welcome attachments are not checked against uploads: any non-empty string.
+    WELCOME_MEDIA_IDS_UNCHECKED: bool = true, spec "§8";
+    /// A member with `welcome_message_configured` gets no welcome code: the callback omits
+    /// WelcomeCode and `/__admin/scan` answers `""` (the key stays a string).
+    WELCOME_CODE_WHEN_CONFIGURED: &str = "none: WelcomeCode omitted, scan answers \"\"", spec "§8 / mock-server.md";
+    /// A welcome message is recorded in `/__admin/messages` as one `welcome` message per part:
+    /// the text first, then each attachment in the order given.
+    WELCOME_MESSAGES_RECORDED: &str = "one per part, text first", spec "§8 / mock-server.md";
     /// A callback is posted at most this many times: once, then three retries (WeCom "retries
     /// three times in all") while the answer is not 2xx or does not come.
     CALLBACK_MAX_ATTEMPTS: u32 = 4, spec "§7 / mock-server.md";

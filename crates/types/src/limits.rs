@@ -62,6 +62,20 @@ pub const MAX_CONCLUSION_LINK_DESC_BYTES: usize = 512;
 /// Byte limit of a conclusions mini-program `title`.
 pub const MAX_CONCLUSION_MINIPROGRAM_TITLE_BYTES: usize = 64;
 
+/// A welcome code is usable this many seconds after its add event (`event + 20` still works,
+/// `event + 21` is 41050).
+pub const WELCOME_CODE_LIFETIME_SECS: i64 = 20;
+/// Byte limit of a welcome message's `text.content`.
+pub const MAX_WELCOME_TEXT_BYTES: usize = 4000;
+/// Attachments per welcome message.
+pub const MAX_WELCOME_ATTACHMENTS: usize = 9;
+/// Byte limit of a welcome link attachment's `title`.
+pub const MAX_WELCOME_LINK_TITLE_BYTES: usize = 128;
+/// Byte limit of a welcome link attachment's `desc`.
+pub const MAX_WELCOME_LINK_DESC_BYTES: usize = 512;
+/// Byte limit of a welcome mini-program attachment's `title`.
+pub const MAX_WELCOME_MINIPROGRAM_TITLE_BYTES: usize = 64;
+
 /// Beijing time is UTC+8 all year.
 pub const BEIJING_OFFSET_SECS: i64 = 8 * 3600;
 

@@ -81,6 +81,10 @@ pub enum Rule {
         /// The expected shape, for the message.
         expected: &'static str,
     },
+    /// A welcome message with neither text nor attachments.
+    EmptyWelcome,
+    /// An attachment whose `msgtype` is missing or not one the API knows.
+    UnknownMsgtype,
     /// A list window whose start is after its end.
     StartAfterEnd {
         /// start_time.
@@ -108,6 +112,8 @@ impl fmt::Display for Rule {
             Rule::EmptyConclusions => write!(f, "has only empty parts"),
             Rule::IncompletePart => write!(f, "lacks a required sub-field"),
             Rule::Malformed { expected } => write!(f, "is malformed, expected {expected}"),
+            Rule::EmptyWelcome => write!(f, "and attachments are both empty"),
+            Rule::UnknownMsgtype => write!(f, "is not image, link, miniprogram, video or file"),
             Rule::StartAfterEnd { start, end } => write!(f, "start_time {start} is after end_time {end}"),
         }
     }
@@ -562,5 +568,112 @@ impl Validate for GetGroupChat {
             ),
             Some(_) => Ok(()),
         }
+    }
+}
+
+impl Validate for GetFollowUserList {
+    fn validate(&self) -> Result<(), Violation> {
+        Ok(())
+    }
+}
+
+impl Validate for ListExternalContact {
+    fn validate(&self) -> Result<(), Violation> {
+        if blank(&self.userid) {
+            return violation(assumed::CUSTOMER_LIST_USERID_MISSING, "userid", Rule::Missing);
+        }
+        Ok(())
+    }
+}
+
+/// A welcome message's byte limit: [`INVALID_WELCOME_MESSAGE`](assumed::INVALID_WELCOME_MESSAGE).
+fn welcome_max_bytes(field: &'static str, value: Option<&str>, max: usize) -> Result<(), Violation> {
+    match value.map(str::len) {
+        Some(actual) if actual > max => {
+            violation(assumed::INVALID_WELCOME_MESSAGE, field, Rule::TooLong { max, actual, unit: "bytes" })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One attachment of a welcome message: a known msgtype, its object, its required fields and
+/// byte limits.
+pub fn validate_attachment(attachment: &Attachment) -> Result<(), Violation> {
+    let code = assumed::INVALID_WELCOME_MESSAGE;
+    let missing = |field| violation(code, field, Rule::IncompletePart);
+    let Some(kind) = attachment.kind() else {
+        return violation(code, "attachments.msgtype", Rule::UnknownMsgtype);
+    };
+    match kind {
+        AttachmentKind::Image => match &attachment.image {
+            None => missing("attachments.image"),
+            Some(image) if blank(&image.media_id) && blank(&image.pic_url) => missing("attachments.image.media_id"),
+            Some(_) => Ok(()),
+        },
+        AttachmentKind::Link => {
+            let Some(link) = &attachment.link else { return missing("attachments.link") };
+            welcome_max_bytes("attachments.link.title", link.title.as_deref(), MAX_WELCOME_LINK_TITLE_BYTES)?;
+            welcome_max_bytes("attachments.link.desc", link.desc.as_deref(), MAX_WELCOME_LINK_DESC_BYTES)?;
+            if blank(&link.title) {
+                return missing("attachments.link.title");
+            }
+            if blank(&link.url) {
+                return missing("attachments.link.url");
+            }
+            Ok(())
+        }
+        AttachmentKind::Miniprogram => {
+            let Some(mp) = &attachment.miniprogram else { return missing("attachments.miniprogram") };
+            welcome_max_bytes(
+                "attachments.miniprogram.title",
+                mp.title.as_deref(),
+                MAX_WELCOME_MINIPROGRAM_TITLE_BYTES,
+            )?;
+            let required = [
+                ("attachments.miniprogram.title", &mp.title),
+                ("attachments.miniprogram.pic_media_id", &mp.pic_media_id),
+                ("attachments.miniprogram.appid", &mp.appid),
+                ("attachments.miniprogram.page", &mp.page),
+            ];
+            match required.iter().find(|(_, value)| blank(value)) {
+                Some((field, _)) => missing(field),
+                None => Ok(()),
+            }
+        }
+        AttachmentKind::Video => match &attachment.video {
+            Some(video) if !blank(&video.media_id) => Ok(()),
+            Some(_) => missing("attachments.video.media_id"),
+            None => missing("attachments.video"),
+        },
+        AttachmentKind::File => match &attachment.file {
+            Some(file) if !blank(&file.media_id) => Ok(()),
+            Some(_) => missing("attachments.file.media_id"),
+            None => missing("attachments.file"),
+        },
+    }
+}
+
+/// The welcome code first (41049), then the message field by field: both parts empty, the
+/// text's bytes, the number of attachments, then each attachment in order (all 40058).
+impl Validate for SendWelcomeMsg {
+    fn validate(&self) -> Result<(), Violation> {
+        if blank(&self.welcome_code) {
+            return violation(ErrCode::WELCOME_CODE_MISSING, "welcome_code", Rule::Missing);
+        }
+        let code = assumed::INVALID_WELCOME_MESSAGE;
+        let content = self.text.as_ref().and_then(|text| text.content.as_deref());
+        let attachments = self.attachments.as_deref().unwrap_or_default();
+        if content.is_none_or(str::is_empty) && attachments.is_empty() {
+            return violation(code, "text", Rule::EmptyWelcome);
+        }
+        welcome_max_bytes("text.content", content, MAX_WELCOME_TEXT_BYTES)?;
+        if attachments.len() > MAX_WELCOME_ATTACHMENTS {
+            return violation(
+                code,
+                "attachments",
+                Rule::TooMany { max: MAX_WELCOME_ATTACHMENTS, actual: attachments.len() },
+            );
+        }
+        attachments.iter().try_for_each(validate_attachment)
     }
 }

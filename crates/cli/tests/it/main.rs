@@ -2,6 +2,7 @@
 //! starts its own mock and scratch folder, runs the binary, and checks stdout, stderr, the exit
 //! status and the mock's state dump.
 
+mod after_scan;
 mod contact_way;
 mod docs;
 mod harness;

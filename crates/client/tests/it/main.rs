@@ -16,4 +16,5 @@ mod token;
 mod transport;
 mod update;
 mod validation;
+mod welcome;
 mod wire;

@@ -142,3 +142,13 @@ async fn a_malformed_success_answer_is_a_decode_error_not_a_panic() {
         assert_eq!(stub.count(Api::GetJoinWay), 1, "{body}");
     }
 }
+
+#[tokio::test]
+async fn a_welcome_message_is_not_resent_after_an_ambiguous_transport_error() {
+    let stub = Stub::start().await;
+    stub.script(Api::SendWelcomeMsg, [Reply::Hangup]);
+    let message = wecom_types::api::SendWelcomeMsg::new("CODE").with_text("hi");
+    let err = stub.client().send_welcome_msg(&message).await.expect_err("hung up");
+    assert_eq!(err.delivery(), Some(Delivery::MaybeSent), "{err:?}");
+    assert_eq!(stub.count(Api::SendWelcomeMsg), 1, "a second send could only get 41051");
+}

@@ -9,3 +9,4 @@ mod machine;
 mod model_vs_cases;
 mod regressions;
 mod support;
+mod welcome;

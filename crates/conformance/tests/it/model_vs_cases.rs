@@ -8,14 +8,49 @@ use wecom_conformance::op::Op;
 use wecom_conformance::setup::Setup;
 use wecom_conformance::step::{Answer, Bindings, Fresh, step};
 use wecom_types::ErrCode;
-use wecom_types::api::{AddContactWay, AddJoinWay, DelContactWay, Scene};
+use wecom_types::api::{AddContactWay, AddJoinWay, CloseTempChat, DelContactWay, Scene, SendWelcomeMsg};
+use wecom_types::limits::WELCOME_CODE_LIFETIME_SECS;
 
 fn setup_of(corp: Option<&CorpOverrides>) -> Setup {
     corp.map_or_else(Setup::default, CorpOverrides::setup)
 }
 
-/// Runs a case's set-up step on the model: `$ID` and `$EXT`.
-fn given(model: &mut Model, step: &str) -> (String, String) {
+/// Runs a case's `welcome_…` set-up step on the model: `$ID`, `$EXT` and `$CODE`.
+fn given_welcome(model: &mut Model, what: &str) -> (String, String, String) {
+    let (id, code) = ("0123456789abcdef0123456789abcdef".to_owned(), "c0de0000c0de0000c0de0000c0de0000");
+    let user = if what == "code_of_user" { "zhangsan" } else { "lisi" };
+    let mut req = AddContactWay::single(user, Scene::QR_CODE);
+    if what == "ended" {
+        req = AddContactWay::temp(user, 0, 0);
+    }
+    let ok = |r: Result<(), _>| r.unwrap_or_else(|e| panic!("set-up step welcome_{what} refused: {e:?}"));
+    ok(model.add_contact_way(0, &req, &id).map(drop));
+    let ext = model.scan(&id, "wmcasecustomer0001", None, None, code).unwrap_or_else(|e| panic!("scan: {e:?}"));
+    let ext = ext.external_userid;
+    match what {
+        "code" | "code_of_user" => {}
+        "used" => ok(model.send_welcome_msg(0, &SendWelcomeMsg::new(code).with_text("hi"))),
+        "last_second" => model.set_now(model.now + WELCOME_CODE_LIFETIME_SECS),
+        "expired" => model.set_now(model.now + WELCOME_CODE_LIFETIME_SECS + 1),
+        "ended" => ok(model.close_temp_chat(0, &CloseTempChat::new(user, ext.as_str()))),
+        other => panic!("unknown given step welcome_{other}"),
+    }
+    (id, ext, code.to_owned())
+}
+
+/// Runs a case's set-up step on the model: `$ID`, `$EXT` and `$CODE`.
+fn given(model: &mut Model, step: &str) -> (String, String, String) {
+    match step.strip_prefix("welcome_") {
+        Some(what) => given_welcome(model, what),
+        None => {
+            let (id, ext) = given_config(model, step);
+            (id, ext, String::new())
+        }
+    }
+}
+
+/// Runs a case's config set-up step on the model: `$ID` and `$EXT`.
+fn given_config(model: &mut Model, step: &str) -> (String, String) {
     let id = "0123456789abcdef0123456789abcdef".to_owned();
     let single = AddContactWay::single("zhangsan", Scene::QR_CODE);
     let temp = AddContactWay { expires_in: Some(60), ..AddContactWay::temp("zhangsan", 0, 0) };
@@ -32,7 +67,9 @@ fn given(model: &mut Model, step: &str) -> (String, String) {
         "temp_way" => ok(model.add_contact_way(0, &temp, &id).map(drop)),
         "temp_used" | "relationship" => {
             ok(model.add_contact_way(0, if step == "temp_used" { &temp } else { &single }, &id).map(drop));
-            let s = model.scan(&id, "wmcasecustomer0001", None, None).unwrap_or_else(|e| panic!("scan: {e:?}"));
+            let s = model
+                .scan(&id, "wmcasecustomer0001", None, None, "c0de0000c0de0000c0de0000c0de0000")
+                .unwrap_or_else(|e| panic!("scan: {e:?}"));
             return (id, s.external_userid);
         }
         "temp_expired" => {
@@ -72,9 +109,12 @@ fn the_model_gives_every_spec_case_the_errcode_of_the_table() {
         }
         let setup = setup_of(case.corp.as_ref());
         let mut model = Model::new(setup.directory("wwmodelcase"), setup.start);
-        let (id, ext) = case.given.as_deref().map(|g| given(&mut model, g)).unwrap_or_default();
+        let (id, ext, code) = case.given.as_deref().map(|g| given(&mut model, g)).unwrap_or_default();
         let mut vars = Vars::offline();
         vars.set("$ID", id).set("$EXT", ext);
+        if !code.is_empty() {
+            vars.set("$CODE", code);
+        }
         let body = case.body_text(&vars);
         let op = Op::Raw { app: case.app.unwrap_or(0), api: case.api.clone(), body, id: None };
         let answer = step(&mut model, &mut Bindings::default(), &op, &Fresh::fake(0));

@@ -102,12 +102,16 @@ pub(crate) struct CustomerView {
     pub(crate) temp: bool,
 }
 
-/// A message the mock sent: closing messages, or a callback delivery.
+/// A message the mock sent: closing messages, a welcome message part, or a callback delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct MessageView {
     pub(crate) at: i64,
-    /// `callback` or `conclusions`.
+    /// A callback delivery (its missing status is a failure).
     pub(crate) callback: bool,
+    /// `callback`, `conclusions` or `welcome`.
+    pub(crate) kind: &'static str,
+    /// A welcome part: its text or its attachment's msgtype, and the member it came from.
+    pub(crate) welcome: Option<String>,
     pub(crate) event: Option<String>,
     pub(crate) reason: Option<String>,
     pub(crate) to: String,
@@ -206,6 +210,19 @@ impl CorpView {
             .map(|m| MessageView {
                 at: m.at,
                 callback: m.kind == MessageKind::Callback,
+                kind: match m.kind {
+                    MessageKind::Callback => "callback",
+                    MessageKind::Conclusions => "conclusions",
+                    MessageKind::Welcome => "welcome",
+                },
+                welcome: (m.kind == MessageKind::Welcome).then(|| {
+                    let part = match (&m.text, &m.attachment) {
+                        (Some(text), _) => text.content.clone().unwrap_or_default(),
+                        (None, Some(attachment)) => attachment.msgtype.clone().unwrap_or_default(),
+                        (None, None) => String::new(),
+                    };
+                    format!("{part} (from {})", m.from.as_deref().unwrap_or_default())
+                }),
                 event: m.event.clone(),
                 reason: m.reason.clone(),
                 to: m.to.clone(),

@@ -2,7 +2,7 @@
 //! deliveries, oldest first.
 
 use serde::{Deserialize, Serialize};
-use wecom_types::api::Conclusions;
+use wecom_types::api::{Attachment, Conclusions, WelcomeText};
 
 use crate::core::model;
 
@@ -24,6 +24,28 @@ pub enum Message {
     Conclusions(Box<ConclusionsSent>),
     /// A callback delivery (an event) or a URL verification.
     Callback(CallbackSent),
+    /// One part of a welcome message (`send_welcome_msg`): its text or one attachment.
+    Welcome(Box<WelcomeSent>),
+}
+
+/// One part of a welcome message: the text, or one attachment as sent. A send records the
+/// text first, then each attachment in the order given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct WelcomeSent {
+    /// When it was sent (virtual clock, unix seconds).
+    pub at: i64,
+    /// The member it was sent as.
+    pub from: String,
+    /// The customer (external_userid).
+    pub to: String,
+    /// The app that sent it.
+    pub agentid: u32,
+    /// The text part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<WelcomeText>,
+    /// One attachment, as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Attachment>,
 }
 
 /// The closing messages of a temp chat that ended.
@@ -77,6 +99,15 @@ impl Message {
         match self {
             Message::Conclusions(sent) => sent.at,
             Message::Callback(sent) => sent.at,
+            Message::Welcome(sent) => sent.at,
+        }
+    }
+
+    /// The welcome message part, if this is one.
+    pub fn as_welcome(&self) -> Option<&WelcomeSent> {
+        match self {
+            Message::Welcome(sent) => Some(sent),
+            _ => None,
         }
     }
 
@@ -84,7 +115,7 @@ impl Message {
     pub fn as_callback(&self) -> Option<&CallbackSent> {
         match self {
             Message::Callback(sent) => Some(sent),
-            Message::Conclusions(_) => None,
+            _ => None,
         }
     }
 
@@ -92,7 +123,7 @@ impl Message {
     pub fn as_conclusions(&self) -> Option<&ConclusionsSent> {
         match self {
             Message::Conclusions(sent) => Some(sent),
-            Message::Callback(_) => None,
+            _ => None,
         }
     }
 }
@@ -115,6 +146,14 @@ impl From<&model::Message> for Message {
                 attempts: message.attempts.unwrap_or_default(),
                 reason: message.reason.clone(),
             }),
+            model::MessageKind::Welcome => Message::Welcome(Box::new(WelcomeSent {
+                at: message.at,
+                from: message.from.clone().unwrap_or_default(),
+                to: message.to.clone(),
+                agentid: message.agentid.unwrap_or_default(),
+                text: message.text.clone(),
+                attachment: message.attachment.as_deref().cloned(),
+            })),
         }
     }
 }

@@ -24,7 +24,7 @@ pub(crate) use dashboard::{CorpView, TempView};
 pub use error::{AdminError, AdminErrorKind};
 pub use faults::{FaultAdded, FaultRule, FaultStatus, MAX_FAULT_DELAY_MS, MAX_FAULT_RULES};
 pub use hygiene::{Finding, FindingCode, HygieneReport, QUICK_RETRY_MS};
-pub use messages::{CallbackSent, ChatEnd, ConclusionsSent, Message, MessageEntry};
+pub use messages::{CallbackSent, ChatEnd, ConclusionsSent, Message, MessageEntry, WelcomeSent};
 pub use requests::{DEFAULT_JOURNAL_SIZE, MAX_JOURNAL_SIZE, RequestEntry, RequestQuery};
 
 pub use crate::core::domain::simulate::{JoinRequest, JoinResponse, ScanRequest, ScanResponse};

@@ -263,6 +263,10 @@ pub struct MemberFixture {
     /// Has the customer-contact function.
     #[serde(default = "yes")]
     pub customer_contact: bool,
+    /// The admin console already greets this member's new customers: their add events carry
+    /// no `WelcomeCode` (and `/__admin/scan` answers `"welcome_code": ""`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub welcome_message_configured: bool,
 }
 
 /// A group chat.
@@ -407,6 +411,7 @@ impl CorpFixture {
                 activated,
                 real_name_verified: verified,
                 customer_contact: contact,
+                welcome_message_configured: false,
             };
         let chat = |n: u32, owner: &str, customer_group: bool| GroupChatFixture {
             chat_id: if customer_group { format!("wrmockchat000{n}") } else { format!("wrmockinternal0{n}") },
@@ -553,6 +558,7 @@ impl CorpFixture {
                 activated: m.activated,
                 real_name_verified: m.real_name_verified,
                 customer_contact: m.customer_contact,
+                welcome_message_configured: m.welcome_message_configured,
             })
             .collect();
         let rate_limits = match self.rate_limits {

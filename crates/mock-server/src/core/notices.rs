@@ -55,7 +55,11 @@ fn contact_added_xml(corpid: &str, at: i64, userid: &str, external_userid: &str,
     if !state.is_empty() {
         xml.push_str(&tag("State", state));
     }
-    xml.push_str(&tag("WelcomeCode", welcome));
+    // A member whose welcome message is set in the admin console gets no code: the tag is
+    // left out, as WeCom does (§8).
+    if !welcome.is_empty() {
+        xml.push_str(&tag("WelcomeCode", welcome));
+    }
     xml.push_str("</xml>");
     xml
 }

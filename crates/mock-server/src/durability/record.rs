@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::model::{
     Clock, ConfigId, ContactWayRecord, CorpState, Directory, Event, GroupChatRecord, JoinWayRecord, Message,
-    Relationship, Tenant, from_list_key, list_key,
+    Relationship, Tenant, WelcomeCode, from_list_key, list_key,
 };
 
 /// One journal record. `seq` is global and increasing; per corp it follows the order of the
@@ -87,6 +87,9 @@ pub(crate) struct CorpImage {
     /// before tenants had tokens).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<Tenant>,
+    /// Every welcome code issued, sorted by code (absent in data dirs written before them).
+    #[serde(default)]
+    pub welcome_codes: Vec<WelcomeCode>,
 }
 
 impl CorpImage {
@@ -112,6 +115,11 @@ impl CorpImage {
             temp_day_count: None,
             messages: state.messages.clone(),
             tenant: state.tenant.clone(),
+            welcome_codes: {
+                let mut codes: Vec<WelcomeCode> = state.welcome_codes.values().cloned().collect();
+                codes.sort_by_key(|c| c.code);
+                codes
+            },
         }
     }
 
@@ -132,6 +140,8 @@ impl CorpImage {
         }
         state.messages = self.messages;
         state.tenant = self.tenant;
+        state.adds = state.customers.values().map(|r| r.seq.saturating_add(1)).max().unwrap_or(0);
+        state.welcome_codes = self.welcome_codes.into_iter().map(|c| (c.code, c)).collect();
         state
     }
 }

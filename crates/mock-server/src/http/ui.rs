@@ -321,9 +321,13 @@ fn render_messages(out: &mut String, corp: &CorpView) {
         corp.message_count
     );
     for m in &corp.messages {
-        let kind = if m.callback { "callback" } else { "conclusions" };
-        let what =
-            [m.event.as_deref(), m.reason.as_deref()].into_iter().flatten().map(esc).collect::<Vec<_>>().join(" · ");
+        let kind = m.kind;
+        let what = [m.event.as_deref(), m.reason.as_deref(), m.welcome.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(esc)
+            .collect::<Vec<_>>()
+            .join(" · ");
         let status = match (m.callback, m.status) {
             (_, Some(code)) if (200..300).contains(&code) => format!("<span class=\"ok\">{code}</span>"),
             (_, Some(code)) => format!("<span class=\"bad\">{code}</span>"),

@@ -59,6 +59,9 @@ pub(crate) fn outcome(notice: &Notice, status: Option<u16>, attempts: u32, reaso
         event: Some(notice.label.to_owned()),
         status,
         attempts: Some(attempts),
+        agentid: None,
+        text: None,
+        attachment: None,
     }
 }
 

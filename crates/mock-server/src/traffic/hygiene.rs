@@ -102,6 +102,11 @@ says_nothing!(
     GetExternalContactResponse,
     GetGroupChat,
     GetGroupChatResponse,
+    GetFollowUserList,
+    GetFollowUserListResponse,
+    ListExternalContact,
+    ListExternalContactResponse,
+    SendWelcomeMsg,
     Empty,
 );
 

@@ -136,6 +136,7 @@ async fn the_member_limit_counts_department_members() {
                 activated: true,
                 real_name_verified: true,
                 customer_contact: true,
+                welcome_message_configured: false,
             });
         }
     })

@@ -158,3 +158,20 @@ async fn a_used_temp_code_offers_no_scan() {
     assert!(page.contains(&button(&plain)), "a plain code offers a scan");
     assert!(wecom.mock.control().scan(&scan(&temp)).is_err(), "the mock refuses a second scan");
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_a_welcome_message_part_by_part_escaped() {
+    let wecom = Wecom::start().await;
+    let id = wecom.add(json!({"type":1,"scene":2,"user":["wangwu"]})).await;
+    let scan = ScanRequest { corpid: DEFAULT_CORPID.into(), config_id: id, ..Default::default() };
+    let code = wecom.mock.control().scan(&scan).expect("scan").welcome_code;
+    let body = json!({"welcome_code": code, "text": {"content": "<i>welcome</i>"},
+        "attachments": [{"msgtype": "video", "video": {"media_id": "MEDIA_VIDEO"}}]});
+    wecom.ok(wecom_types::Api::SendWelcomeMsg, body).await;
+    let (_, _, body) = get(&wecom.http, &format!("{}/__admin/ui", wecom.mock.uri())).await;
+    let page = String::from_utf8(body).expect("UTF-8");
+    for expected in ["<tr class=\"welcome\">", "&lt;i&gt;welcome&lt;/i&gt; (from wangwu)", "video (from wangwu)"] {
+        assert!(page.contains(expected), "the page lacks {expected}");
+    }
+    assert!(!page.contains("<i>welcome</i>"), "a welcome text is text, never markup");
+}

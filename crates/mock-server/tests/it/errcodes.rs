@@ -46,6 +46,7 @@ fn corp_fixture(corpid: &str, overrides: &CorpOverrides, quotas_used_up: bool) -
             activated: true,
             real_name_verified: true,
             customer_contact: true,
+            welcome_message_configured: false,
         }));
     }
     corp
@@ -88,8 +89,53 @@ impl CaseCorp<'_> {
         self.wecom.mock.control().clock(&request).map(drop).map_err(|e| format!("clock: {e:?}"))
     }
 
-    /// Runs a `given` step: `$ID` and `$EXT`.
-    async fn given(&self, step: &str) -> Result<(String, String), String> {
+    /// Runs a `given` step: `$ID`, `$EXT` and `$CODE`.
+    async fn given(&self, step: &str) -> Result<(String, String, String), String> {
+        match step.strip_prefix("welcome_") {
+            Some(what) => self.welcome(what).await,
+            None => self.given_config(step).await.map(|(id, ext)| (id, ext, String::new())),
+        }
+    }
+
+    /// A `welcome_…` step: a scan of a config of `lisi` (of `zhangsan` for `welcome_code_of_user`)
+    /// whose code is then used, left to expire, or whose temp chat is closed.
+    async fn welcome(&self, what: &str) -> Result<(String, String, String), String> {
+        let user = if what == "code_of_user" { "zhangsan" } else { "lisi" };
+        let temp = what == "ended";
+        let body = json!({"type": 1, "scene": 2, "user": [user], "is_temp": temp});
+        let id = self.create(Api::AddContactWay, body).await?;
+        let scan = ScanRequest {
+            corpid: self.corpid.clone(),
+            config_id: id.clone(),
+            external_userid: Some("wmcasecustomer0001".into()),
+            ..Default::default()
+        };
+        let scanned = self.wecom.mock.control().scan(&scan).map_err(|e| format!("set-up scan: {e:?}"))?;
+        let (ext, code) = (scanned.external_userid, scanned.welcome_code);
+        let token = self.token(0).await?;
+        let expect_ok = |answer: Value| match answer["errcode"] == 0 {
+            true => Ok(()),
+            false => Err(format!("set-up of welcome_{what} failed: {answer}")),
+        };
+        match what {
+            "code" | "code_of_user" => {}
+            "used" => {
+                let body = json!({"welcome_code": code, "text": {"content": "hi"}});
+                expect_ok(self.wecom.call_with(Api::SendWelcomeMsg, Some(&token), &body).await)?;
+            }
+            "last_second" => self.advance_clock(wecom_types::limits::WELCOME_CODE_LIFETIME_SECS)?,
+            "expired" => self.advance_clock(wecom_types::limits::WELCOME_CODE_LIFETIME_SECS + 1)?,
+            "ended" => {
+                let body = json!({"userid": user, "external_userid": ext});
+                expect_ok(self.wecom.call_with(Api::CloseTempChat, Some(&token), &body).await)?;
+            }
+            other => return Err(format!("unknown given step `welcome_{other}`")),
+        }
+        Ok((id, ext, code))
+    }
+
+    /// A config step: `$ID` and `$EXT`.
+    async fn given_config(&self, step: &str) -> Result<(String, String), String> {
         let single = json!({"type": 1, "scene": 2, "user": ["zhangsan"]});
         let temp = json!({"type": 1, "scene": 2, "user": ["zhangsan"], "is_temp": true, "expires_in": 60});
         let id = match step {
@@ -177,7 +223,7 @@ async fn failure(wecom: &Wecom, case: &Case, corpid: &str) -> Result<Option<Stri
     let corp =
         CaseCorp { wecom, corpid: corpid.to_owned(), secrets: fixture.apps.iter().map(|a| a.secret.clone()).collect() };
 
-    let (id, ext) = match &case.given {
+    let (id, ext, code) = match &case.given {
         Some(step) => corp.given(step).await?,
         None => Default::default(),
     };
@@ -187,6 +233,9 @@ async fn failure(wecom: &Wecom, case: &Case, corpid: &str) -> Result<Option<Stri
         .set("$ID", id)
         .set("$EXT", ext)
         .set("$HUGE", format!("{{\"remark\":\"{}\"}}", "x".repeat(wecom_mock::MAX_BODY_BYTES + 1)));
+    if !code.is_empty() {
+        vars.set("$CODE", code);
+    }
     let token = match case.token.as_deref() {
         Some("none") => None,
         Some("bogus") => Some("bogus-token-0000".to_owned()),

@@ -32,4 +32,5 @@ mod tenants;
 mod token_survival;
 mod tokens;
 mod trusted_ips;
+mod welcome;
 mod wire;

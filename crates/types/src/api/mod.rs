@@ -5,6 +5,7 @@
 //! received (an out-of-range `type` is 41039, not a parse error). Constructors give the client
 //! side a typed way in. Responses decode leniently: a field the server leaves out is `None`.
 
+mod after_scan;
 mod contact_way;
 mod customer;
 mod join_way;
@@ -12,6 +13,7 @@ mod token;
 
 use serde::{Deserialize, Serialize};
 
+pub use after_scan::*;
 pub use contact_way::*;
 pub use customer::*;
 pub use join_way::*;

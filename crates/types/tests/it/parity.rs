@@ -73,6 +73,7 @@ const PIECES: &[Piece] = &[
             (Api::GetToken, "the client gets tokens for every command"),
             (Api::GetExternalContact, "a read-back of what a customer did, not an operator's task"),
             (Api::GetGroupChat, "a read-back of what a customer did, not an operator's task"),
+            (Api::SendWelcomeMsg, "a callback handler's answer within 20 s of an add, not an operator's task"),
         ],
     },
 ];

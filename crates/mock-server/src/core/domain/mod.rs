@@ -4,6 +4,7 @@
 //! Checks run in the order of `errcodes.md` ("Order of checks"); the HTTP layer has already done
 //! steps 1–6 (size, path, token, permission, JSON).
 
+pub(crate) mod after_scan;
 pub(crate) mod contact_way;
 pub(crate) mod customer;
 pub(crate) mod join_way;

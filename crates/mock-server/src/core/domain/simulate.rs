@@ -45,7 +45,8 @@ pub struct ScanResponse {
     pub state: String,
     /// A temp chat.
     pub temp: bool,
-    /// The welcome code of the add event.
+    /// The welcome code of the add event (for `send_welcome_msg`, within 20 s of the add); `""`
+    /// when the add issued none (the member's welcome message is set in the admin console).
     pub welcome_code: String,
 }
 
@@ -200,10 +201,16 @@ pub(crate) fn scan(
         chat_expires_at: temp.as_ref().map(|t| now.saturating_add(t.chat_expires_in)),
         create_time: now,
         add_way: if record.scene == Scene::QR_CODE { assumed::ADD_WAY_QR_CODE } else { assumed::ADD_WAY_OTHER },
-        welcome_code: hex::u128_string(rng.random()),
+        // A member whose welcome message is set in the admin console gets no code (§8).
+        welcome_code: if dir.member(member).welcome_message_configured {
+            String::new()
+        } else {
+            hex::u128_string(rng.random())
+        },
         customer_name: customer_name(&external_userid),
         unionid: req.unionid.clone().filter(|u| !u.is_empty()),
         conclusions: temp.as_ref().and_then(|t| t.conclusions.clone()),
+        seq: state.adds,
     };
     if let Some(temp) = temp {
         temp.used = true;

@@ -63,6 +63,9 @@ pub(crate) struct Member {
     pub activated: bool,
     pub real_name_verified: bool,
     pub customer_contact: bool,
+    /// Its add events carry no welcome code (journals written before the field read `false`).
+    #[serde(default)]
+    pub welcome_message_configured: bool,
 }
 
 /// Per-corp quota limits.
@@ -211,6 +214,7 @@ mod tests {
             activated: true,
             real_name_verified: true,
             customer_contact: true,
+            welcome_message_configured: false,
         }
     }
 

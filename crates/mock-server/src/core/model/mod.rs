@@ -50,18 +50,52 @@ pub(crate) enum EndReason {
 // hold the `u128` config ids, so the journal could not read events back.
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Event {
-    ContactWayCreated { record: ContactWayRecord },
-    ContactWayReplaced { record: ContactWayRecord },
-    ContactWayDeleted { id: ConfigId },
-    JoinWayCreated { record: JoinWayRecord },
-    JoinWayReplaced { record: JoinWayRecord },
-    JoinWayDeleted { id: ConfigId },
-    CustomerAdded { external_userid: String, userid: String, relationship: Relationship },
-    TempChatEnded { external_userid: String, userid: String, at: i64, reason: EndReason },
-    GroupChatCreated { chat: GroupChatRecord },
-    GroupJoined { chat_id: String, member: GroupMemberRecord },
-    ClockSet { frozen_at: Option<i64> },
-    MessageRecorded { message: Message },
+    ContactWayCreated {
+        record: ContactWayRecord,
+    },
+    ContactWayReplaced {
+        record: ContactWayRecord,
+    },
+    ContactWayDeleted {
+        id: ConfigId,
+    },
+    JoinWayCreated {
+        record: JoinWayRecord,
+    },
+    JoinWayReplaced {
+        record: JoinWayRecord,
+    },
+    JoinWayDeleted {
+        id: ConfigId,
+    },
+    CustomerAdded {
+        external_userid: String,
+        userid: String,
+        relationship: Relationship,
+    },
+    TempChatEnded {
+        external_userid: String,
+        userid: String,
+        at: i64,
+        reason: EndReason,
+    },
+    GroupChatCreated {
+        chat: GroupChatRecord,
+    },
+    GroupJoined {
+        chat_id: String,
+        member: GroupMemberRecord,
+    },
+    ClockSet {
+        frozen_at: Option<i64>,
+    },
+    MessageRecorded {
+        message: Message,
+    },
+    /// A welcome message was delivered with this code (its parts follow as messages).
+    WelcomeCodeUsed {
+        code: u128,
+    },
 }
 
 /// A corp made for a team through `POST /__admin/tenants`: its name and the SHA-256 of its admin
@@ -112,6 +146,10 @@ pub(crate) struct CorpState {
     pub messages: VecDeque<Message>,
     /// Set for a tenant's corp; never part of the dump.
     pub tenant: Option<Tenant>,
+    /// Every welcome code issued, by code: kept after its relationship ends (84061, not 41050).
+    pub welcome_codes: HashMap<u128, WelcomeCode>,
+    /// How many adds the corp has seen (the next relationship's `seq`); rebuilt, not stored.
+    pub adds: u64,
 }
 
 impl CorpState {
@@ -131,6 +169,8 @@ impl CorpState {
             temp_days: BTreeMap::new(),
             messages: VecDeque::new(),
             tenant: None,
+            welcome_codes: HashMap::new(),
+            adds: 0,
         }
     }
 
@@ -199,6 +239,17 @@ impl CorpState {
                 }
             }
             Event::CustomerAdded { external_userid, userid, relationship } => {
+                self.adds = self.adds.max(relationship.seq.saturating_add(1));
+                if let Some(code) = crate::core::hex::parse_u128(&relationship.welcome_code) {
+                    let issued = WelcomeCode {
+                        code,
+                        external_userid: external_userid.clone(),
+                        userid: userid.clone(),
+                        issued_at: relationship.create_time,
+                        used: false,
+                    };
+                    self.welcome_codes.insert(code, issued);
+                }
                 if let Some(at) = relationship.chat_expires_at {
                     self.temp_chats.insert((at, external_userid.clone(), userid.clone()));
                 }
@@ -226,6 +277,9 @@ impl CorpState {
                         event: None,
                         status: None,
                         attempts: None,
+                        agentid: None,
+                        text: None,
+                        attachment: None,
                     });
                 }
             }
@@ -239,6 +293,11 @@ impl CorpState {
             }
             Event::ClockSet { frozen_at } => self.clock.frozen_at = frozen_at,
             Event::MessageRecorded { message } => self.record(message),
+            Event::WelcomeCodeUsed { code } => {
+                if let Some(issued) = self.welcome_codes.get_mut(&code) {
+                    issued.used = true;
+                }
+            }
         }
     }
 

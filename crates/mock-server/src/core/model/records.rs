@@ -1,7 +1,7 @@
 //! What a corp stores: configs, groups, customers and the messages sent to them.
 
 use serde::{Deserialize, Serialize};
-use wecom_types::api::{Conclusions, ContactType, GroupMemberType, JoinScene, Scene};
+use wecom_types::api::{Attachment, Conclusions, ContactType, GroupMemberType, JoinScene, Scene, WelcomeText};
 
 use super::directory::MemberIdx;
 use crate::core::hex;
@@ -220,12 +220,31 @@ pub(crate) struct Relationship {
     pub chat_expires_at: Option<i64>,
     pub create_time: i64,
     pub add_way: i32,
+    /// The add event's welcome code; `""` when the add issued none (the member's welcome
+    /// message is set in the admin console).
     pub welcome_code: String,
     pub customer_name: String,
     pub unionid: Option<String>,
     /// The closing messages to send when a temp chat ends (frozen at the add: a used temp
     /// config can no longer be edited).
     pub conclusions: Option<Conclusions>,
+    /// The corp's count of adds before this one: orders adds made at the same instant
+    /// (`externalcontact/list`). Journals written before it read 0.
+    #[serde(default)]
+    pub seq: u64,
+}
+
+/// A welcome code issued by an add: usable once, within 20 s of `issued_at`, while the
+/// relationship it was issued for lasts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WelcomeCode {
+    pub code: u128,
+    pub external_userid: String,
+    pub userid: String,
+    /// The add's instant (the event's CreateTime), on the corp's virtual clock.
+    pub issued_at: i64,
+    /// A welcome message was delivered with it.
+    pub used: bool,
 }
 
 /// Something the mock "sent": closing messages or a callback delivery.
@@ -233,9 +252,9 @@ pub(crate) struct Relationship {
 pub(crate) struct Message {
     pub at: i64,
     pub kind: MessageKind,
-    /// The customer (conclusions) or the callback URL.
+    /// The customer (conclusions, welcome) or the callback URL.
     pub to: String,
-    /// The member who sent it, for conclusions.
+    /// The member who sent it, for conclusions and welcome messages.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -250,6 +269,15 @@ pub(crate) struct Message {
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<u32>,
+    /// The app that sent a welcome message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agentid: Option<u32>,
+    /// A welcome message's text part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<WelcomeText>,
+    /// A welcome message's attachment, as sent (boxed: most messages have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<Box<Attachment>>,
 }
 
 /// Which kind of message.
@@ -258,6 +286,8 @@ pub(crate) struct Message {
 pub(crate) enum MessageKind {
     Conclusions,
     Callback,
+    /// One part of a welcome message (`send_welcome_msg`).
+    Welcome,
 }
 
 #[cfg(test)]

@@ -60,6 +60,7 @@ pub(crate) fn build() -> Value {
             {"name": wecom::TAG_CONTACT_ME, "description": "Contact Me (联系我): C1–C6."},
             {"name": wecom::TAG_JOIN_GROUP, "description": "Join Group (加入群聊): J1–J4."},
             {"name": wecom::TAG_READ_BACKS, "description": "The customer's and the group's detail, where a config's `state` comes back."},
+            {"name": wecom::TAG_AFTER_THE_SCAN, "description": "After the scan (§8): the members who may be put on a code, a member's customers, and the welcome message of an add event (its `WelcomeCode`, valid 20 s, used once)."},
             {"name": control::TAG_CONTROL, "description": "The mock's own surface: `/__admin/…`, `/healthz`, `/metrics`."},
             {"name": control::TAG_PICTURES, "description": "The pictures behind the URLs the mock hands out."},
         ],

@@ -16,6 +16,8 @@ pub(super) const TAG_TOKEN: &str = "token";
 pub(super) const TAG_CONTACT_ME: &str = "Contact Me";
 pub(super) const TAG_JOIN_GROUP: &str = "Join Group";
 pub(super) const TAG_READ_BACKS: &str = "read-backs";
+/// The tag of the calls after the scan (§8): members, customers, welcome messages.
+pub(super) const TAG_AFTER_THE_SCAN: &str = "after the scan";
 /// The security scheme of the `access_token` query parameter.
 pub(super) const ACCESS_TOKEN: &str = "access_token";
 /// The schema of `{"errcode": 0, "errmsg": "ok"}`.
@@ -36,6 +38,7 @@ fn tag(api: Api) -> &'static str {
         | Api::CloseTempChat => TAG_CONTACT_ME,
         Api::AddJoinWay | Api::GetJoinWay | Api::UpdateJoinWay | Api::DelJoinWay => TAG_JOIN_GROUP,
         Api::GetExternalContact | Api::GetGroupChat => TAG_READ_BACKS,
+        Api::GetFollowUserList | Api::ListExternalContact | Api::SendWelcomeMsg => TAG_AFTER_THE_SCAN,
     }
 }
 
@@ -52,6 +55,7 @@ fn example(api: Api) -> Option<Value> {
         Api::ListContactWay => json!({"limit": 10}),
         Api::AddJoinWay => json!({"scene": 2, "chat_id_list": [EXAMPLE_CHAT], "state": "vip"}),
         Api::GetGroupChat => json!({"chat_id": EXAMPLE_CHAT}),
+        Api::GetFollowUserList => json!({}),
         _ => return None,
     })
 }

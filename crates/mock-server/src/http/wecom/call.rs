@@ -15,7 +15,7 @@ use wecom_types::wire::{DecodeError, decode_body, decode_query, encode_ok, plain
 use wecom_types::{Api, ErrCode, Validate};
 
 use super::notes::CallNotes;
-use crate::core::domain::{ApiError, Bug, Ctx, Outcome, contact_way, customer, join_way};
+use crate::core::domain::{ApiError, Bug, Ctx, Outcome, after_scan, contact_way, customer, join_way};
 use crate::core::model::CorpState;
 use crate::http::query::{query_pairs, query_param};
 use crate::http::response::{Body, api_error, json_response};
@@ -57,7 +57,7 @@ fn call(
     from_ip: IpAddr,
     notes: &mut CallNotes,
 ) -> Result<Bytes, ApiError> {
-    // Split only for the two APIs whose request is the query string.
+    // Split only for the APIs whose request is the query string.
     let pairs = || query_pairs(query);
     if api == Api::GetToken {
         let pairs = pairs();
@@ -143,6 +143,19 @@ fn call(
             caller.read_decoded(req, |st, _, req| customer::get_external_contact(st, &req))
         }
         Api::GetGroupChat => caller.read(body, |st, _, req: GetGroupChat| customer::get_group_chat(st, &req)),
+        Api::GetFollowUserList => {
+            let pairs = pairs();
+            let req: GetFollowUserList = decode_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+            caller.read_decoded(req, |st, ctx, _| Ok(after_scan::get_follow_user_list(st, ctx)))
+        }
+        Api::ListExternalContact => {
+            let pairs = pairs();
+            let req: ListExternalContact = decode_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+            caller.read_decoded(req, |st, ctx, req| after_scan::list_external_contact(st, ctx, &req))
+        }
+        Api::SendWelcomeMsg => {
+            caller.write(body, |st, ctx, _, req: SendWelcomeMsg| after_scan::send_welcome_msg(st, ctx, &req))
+        }
     }
 }
 
