@@ -15,7 +15,8 @@ from mcp.client.stdio import stdio_client
 
 TOOLS = [
     "add_contact_way", "get_contact_way", "list_contact_way", "update_contact_way", "del_contact_way",
-    "close_temp_chat", "add_join_way", "get_join_way", "update_join_way", "del_join_way", "inventory",
+    "close_temp_chat", "add_join_way", "get_join_way", "update_join_way", "del_join_way", "send_welcome_msg",
+    "get_follow_user_list", "list_customers", "inventory",
     "prune", "ledger_list", "ledger_reconcile", "mock_scan", "mock_join", "mock_clock", "mock_messages",
 ]
 

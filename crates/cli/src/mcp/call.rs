@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use wecom_client::ledger::Status;
 use wecom_client::reconcile::Outcome;
 use wecom_types::api::{
-    AddContactWay, AddJoinWay, CloseTempChat, GetContactWay, ListContactWay, UpdateContactWay, UpdateJoinWay,
+    AddContactWay, AddJoinWay, CloseTempChat, GetContactWay, ListContactWay, ListExternalContact, SendWelcomeMsg,
+    UpdateContactWay, UpdateJoinWay,
 };
 use wecom_types::limits::CONTACT_WAY_QUOTA;
 use wecom_types::wire;
@@ -21,7 +22,7 @@ use crate::body::{self, ContactWayEdits, ListEdits};
 use crate::cli::{Global, PruneArgs};
 use crate::contact_way;
 use crate::error::CliError;
-use crate::{inventory, join_way, ledger_cmd, prune, walk};
+use crate::{after_scan, inventory, join_way, ledger_cmd, prune, walk};
 
 /// `inventory`'s default `limit`.
 pub(crate) const INVENTORY_LIMIT: u64 = 1_000;
@@ -94,6 +95,17 @@ pub(crate) async fn call(
                 async move { client.del_join_way(&id).await }
             })
             .await
+        }
+        "send_welcome_msg" => {
+            let send: SendWelcomeMsg = wire_body(name, args, false)?;
+            global.client()?.send_welcome_msg(&send).await.map_err(CliError::from)?;
+            Ok(json!({"welcome_code": send.welcome_code, "sent": true}))
+        }
+        "get_follow_user_list" => Ok(json!({"follow_user": after_scan::member_list(global).await?})),
+        "list_customers" => {
+            let list: ListExternalContact = wire_body(name, args, false)?;
+            let userid = list.userid.unwrap_or_default();
+            Ok(json!({"external_userid": after_scan::customer_list(global, &userid).await?}))
         }
         "inventory" => inventory_tool(global, args).await,
         "prune" => prune_tool(global, args).await,

@@ -10,7 +10,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 use wecom_types::api::{
     AddContactWay, AddJoinWay, CloseTempChat, DelContactWay, DelJoinWay, GetContactWay, GetJoinWay, ListContactWay,
-    UpdateContactWay, UpdateJoinWay,
+    ListExternalContact, SendWelcomeMsg, UpdateContactWay, UpdateJoinWay,
 };
 
 /// What a tool does to the world, as the MCP annotations say it.
@@ -130,6 +130,30 @@ pub(crate) const TOOLS: &[ToolSpec] = &[
         description: "J4: delete a Join Group config.",
         hints: DELETE,
         input: request_schema::<DelJoinWay>,
+        mock_only: false,
+    },
+    ToolSpec {
+        name: "send_welcome_msg",
+        description: "Send the welcome message with the welcome_code of an add_external_contact event (within 20 s \
+                      of the add): text and up to 9 attachments, every limit checked before sending. Never resent \
+                      once it may have been delivered (a second send of the code is refused with 41051).",
+        hints: Hints { read_only: false, destructive: false, idempotent: false, open_world: true },
+        input: request_schema::<SendWelcomeMsg>,
+        mock_only: false,
+    },
+    ToolSpec {
+        name: "get_follow_user_list",
+        description: "The members who may be put on a code (customer-contact enabled), as userids.",
+        hints: READ,
+        input: empty_schema,
+        mock_only: false,
+    },
+    ToolSpec {
+        name: "list_customers",
+        description: "A member's customers (externalcontact/list), oldest first, as external_userids; none for a \
+                      member without customers.",
+        hints: READ,
+        input: request_schema::<ListExternalContact>,
         mock_only: false,
     },
     ToolSpec {

@@ -15,8 +15,8 @@ use wecom_types::api::{AddContactWay, Scene};
 
 use crate::harness::{Harness, read_lines};
 
-/// Every tool of the spec but the three that wrap APIs the client does not have yet.
-const TOOLS: [&str; 14] = [
+/// Every tool of the spec but the mock's.
+const TOOLS: [&str; 17] = [
     "add_contact_way",
     "get_contact_way",
     "list_contact_way",
@@ -27,6 +27,9 @@ const TOOLS: [&str; 14] = [
     "get_join_way",
     "update_join_way",
     "del_join_way",
+    "send_welcome_msg",
+    "get_follow_user_list",
+    "list_customers",
     "inventory",
     "prune",
     "ledger_list",
@@ -230,6 +233,27 @@ fn the_mock_tools_send_the_admin_token_when_one_is_set() {
     assert_eq!(scanned["userid"], "zhangsan");
     let tools = serde_json::to_string(&session.tools(&h)).expect("JSON");
     assert!(!tools.contains("let-me-in"), "the admin token is not in the tool list");
+    session.stop(&h);
+}
+
+#[test]
+fn from_the_scan_to_the_welcome_message() {
+    let h = Harness::start();
+    let session = start(&h, true);
+    let created = session.ok(&h, "add_contact_way", json!({"type": 1, "scene": 2, "user": ["zhangsan"], "state": "w"}));
+    let scanned = session.ok(&h, "mock_scan", json!({"config_id": created["config_id"]}));
+    let members = session.ok(&h, "get_follow_user_list", json!({}));
+    assert!(members["follow_user"].as_array().is_some_and(|list| list.contains(&json!("zhangsan"))), "{members}");
+    let customers = session.ok(&h, "list_customers", json!({"userid": "zhangsan"}));
+    assert_eq!(customers["external_userid"], json!([scanned["external_userid"]]));
+    let code = scanned["welcome_code"].as_str().expect("a welcome code");
+    let sent = session.ok(&h, "send_welcome_msg", json!({"welcome_code": code, "text": {"content": "hello"}}));
+    assert_eq!(sent["sent"], true);
+    let again = session.call(&h, "send_welcome_msg", json!({"welcome_code": code, "text": {"content": "hello"}}));
+    assert_eq!(again.is_error, Some(true), "a code is used once");
+    assert!(text(&again).starts_with("errcode "), "{}", text(&again));
+    let messages = session.ok(&h, "mock_messages", json!({}));
+    assert!(messages.to_string().contains("welcome"), "{messages}");
     session.stop(&h);
 }
 
