@@ -45,6 +45,7 @@
 //! project.
 
 pub mod api;
+mod connection;
 mod core;
 mod durability;
 mod http;
@@ -61,4 +62,8 @@ pub use http::MAX_BODY_BYTES;
 pub use http::openapi::document as openapi_document;
 pub use http::{DRAIN_BYTES, MAX_ADMIN_BODY_BYTES};
 pub use server::{MockServer, MockServerBuilder, StartError, serve};
-pub use state::{Control, DEFAULT_MAX_CORPS, DEFAULT_MAX_TOTAL_CONFIGS, MockState, Settings, TenantSignup};
+pub use state::{
+    Control, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PERCENT,
+    DEFAULT_MAX_CORPS, DEFAULT_MAX_TOTAL_CONFIGS, MockState, Settings, TenantSignup, default_max_connections,
+    timeout_or_off,
+};

@@ -9,7 +9,10 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
 use wecom_mock::fixtures::{FixtureError, Fixtures};
-use wecom_mock::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, MockState, Settings, TenantSignup};
+use wecom_mock::{
+    DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, MockState, Settings, TenantSignup, default_max_connections,
+    timeout_or_off,
+};
 
 /// A stateful fake of the WeCom "Contact Me" / "Join Group" APIs.
 #[derive(Debug, Parser)]
@@ -82,6 +85,27 @@ struct Args {
     #[arg(long, env = "WECOM_MOCK_TENANT_TTL", value_parser = humantime::parse_duration)]
     tenant_ttl: Option<std::time::Duration>,
 
+    /// Close a connection whose request head has not arrived this long after it was opened (or
+    /// after the head's first byte on a keep-alive connection), e.g. `500ms`, `30s`, `2m`; `0`
+    /// turns it off.
+    #[arg(long, env = "WECOM_MOCK_HEADER_TIMEOUT", default_value_t = Timeout(wecom_mock::DEFAULT_HEADER_TIMEOUT))]
+    header_timeout: Timeout,
+
+    /// Close a keep-alive connection that has sent no request for this long; `0` turns it off.
+    #[arg(long, env = "WECOM_MOCK_IDLE_TIMEOUT", default_value_t = Timeout(wecom_mock::DEFAULT_IDLE_TIMEOUT))]
+    idle_timeout: Timeout,
+
+    /// Answer 408 and close the connection when a request body has not all arrived this long
+    /// after its head; `0` turns it off.
+    #[arg(long, env = "WECOM_MOCK_BODY_TIMEOUT", default_value_t = Timeout(wecom_mock::DEFAULT_BODY_TIMEOUT))]
+    body_timeout: Timeout,
+
+    /// The most client connections open at once; one beyond is answered 503
+    /// too_many_connections and closed, those open keep working. Default: 80 % of the process's
+    /// open-file limit (`ulimit -n`).
+    #[arg(long, env = "WECOM_MOCK_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: Option<u64>,
+
     /// Behind a reverse proxy: a call whose TCP peer is inside this CIDR block (or address) is
     /// judged, for the apps' `trusted_ips` (60020), by the last `X-Forwarded-For` entry
     /// instead of the peer. Default: never (the peer's address is used).
@@ -100,6 +124,29 @@ struct Args {
 enum LogFormat {
     Text,
     Json,
+}
+
+/// A connection timeout on the command line: `500ms`, `30s`, `2m` (humantime), `0` for off;
+/// shown in whole seconds (or milliseconds) as the defaults are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Timeout(std::time::Duration);
+
+impl std::str::FromStr for Timeout {
+    type Err = humantime::DurationError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        humantime::parse_duration(text).map(Timeout)
+    }
+}
+
+impl std::fmt::Display for Timeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.subsec_nanos() == 0 {
+            write!(f, "{}s", self.0.as_secs())
+        } else {
+            write!(f, "{}ms", self.0.as_millis())
+        }
+    }
 }
 
 /// `--tenant-signup`.
@@ -321,6 +368,12 @@ async fn main() -> ExitCode {
         max_corps: args.max_corps,
         max_total_configs: args.max_total_configs,
         tenant_ttl: args.tenant_ttl,
+        header_timeout: timeout_or_off(args.header_timeout.0),
+        idle_timeout: timeout_or_off(args.idle_timeout.0),
+        body_timeout: timeout_or_off(args.body_timeout.0),
+        max_connections: args
+            .max_connections
+            .map_or_else(default_max_connections, |max| usize::try_from(max).unwrap_or(usize::MAX)),
         trust_forwarded_for: args.trust_forwarded_for,
     };
     let data_dir = args.data_dir.as_ref().map(|path| DataDir {

@@ -10,9 +10,10 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::connection::{self, ReadTimeouts, RequestWatch, TimedStream};
 use crate::core::domain::Bug;
 use crate::core::fixtures::{DEFAULT_AGENTID, DEFAULT_CORPID, DEFAULT_SECRET, Fixtures};
 use crate::durability::{DataDir, OpenError};
@@ -39,6 +40,9 @@ pub enum StartError {
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then drains in-flight requests.
+/// Each connection is bounded by the settings' header and idle timeouts (the body timeout is
+/// the request's, in `http::handle`); beyond `max_connections` open at once, a new one is
+/// answered 503 `too_many_connections` and closed.
 pub async fn serve(listener: TcpListener, state: Arc<MockState>, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
     let ticker = {
@@ -52,6 +56,12 @@ pub async fn serve(listener: TcpListener, state: Arc<MockState>, shutdown: impl 
             }
         })
     };
+    let settings = &state.settings;
+    let timeouts = ReadTimeouts { header: settings.header_timeout, idle: settings.idle_timeout };
+    let max_connections = settings.max_connections;
+    let refusal: Arc<[u8]> = Arc::from(connection::refusal(max_connections));
+    let lingering = Arc::new(Semaphore::new(connection::MAX_LINGERING_REFUSALS));
+    let counters = Arc::clone(&state.traffic.connections);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -65,12 +75,20 @@ pub async fn serve(listener: TcpListener, state: Arc<MockState>, shutdown: impl 
                         continue;
                     }
                 };
+                let Some(open) = counters.admit(max_connections) else {
+                    connection::refuse(stream, Arc::clone(&refusal), &lingering);
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
+                let watch = Arc::new(RequestWatch::default());
+                let stream = TimedStream::new(stream, timeouts, Arc::clone(&watch), Arc::clone(&counters));
                 let state = Arc::clone(&state);
                 let service = service_fn(move |req| {
                     let state = Arc::clone(&state);
+                    let serving = watch.serving();
                     async move {
                         let response = crate::http::handle(state, req, remote.ip()).await;
+                        drop(serving);
                         // A `drop` fault: an error makes hyper close the connection unanswered.
                         if crate::http::is_dropped(&response) {
                             return Err(DroppedByFault);
@@ -81,6 +99,7 @@ pub async fn serve(listener: TcpListener, state: Arc<MockState>, shutdown: impl 
                 let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
+                    let _open = open;
                     if let Err(err) = conn.await {
                         tracing::debug!(%err, "connection ended with an error");
                     }
@@ -194,6 +213,38 @@ impl MockServerBuilder {
         self
     }
 
+    /// Close a connection whose request head has not arrived this long after it was opened,
+    /// or after the head's first byte (`--header-timeout`, default
+    /// [`DEFAULT_HEADER_TIMEOUT`](crate::DEFAULT_HEADER_TIMEOUT)); zero turns it off.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.header_timeout = crate::timeout_or_off(timeout);
+        self
+    }
+
+    /// Close a keep-alive connection that has sent no request for this long (`--idle-timeout`,
+    /// default [`DEFAULT_IDLE_TIMEOUT`](crate::DEFAULT_IDLE_TIMEOUT)); zero turns it off.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.idle_timeout = crate::timeout_or_off(timeout);
+        self
+    }
+
+    /// Answer 408 and close the connection when a request body has not arrived this long after
+    /// its head (`--body-timeout`, default
+    /// [`DEFAULT_BODY_TIMEOUT`](crate::DEFAULT_BODY_TIMEOUT)); zero turns it off.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.body_timeout = crate::timeout_or_off(timeout);
+        self
+    }
+
+    /// At most this many client connections open at once; one beyond is answered 503
+    /// `too_many_connections` and closed (`--max-connections`, default
+    /// [`default_max_connections`](crate::default_max_connections): 80 % of the open-file
+    /// limit).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.settings.max_connections = connections;
+        self
+    }
+
     /// Breaks one rule on purpose, so that a test suite can show it notices. Test-only: there is
     /// no flag or admin path for it.
     #[doc(hidden)]
@@ -242,7 +293,8 @@ impl MockServer {
         MockServer::builder().start().await
     }
 
-    /// Options: fixtures, seed, admin token, data dir, request journal size.
+    /// Options: fixtures, seed, admin token, data dir, request journal size, limits and
+    /// connection timeouts.
     pub fn builder() -> MockServerBuilder {
         MockServerBuilder::default()
     }

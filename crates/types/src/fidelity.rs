@@ -155,6 +155,11 @@ fidelity_table! {
     UNKNOWN_PATH: ErrCode = ErrCode::API_NOT_FOUND, spec "errcodes.md";
     /// The mock's answer for a body over the size limit: HTTP 413 with errcode 40058.
     BODY_TOO_LARGE: ErrCode = ErrCode::INVALID_PARAMETER, spec "errcodes.md";
+    /// The mock's answer for a request body that has not all arrived within `--body-timeout`
+    /// of its head: HTTP 408 with errcode 40058, the errmsg naming the timeout, then the
+    /// connection is closed; nothing changes. What the real service does with a trickling body
+    /// is unknown (its front end most likely cuts the connection).
+    BODY_TIMEOUT: ErrCode = ErrCode::INVALID_PARAMETER, spec "mock-server.md";
     /// Inside a body, an empty JSON array where an object is expected reads as an empty
     /// object (PHP SDKs encode an empty map as `[]`); any other array there is a wrong type
     /// (40058). The body itself must be an object.

@@ -56,12 +56,17 @@ pub enum AdminErrorKind {
     TooManyCorps,
     /// 410: the temp QR code expired.
     TempCodeExpired,
+    /// 408: the request body did not arrive within `--body-timeout`; the connection is closed.
+    BodyTimeout,
     /// 413: the body is over the admin size limit.
     BodyTooLarge,
     /// 500: the mock failed (a bug: please report it).
     Internal,
     /// 503: the journal cannot take the change; nothing was changed.
     JournalUnavailable,
+    /// 503: `--max-connections` connections are open; this one is answered and closed (on any
+    /// path: it is refused before its request is read).
+    TooManyConnections,
 }
 
 impl AdminErrorKind {
@@ -90,9 +95,11 @@ impl AdminErrorKind {
         AdminErrorKind::TooManyFaults,
         AdminErrorKind::TooManyCorps,
         AdminErrorKind::TempCodeExpired,
+        AdminErrorKind::BodyTimeout,
         AdminErrorKind::BodyTooLarge,
         AdminErrorKind::Internal,
         AdminErrorKind::JournalUnavailable,
+        AdminErrorKind::TooManyConnections,
     ];
 
     /// The HTTP status and the `error` code: the table.
@@ -122,9 +129,11 @@ impl AdminErrorKind {
             TooManyFaults => (409, "too_many_faults"),
             TooManyCorps => (409, "too_many_corps"),
             TempCodeExpired => (410, "temp_code_expired"),
+            BodyTimeout => (408, "body_timeout"),
             BodyTooLarge => (413, "body_too_large"),
             Internal => (500, "internal"),
             JournalUnavailable => (503, "journal_unavailable"),
+            TooManyConnections => (503, "too_many_connections"),
         }
     }
 

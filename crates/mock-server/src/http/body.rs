@@ -1,5 +1,9 @@
 //! Reading a request body within its limit, and what a body over it gets.
 
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -21,18 +25,35 @@ pub const MAX_ADMIN_BODY_BYTES: usize = 4 << 20;
 /// connection is closed after the answer.
 pub const DRAIN_BYTES: u64 = 16 << 20;
 
-/// The body was over its limit: `close` when it was not read to its end (the connection must
-/// then close after the 413), or did not arrive whole.
+/// Why a body was not read: over its limit, or not arrived in time.
 #[derive(Debug)]
-pub(super) struct TooLarge {
-    pub(super) close: bool,
+pub(super) enum Unread {
+    /// Over its limit; `close` when it was not read to its end (the connection must then close
+    /// after the 413), or did not arrive whole.
+    TooLarge { close: bool },
+    /// Not all of it arrived within `--body-timeout` (the connection closes after the 408).
+    TimedOut(Duration),
 }
 
-/// Reads the body, up to `limit` bytes; a larger one is drained up to [`DRAIN_BYTES`].
-pub(super) async fn read_body(req: Request<Incoming>, limit: usize) -> Result<Bytes, TooLarge> {
+/// When the body of a request whose head arrived at `started` must be in, with the timeout
+/// (`--body-timeout`; `None` when it is off).
+pub(super) fn body_deadline(
+    timeout: Option<Duration>,
+    started: std::time::Instant,
+) -> Option<(tokio::time::Instant, Duration)> {
+    timeout.map(|timeout| (tokio::time::Instant::from_std(started) + timeout, timeout))
+}
+
+/// Reads the body, up to `limit` bytes; a larger one is drained up to [`DRAIN_BYTES`]. All of
+/// it must have come by `deadline` (`--body-timeout` after the head).
+pub(super) async fn read_body(
+    req: Request<Incoming>,
+    limit: usize,
+    deadline: Option<(tokio::time::Instant, Duration)>,
+) -> Result<Bytes, Unread> {
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > DRAIN_BYTES) {
-        return Err(TooLarge { close: true });
+        return Err(Unread::TooLarge { close: true });
     }
     // A small body arrives in one frame: keep that frame's bytes instead of collecting (the
     // generic collector was a tenth of a get's own instructions in a profile).
@@ -40,8 +61,24 @@ pub(super) async fn read_body(req: Request<Incoming>, limit: usize) -> Result<By
     let mut first: Option<Bytes> = None;
     let mut joined: Option<Vec<u8>> = None;
     let mut seen: u64 = 0;
-    while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map_err(|_| TooLarge { close: true })?.into_data() else { continue };
+    loop {
+        let frame = match deadline {
+            Some((at, timeout)) => {
+                // Nearly every body is in by the time its head is read: a frame that is ready is
+                // taken without making a timer; only a body still on its way waits under the
+                // deadline (boxed, so the timer does not grow every request's future).
+                let mut next = body.frame();
+                match std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut next).poll(cx))).await {
+                    Poll::Ready(frame) => frame,
+                    Poll::Pending => {
+                        Box::pin(tokio::time::timeout_at(at, next)).await.map_err(|_| Unread::TimedOut(timeout))?
+                    }
+                }
+            }
+            None => body.frame().await,
+        };
+        let Some(frame) = frame else { break };
+        let Ok(data) = frame.map_err(|_| Unread::TooLarge { close: true })?.into_data() else { continue };
         seen += data.len() as u64;
         // All the declared bytes are in: hyper has read the body to its end already, so do not
         // wait for it to say so (one more poll and wake-up per request).
@@ -49,7 +86,7 @@ pub(super) async fn read_body(req: Request<Incoming>, limit: usize) -> Result<By
         if seen > limit as u64 {
             // Over the limit: keep reading, and drop what comes, up to the drain bound.
             if seen > DRAIN_BYTES {
-                return Err(TooLarge { close: true });
+                return Err(Unread::TooLarge { close: true });
             }
             first = None;
             joined = None;
@@ -70,15 +107,20 @@ pub(super) async fn read_body(req: Request<Incoming>, limit: usize) -> Result<By
         }
     }
     if seen > limit as u64 {
-        return Err(TooLarge { close: false });
+        return Err(Unread::TooLarge { close: false });
     }
     Ok(joined.map(Bytes::from).or(first).unwrap_or_default())
 }
 
 /// Closes the connection after `response` when the body was not read to its end.
-pub(super) fn closing(mut response: Response<Body>, too_large: &TooLarge) -> Response<Body> {
-    if too_large.close {
+pub(super) fn closing(mut response: Response<Body>, unread: &Unread) -> Response<Body> {
+    if matches!(unread, Unread::TooLarge { close: true } | Unread::TimedOut(_)) {
         response.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
+}
+
+/// `60s`, `1500ms`: a timeout as the flags take it.
+pub(super) fn seconds(timeout: Duration) -> String {
+    if timeout.subsec_millis() == 0 { format!("{}s", timeout.as_secs()) } else { format!("{}ms", timeout.as_millis()) }
 }

@@ -73,9 +73,16 @@ pub(crate) fn render(state: &MockState) -> String {
         "Configs of every corp together (--max-total-configs counts these).",
     );
     let _ = writeln!(out, "wecom_mock_configs_total {}", state.total_configs());
-    header(&mut out, "wecom_mock_limit", "gauge", "The server's limits: --max-corps, --max-total-configs.");
+    header(
+        &mut out,
+        "wecom_mock_limit",
+        "gauge",
+        "The server's limits: --max-corps, --max-total-configs, --max-connections.",
+    );
     let _ = writeln!(out, "wecom_mock_limit{{limit=\"corps\"}} {}", state.settings.max_corps);
     let _ = writeln!(out, "wecom_mock_limit{{limit=\"configs\"}} {}", state.settings.max_total_configs);
+    let _ = writeln!(out, "wecom_mock_limit{{limit=\"connections\"}} {}", state.settings.max_connections);
+    traffic.connections.render(&mut out);
     header(&mut out, "wecom_mock_faults_active", "gauge", "Fault rules that can still apply.");
     let _ = writeln!(out, "wecom_mock_faults_active {}", traffic.faults.active());
     header(&mut out, "wecom_mock_checkpoints", "gauge", "Checkpoints held, all corps together.");

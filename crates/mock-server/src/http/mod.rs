@@ -29,23 +29,34 @@ use crate::api::{AdminError, AdminErrorKind};
 use crate::core::domain::ApiError;
 use crate::durability::Unavailable;
 use crate::state::MockState;
-use body::{TooLarge, closing, read_body};
+use crate::traffic::connections::Timeout;
+use body::{Unread, body_deadline, closing, read_body, seconds};
 use health::health;
 use response::{Body, api_error, json_response};
 
 /// Where the OpenAPI document is served.
 const OPENAPI_PATH: &str = "/__admin/openapi.json";
 
-/// The 413 of a WeCom path (or an unknown one): the envelope, counted like any answer.
-fn too_large(
+/// The 413 or 408 of a WeCom path (or an unknown one): the envelope, counted like any answer.
+fn unread_body(
     state: &MockState,
     (api, method, path): (Option<Api>, &Method, &str),
     from_ip: IpAddr,
     started: std::time::Instant,
-    why: &TooLarge,
+    why: &Unread,
 ) -> Response<Body> {
-    let err = ApiError::with_detail(wecom_types::fidelity::BODY_TOO_LARGE, "request body too large");
-    let response = api_error(state, StatusCode::PAYLOAD_TOO_LARGE, &err, from_ip);
+    let (status, err) = match why {
+        Unread::TooLarge { .. } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::with_detail(wecom_types::fidelity::BODY_TOO_LARGE, "request body too large"),
+        ),
+        Unread::TimedOut(timeout) => {
+            state.traffic.connections.closed_by(Timeout::Body);
+            let detail = format!("request body not received within --body-timeout ({})", seconds(*timeout));
+            (StatusCode::REQUEST_TIMEOUT, ApiError::with_detail(wecom_types::fidelity::BODY_TIMEOUT, detail))
+        }
+    };
+    let response = api_error(state, status, &err, from_ip);
     closing(wecom::unrouted(state, api, method, path, started, err.code, response), why)
 }
 
@@ -82,14 +93,14 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
         // than a WeCom call's, and an async fn's future is as large as its largest branch, so
         // inline it made every WeCom call's future large enough that moving it into hyper's
         // dispatcher was a memcpy of a few hundred instructions per request.
-        return Box::pin(serve_admin(&state, req, path, query)).await;
+        return Box::pin(serve_admin(&state, req, path, query, started)).await;
     }
     let method = req.method().clone();
     let Some(api) = Api::from_path(path) else {
         // Read (and drop) the body before answering: answering an unread body makes hyper close
         // the keep-alive connection, and the client's next request on it would fail.
-        if let Err(why) = read_body(req, MAX_BODY_BYTES).await {
-            return too_large(&state, (None, &method, path), from_ip, started, &why);
+        if let Err(why) = read_body(req, MAX_BODY_BYTES, body_deadline(state.settings.body_timeout, started)).await {
+            return unread_body(&state, (None, &method, path), from_ip, started, &why);
         }
         let err = ApiError::with_detail(wecom_types::fidelity::UNKNOWN_PATH, format!("api not found: {path}"));
         let response = api_error(&state, StatusCode::NOT_FOUND, &err, from_ip);
@@ -97,9 +108,9 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     };
     // The address the apps' trusted IPs judge (and the errmsg's `from ip` names).
     let from_ip = caller_ip(&state, &req, from_ip);
-    let body = match read_body(req, MAX_BODY_BYTES).await {
+    let body = match read_body(req, MAX_BODY_BYTES, body_deadline(state.settings.body_timeout, started)).await {
         Ok(body) => body,
-        Err(why) => return too_large(&state, (Some(api), &method, path), from_ip, started, &why),
+        Err(why) => return unread_body(&state, (Some(api), &method, path), from_ip, started, &why),
     };
     // Faults, token, permission, rate limits, the call, the journal wait, then metrics,
     // hygiene and the request journal.
@@ -123,17 +134,29 @@ fn caller_ip(state: &MockState, req: &Request<Incoming>, peer: IpAddr) -> IpAddr
 }
 
 /// Serves a request to the control surface (`/__admin/*`).
-async fn serve_admin(state: &MockState, req: Request<Incoming>, path: &str, query: &str) -> Response<Body> {
+async fn serve_admin(
+    state: &MockState,
+    req: Request<Incoming>,
+    path: &str,
+    query: &str,
+    started: std::time::Instant,
+) -> Response<Body> {
     let scope = match admin::authorize(state, &req) {
         Ok(scope) => scope,
         Err(denied) => return admin::error_response(&denied),
     };
     let method = req.method().clone();
-    let body = match read_body(req, MAX_ADMIN_BODY_BYTES).await {
+    let body = match read_body(req, MAX_ADMIN_BODY_BYTES, body_deadline(state.settings.body_timeout, started)).await {
         Ok(body) => body,
-        Err(why) => {
+        Err(why @ Unread::TooLarge { .. }) => {
             let message = format!("request body over {MAX_ADMIN_BODY_BYTES} bytes");
             return closing(admin::error_response(&AdminError::new(AdminErrorKind::BodyTooLarge, message)), &why);
+        }
+        Err(why @ Unread::TimedOut(timeout)) => {
+            state.traffic.connections.closed_by(Timeout::Body);
+            let message =
+                format!("request body not received within --body-timeout ({}): nothing was changed", seconds(timeout));
+            return closing(admin::error_response(&AdminError::new(AdminErrorKind::BodyTimeout, message)), &why);
         }
     };
     if method != Method::GET && state.journal_failed() {

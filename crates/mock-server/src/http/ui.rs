@@ -40,7 +40,8 @@ pub(super) fn page(state: &MockState, req: &Request<Incoming>, query: &str) -> R
         Err(denied) if denied.kind == AdminErrorKind::Unauthorized => return unauthorized_page(),
         Err(denied) => return admin::error_response(&denied),
     };
-    let content = render_corps(&corps);
+    let mut content = render_corps(&corps);
+    server_footer(state, &mut content);
     let fragment = query_value(&pairs, "fragment") == Some("1");
     let nonce = crate::core::hex::u128_string(rand::rng().random());
     let body = if fragment { content } else { page_html(&nonce, &content) };
@@ -125,6 +126,17 @@ fn render_corps(corps: &[CorpView]) -> String {
         out.push_str(&render_corp(corp));
     }
     out
+}
+
+/// The server's own line, refreshed with the corps: connections open against
+/// `--max-connections`.
+fn server_footer(state: &MockState, out: &mut String) {
+    let _ = write!(
+        out,
+        "<footer class=\"server\">open connections: <span class=\"num\" id=\"connections-open\">{}</span> of {}</footer>",
+        state.traffic.connections.open(),
+        state.settings.max_connections
+    );
 }
 
 fn gauge(out: &mut String, label: &str, used: u32, limit: u32, note: &str) {
@@ -377,7 +389,7 @@ article button{grid-column:2;justify-self:start}ul.groups{grid-column:1/3;list-s
 ul.groups li{display:grid;grid-template-columns:1fr 8em 5em;gap:.5em;align-items:center}
 button{font:inherit;padding:.25em .8em;border:1px solid #1f6f4a;background:#2da06a;color:#fff;border-radius:5px;cursor:pointer}
 button:disabled{opacity:.5}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25em .6em;border-bottom:1px solid #eaeef2;vertical-align:top}
-th{color:#57606a;font-weight:600}.ok{color:#1a7f37;font-weight:600}.bad{color:#cf222e;font-weight:600}
+footer.server{color:#57606a;font-size:.9em;padding:.5em 0}th{color:#57606a;font-weight:600}.ok{color:#1a7f37;font-weight:600}.bad{color:#cf222e;font-weight:600}
 "#;
 
 const SCRIPT: &str = r#"

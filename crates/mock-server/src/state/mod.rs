@@ -19,6 +19,7 @@ pub(crate) use tokens::constant_time_eq;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use dashmap::DashMap;
 use parking_lot::{Mutex, RwLock};
@@ -45,6 +46,41 @@ pub const DEFAULT_MAX_CORPS: usize = 1000;
 /// (`--max-total-configs`): about 1.9 GiB of RSS at the 404 bytes a config measured
 /// (docs/OPERATIONS.md).
 pub const DEFAULT_MAX_TOTAL_CONFIGS: u64 = 5_000_000;
+/// How long a connection may take to send a whole request head by default
+/// (`--header-timeout`; nginx's `client_header_timeout` is 60 s, hyper's own 30 s).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a keep-alive connection may go without a request by default (`--idle-timeout`;
+/// nginx's `keepalive_timeout` is 75 s).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+/// How long a request body may take to arrive, from the end of its head, by default
+/// (`--body-timeout`).
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(60);
+/// `--max-connections` by default, in per cent of the process's open-file limit: the rest is
+/// kept for the listener, the journal, callbacks and the refusals' own short-lived sockets.
+pub const DEFAULT_MAX_CONNECTIONS_PERCENT: u64 = 80;
+/// The open-file limit assumed where the OS reports none (unlimited, or not a Unix): Linux's
+/// default ceiling (`fs.nr_open`).
+const UNKNOWN_OPEN_FILE_LIMIT: u64 = 1 << 20;
+
+/// `--max-connections` by default: [`DEFAULT_MAX_CONNECTIONS_PERCENT`] of the process's (soft)
+/// open-file limit, read now.
+pub fn default_max_connections() -> usize {
+    #[cfg(unix)]
+    let limit = match nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE) {
+        Ok((soft, _hard)) if soft != nix::sys::resource::RLIM_INFINITY => soft,
+        _ => UNKNOWN_OPEN_FILE_LIMIT,
+    };
+    #[cfg(not(unix))]
+    let limit = UNKNOWN_OPEN_FILE_LIMIT;
+    usize::try_from(limit.min(UNKNOWN_OPEN_FILE_LIMIT) * DEFAULT_MAX_CONNECTIONS_PERCENT / 100)
+        .unwrap_or(usize::MAX)
+        .max(1)
+}
+
+/// A timeout as the flags and the builder give it: zero turns it off.
+pub fn timeout_or_off(duration: Duration) -> Option<Duration> {
+    (!duration.is_zero()).then_some(duration)
+}
 
 /// Who may create tenants (`--tenant-signup`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -78,6 +114,17 @@ pub struct Settings {
     pub max_total_configs: u64,
     /// A tenant with no call (WeCom or admin) for this long is deleted; `None`: never.
     pub tenant_ttl: Option<std::time::Duration>,
+    /// A connection whose request head has not arrived this long after its first byte (or
+    /// after it was opened) is closed; `None`: never.
+    pub header_timeout: Option<Duration>,
+    /// A keep-alive connection with no request for this long is closed; `None`: never.
+    pub idle_timeout: Option<Duration>,
+    /// A request body that has not arrived this long after its head is answered 408 and its
+    /// connection closed; `None`: never.
+    pub body_timeout: Option<Duration>,
+    /// The most client connections open at once; a connection beyond is answered 503
+    /// `too_many_connections` and closed.
+    pub max_connections: usize,
     /// A call whose TCP peer is inside this block (a reverse proxy) is judged, for the apps'
     /// trusted IPs, by the last `X-Forwarded-For` entry instead; `None` (the default): never.
     pub trust_forwarded_for: Option<ipnet::IpNet>,
@@ -95,6 +142,10 @@ impl Default for Settings {
             max_corps: DEFAULT_MAX_CORPS,
             max_total_configs: DEFAULT_MAX_TOTAL_CONFIGS,
             tenant_ttl: None,
+            header_timeout: Some(DEFAULT_HEADER_TIMEOUT),
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            body_timeout: Some(DEFAULT_BODY_TIMEOUT),
+            max_connections: default_max_connections(),
             trust_forwarded_for: None,
         }
     }

@@ -1,9 +1,11 @@
 //! What the mock notices and does around the WeCom calls, for the teams that operate it:
-//! metrics, injected faults, rate limits, the request journal and the hygiene report.
+//! metrics, injected faults, rate limits, the request journal, the hygiene report and the
+//! connection counters.
 //! [`Traffic`] is the server's part, [`CorpTraffic`] each corp's (see `http/wecom/mod.rs` for
 //! where each step sits in the request flow). Nothing here knows the corps' state: it counts
 //! calls.
 
+pub(crate) mod connections;
 pub(crate) mod faults;
 pub(crate) mod hygiene;
 pub(crate) mod metrics;
@@ -14,6 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use connections::Connections;
 use faults::Faults;
 use hygiene::Hygiene;
 use metrics::Metrics;
@@ -33,6 +36,8 @@ pub(crate) struct Traffic {
     next_request_id: AtomicU64,
     /// Tenants deleted by `--tenant-ttl`.
     pub tenants_expired: AtomicU64,
+    /// Connections open, and those the connection limits closed or refused.
+    pub connections: Arc<Connections>,
 }
 
 impl Traffic {
@@ -48,6 +53,7 @@ impl Traffic {
                 .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             next_request_id: AtomicU64::new(0),
             tenants_expired: AtomicU64::new(0),
+            connections: Arc::default(),
         }
     }
 

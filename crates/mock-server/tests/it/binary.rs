@@ -143,6 +143,81 @@ fn version_prints_the_crate_version() {
 }
 
 #[test]
+fn bad_connection_limits_are_usage_errors() {
+    for (flag, value) in [
+        ("--header-timeout", "soon"),
+        ("--idle-timeout", "-1s"),
+        ("--body-timeout", "5 parsecs"),
+        ("--max-connections", "0"),
+        ("--max-connections", "many"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
+            .args(["--listen", "127.0.0.1:0", &format!("{flag}={value}")])
+            .output()
+            .expect("the binary runs");
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(flag), "{flag} {value}");
+    }
+}
+
+#[test]
+fn help_shows_the_connection_defaults() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wecom-mock")).arg("--help").output().expect("runs");
+    let help = String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    for shown in [
+        "--header-timeout <HEADER_TIMEOUT>",
+        "[env: WECOM_MOCK_HEADER_TIMEOUT=] [default: 30s]",
+        "[env: WECOM_MOCK_IDLE_TIMEOUT=] [default: 75s]",
+        "[env: WECOM_MOCK_BODY_TIMEOUT=] [default: 60s]",
+        "[env: WECOM_MOCK_MAX_CONNECTIONS=]",
+    ] {
+        assert!(help.contains(shown), "{shown} in {help}");
+    }
+}
+
+/// `wecom_mock_limit{limit="connections"}` of a running binary.
+async fn connection_limit(running: &Running) -> u64 {
+    let metrics = reqwest::get(format!("{}/metrics", running.base_url())).await.expect("reachable");
+    let text = metrics.text().await.expect("text");
+    text.lines()
+        .find_map(|line| line.strip_prefix("wecom_mock_limit{limit=\"connections\"} "))
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| panic!("no connection limit in {text}"))
+}
+
+#[tokio::test]
+async fn the_connection_cap_comes_from_the_flag_the_environment_or_the_open_file_limit() {
+    // The child inherits this process's open-file limit, so its default is ours.
+    let default = u64::try_from(wecom_mock::default_max_connections()).expect("fits");
+    for (args, env, expected) in [
+        (&["--max-connections", "7"][..], &[][..], 7),
+        (&[][..], &[("WECOM_MOCK_MAX_CONNECTIONS", "9")][..], 9),
+        (&[][..], &[][..], default),
+    ] {
+        let running = Running::start_with_env(args, env);
+        assert_eq!(connection_limit(&running).await, expected, "{args:?} {env:?}");
+        assert!(running.terminate().success());
+    }
+}
+
+#[tokio::test]
+async fn the_timeouts_come_from_the_environment() {
+    use tokio::io::AsyncReadExt;
+    let env =
+        [("WECOM_MOCK_HEADER_TIMEOUT", "300ms"), ("WECOM_MOCK_IDLE_TIMEOUT", "0"), ("WECOM_MOCK_BODY_TIMEOUT", "1m")];
+    let running = Running::start_with_env(&[], &env);
+    let address = running.base_url().trim_start_matches("http://").to_owned();
+    let mut silent = tokio::net::TcpStream::connect(&address).await.expect("connect");
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(2), silent.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0) | Err(_))), "closed by the 300 ms header timeout: {read:?}");
+    let metrics = reqwest::get(format!("{}/metrics", running.base_url())).await.expect("reachable");
+    let text = metrics.text().await.expect("text");
+    assert!(text.contains("wecom_mock_connections_closed_total{reason=\"header_timeout\"} 1"), "{text}");
+    assert!(running.terminate().success());
+}
+
+#[test]
 fn the_first_line_names_every_interface_when_listening_on_all() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wecom-mock"))
         .args(["--listen", "0.0.0.0:0"])

@@ -98,6 +98,29 @@ async fn with_an_admin_token_the_dashboard_takes_it_from_the_query_or_the_header
     assert!(!page.contains("s3cret"), "the token is never written into the page");
 }
 
+#[tokio::test]
+async fn the_dashboard_footer_shows_open_connections_against_the_cap() {
+    let mock = MockServer::builder().max_connections(40).start().await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(tokio::net::TcpStream::connect(mock.address()).await.expect("connect"));
+    }
+    // The two held connections and the one asking (the accept loop may lag a moment).
+    let http = reqwest::Client::new();
+    let start = std::time::Instant::now();
+    loop {
+        let (status, _, body) = get(&http, &format!("{}/__admin/ui?fragment=1", mock.uri())).await;
+        assert_eq!(status, 200);
+        let page = String::from_utf8_lossy(&body).into_owned();
+        if page.contains("open connections: <span class=\"num\" id=\"connections-open\">3</span> of 40") {
+            break;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(2), "no footer with 3 of 40: {page}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    drop(held);
+}
+
 /// The dashboard's HTML as the default corp's operator sees it.
 async fn dashboard(wecom: &Wecom) -> String {
     let (status, _, body) = get(&wecom.http, &format!("{}/__admin/ui", wecom.mock.uri())).await;

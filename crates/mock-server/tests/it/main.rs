@@ -6,6 +6,7 @@ mod bad_input;
 mod binary;
 mod callbacks;
 mod checkpoints;
+mod connections;
 mod contact_way;
 mod crash;
 mod dashboard;

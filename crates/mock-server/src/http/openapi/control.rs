@@ -26,7 +26,7 @@ struct Spec {
     query: Vec<Value>,
     /// The 200 answer's schema, or `None` for 204.
     answer: Option<Value>,
-    /// The errors of this route besides 401, 403, 413 and (for changes) 503.
+    /// The errors of this route besides 401, 403, 408, 413 and (for changes) 503.
     errors: &'static [AdminErrorKind],
 }
 
@@ -250,8 +250,14 @@ fn admin_operation(method: &Method, path: &str, route: Route, c: &mut Components
             json!({"required": required, "content": {"application/json": {"schema": schema}}}),
         );
     }
-    // Every route: a missing or wrong token, a tenant's token beyond its corp, a body too large.
-    let mut errors = vec![AdminErrorKind::Unauthorized, AdminErrorKind::Forbidden, AdminErrorKind::BodyTooLarge];
+    // Every route: a missing or wrong token, a tenant's token beyond its corp, a body too large
+    // or too slow (--body-timeout).
+    let mut errors = vec![
+        AdminErrorKind::Unauthorized,
+        AdminErrorKind::Forbidden,
+        AdminErrorKind::BodyTimeout,
+        AdminErrorKind::BodyTooLarge,
+    ];
     if method != Method::GET {
         errors.push(AdminErrorKind::JournalUnavailable);
     }

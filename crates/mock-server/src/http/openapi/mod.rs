@@ -50,7 +50,7 @@ pub(crate) fn build() -> Value {
             "summary": "A stateful fake of WeCom's Contact Me and Join Group APIs, and its control surface",
             "description": "The WeCom paths answer exactly as the real service: HTTP 200 with the errcode \
                 envelope (`errcode` 0 and the answer, or an error), except 413 for a body over the size \
-                limit. The control surface (`/__admin/…`, `/healthz`, `/metrics`) drives the mock in \
+                limit and 408 for one not all arrived within --body-timeout. The control surface (`/__admin/…`, `/healthz`, `/metrics`) drives the mock in \
                 tests: simulated customers, the virtual clock, faults, dumps. With `--admin-token`, \
                 `/__admin` needs `Authorization: Bearer <token>` (this document and `/healthz` never do).",
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},

@@ -149,6 +149,10 @@ where
         "responses".into(),
         json!({
             "200": ok,
+            "408": {
+                "description": "A body not all arrived within --body-timeout of the head: the envelope with errcode 40058, then the connection is closed; nothing changed",
+                "content": {"application/json": {"schema": error_envelope()}},
+            },
             "413": {
                 "description": "A body over the size limit: the envelope with errcode 40058",
                 "content": {"application/json": {"schema": error_envelope()}},
@@ -213,7 +217,7 @@ impl JsonSchema for ErrorEnvelope {
         }
         schema.insert(
             "description".into(),
-            json!("An error answer: HTTP 200 on a WeCom path (413 for a body too large), the outcome in errcode."),
+            json!("An error answer: HTTP 200 on a WeCom path (413 for a body too large, 408 for one too slow), the outcome in errcode."),
         );
         schema
     }
