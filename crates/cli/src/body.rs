@@ -7,10 +7,10 @@ use std::path::Path;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use wecom_types::Patch;
 use wecom_types::api::{
     AddContactWay, AddJoinWay, Conclusions, ContactType, ContactWay, JoinWay, Scene, UpdateContactWay, UpdateJoinWay,
 };
+use wecom_types::{Patch, wire};
 
 use crate::cli::{
     ContactWayAddArgs, ContactWayFields, ContactWayUpdateArgs, JoinWayAddArgs, JoinWayFields, JoinWayUpdateArgs,
@@ -34,15 +34,26 @@ pub(crate) fn read_input(path: &Path) -> Result<String, CliError> {
     }
 }
 
-/// A JSON object from a file, without the read-only fields, decoded as `T`; fields `T` does not
-/// know are named in a warning (a typo should not pass unnoticed). With `drop_nulls`, a `null`
-/// field counts as not given.
+/// A JSON object from a file, decoded by [`body_from_value`].
 fn read_body<T: DeserializeOwned + Serialize>(path: &Path, drop_nulls: bool) -> Result<T, CliError> {
     let text = read_input(path)?;
-    let what = || format!("{}: not a JSON object of the request", path.display());
-    let value: Value = serde_json::from_str(&text).map_err(|source| CliError::Json { what: what(), source })?;
+    let what = format!("{}", path.display());
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|source| CliError::Json { what: format!("{what}: not a JSON object of the request"), source })?;
+    body_from_value(value, drop_nulls, &what)
+}
+
+/// A request body from a JSON object (a `--json` file, or a tool's arguments), without the
+/// read-only fields, decoded as `T` the way the service decodes it (a wrongly typed field is
+/// errcode 40058 naming the field); fields `T` does not know are named in a warning (a typo
+/// should not pass unnoticed). With `drop_nulls`, a `null` field counts as not given.
+pub(crate) fn body_from_value<T: DeserializeOwned + Serialize>(
+    value: Value,
+    drop_nulls: bool,
+    what: &str,
+) -> Result<T, CliError> {
     let Value::Object(mut fields) = value else {
-        return Err(CliError::Usage(format!("{}: the body must be a JSON object", path.display())));
+        return Err(CliError::Usage(format!("{what}: the body must be a JSON object")));
     };
     for field in READ_ONLY_FIELDS {
         fields.remove(field);
@@ -50,12 +61,13 @@ fn read_body<T: DeserializeOwned + Serialize>(path: &Path, drop_nulls: bool) -> 
     if drop_nulls {
         fields.retain(|_, value| !value.is_null());
     }
-    let body: T = serde_json::from_value(Value::Object(fields.clone()))
-        .map_err(|source| CliError::Json { what: what(), source })?;
+    let bytes = serde_json::to_vec(&fields)
+        .map_err(|source| CliError::Json { what: format!("{what}: not a JSON object of the request"), source })?;
+    let body: T = wire::decode_body(&bytes).map_err(|source| CliError::Body { what: what.to_owned(), source })?;
     let unknown = unknown_fields(&fields, &body);
     if !unknown.is_empty() {
         let fields = if unknown.len() == 1 { "field" } else { "fields" };
-        warn(format_args!("{}: ignoring unknown {fields} {}", path.display(), unknown.join(", ")));
+        warn(format_args!("{what}: ignoring unknown {fields} {}", unknown.join(", ")));
     }
     Ok(body)
 }
@@ -173,7 +185,7 @@ fn override_patch<T>(field: &mut Patch<T>, flag: Patch<T>) {
 }
 
 /// Applies a C4 patch to a stored config (what the server would store), then the list edits.
-pub(crate) fn apply_contact_way_patch(way: &mut ContactWay, patch: &UpdateContactWay, args: &ContactWayUpdateArgs) {
+pub(crate) fn apply_contact_way_patch(way: &mut ContactWay, patch: &UpdateContactWay, edits: &ContactWayEdits) {
     fn apply<T: Clone>(field: &mut Option<T>, patch: &Patch<T>) {
         match patch {
             Patch::Keep => {}
@@ -191,12 +203,33 @@ pub(crate) fn apply_contact_way_patch(way: &mut ContactWay, patch: &UpdateContac
     apply(&mut way.chat_expires_in, &patch.chat_expires_in);
     apply(&mut way.unionid, &patch.unionid);
     apply(&mut way.conclusions, &patch.conclusions);
-    edit_list(&mut way.user, &args.add_user, &args.remove_user);
-    edit_list(&mut way.party, &args.add_party, &args.remove_party);
+    edit_list(&mut way.user, &edits.user);
+    edit_list(&mut way.party, &edits.party);
+}
+
+/// The list edits of a merged C4 update (`--add-user`, `--remove-party`, …).
+#[derive(Debug, Default)]
+pub(crate) struct ContactWayEdits {
+    pub(crate) user: ListEdits<String>,
+    pub(crate) party: ListEdits<u32>,
+}
+
+/// Items to add to a stored list and items to remove from it (merged updates only).
+#[derive(Debug, Clone)]
+pub(crate) struct ListEdits<T> {
+    pub(crate) add: Vec<T>,
+    pub(crate) remove: Vec<T>,
+}
+
+impl<T> Default for ListEdits<T> {
+    fn default() -> Self {
+        ListEdits { add: Vec::new(), remove: Vec::new() }
+    }
 }
 
 /// Appends what is not there yet, then removes; an emptied list becomes `None`.
-fn edit_list<T: Clone + PartialEq>(list: &mut Option<Vec<T>>, add: &[T], remove: &[T]) {
+fn edit_list<T: Clone + PartialEq>(list: &mut Option<Vec<T>>, edits: &ListEdits<T>) {
+    let (add, remove) = (&edits.add, &edits.remove);
     if add.is_empty() && remove.is_empty() {
         return;
     }
@@ -264,7 +297,7 @@ pub(crate) fn join_way_given(args: &JoinWayUpdateArgs) -> Result<UpdateJoinWay, 
 }
 
 /// Applies what was given to a stored Join Group config, then the list edits.
-pub(crate) fn apply_join_way(way: &mut JoinWay, given: &UpdateJoinWay, args: &JoinWayUpdateArgs) {
+pub(crate) fn apply_join_way(way: &mut JoinWay, given: &UpdateJoinWay, chats: &ListEdits<String>) {
     set(&mut way.scene, given.scene);
     set(&mut way.remark, given.remark.clone());
     set(&mut way.auto_create_room, given.auto_create_room);
@@ -273,7 +306,7 @@ pub(crate) fn apply_join_way(way: &mut JoinWay, given: &UpdateJoinWay, args: &Jo
     set(&mut way.chat_id_list, given.chat_id_list.clone());
     set(&mut way.state, given.state.clone());
     set(&mut way.mark_source, given.mark_source);
-    edit_list(&mut way.chat_id_list, &args.add_chat, &args.remove_chat);
+    edit_list(&mut way.chat_id_list, chats);
 }
 
 /// The optional J3 fields a `--replace` leaves out, which J3 resets to their defaults.
@@ -308,9 +341,9 @@ mod tests {
     #[test]
     fn list_edits_add_once_remove_and_empty_to_none() {
         let mut list = Some(vec!["a".to_owned()]);
-        edit_list(&mut list, &["b".to_owned(), "a".to_owned()], &[]);
+        edit_list(&mut list, &ListEdits { add: vec!["b".to_owned(), "a".to_owned()], remove: vec![] });
         assert_eq!(list, Some(vec!["a".to_owned(), "b".to_owned()]));
-        edit_list(&mut list, &[], &["a".to_owned(), "b".to_owned()]);
+        edit_list(&mut list, &ListEdits { add: vec![], remove: vec!["a".to_owned(), "b".to_owned()] });
         assert_eq!(list, None);
     }
 

@@ -93,6 +93,10 @@ pub(crate) enum Command {
         #[arg(long)]
         userid: String,
     },
+    /// Serve these commands as MCP tools over stdio, for AI agents (same rails: checks, merged
+    /// updates, the ledger, dry-run prunes).
+    #[command(long_about = MCP_ABOUT)]
+    Mcp(McpArgs),
 }
 
 const INVENTORY_ABOUT: &str = "\
@@ -424,6 +428,29 @@ pub(crate) struct PruneArgs {
     #[arg(long, env = "WECOM_CONCURRENCY", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub(crate) concurrency: u16,
 }
+
+/// `mcp`
+#[derive(Debug, Clone, Args)]
+pub(crate) struct McpArgs {
+    /// Also serve the mock's customer: mock_scan, mock_join, mock_clock, mock_messages (over
+    /// the base URL's /__admin routes; for wecom-mock only).
+    #[arg(long, env = "WECOM_MOCK_TOOLS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub(crate) mock_tools: bool,
+    /// The mock's admin token, sent as the bearer token of the mock tools.
+    #[arg(long, env = "WECOM_MOCK_ADMIN_TOKEN", hide_env_values = true)]
+    pub(crate) mock_admin_token: Option<String>,
+}
+
+pub(crate) const MCP_ABOUT: &str = "\
+Serve the commands as tools of the Model Context Protocol over stdio (newline-delimited JSON-RPC),
+for AI agents: add/get/list/update/del_contact_way, close_temp_chat, add/get/update/del_join_way,
+inventory, prune, ledger_list, ledger_reconcile. Configuration is the CLI's (WECOM_BASE_URL,
+WECOM_CORPID, WECOM_SECRET, WECOM_LEDGER, …) and so are the rails: every body is checked before it
+is sent, updates are merged unless `replace: true`, every create goes to the ledger first, and
+prune is a dry run unless `confirm: true` (then each config is backed up before it is deleted).
+
+stdout carries protocol messages only; warnings go to stderr. With --mock-tools (for wecom-mock)
+the agent can also play the customer: mock_scan, mock_join, mock_clock, mock_messages.";
 
 /// `10s`, `500ms`, `1m`; a bare number is seconds.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use wecom_client::Error as ClientError;
 use wecom_client::ledger::LedgerError;
+use wecom_types::wire::DecodeError;
 
 use crate::exit::Exit;
 
@@ -27,18 +28,28 @@ pub(crate) enum CliError {
         #[source]
         source: serde_json::Error,
     },
+    /// A request body has a field of the wrong type (what the service answers 40058 to).
+    #[error("{what}: request not sent: {source}")]
+    Body {
+        what: String,
+        #[source]
+        source: DecodeError,
+    },
     /// A call failed (the exit status depends on how).
     #[error("{}", describe(.0))]
     Client(#[from] ClientError),
     /// A create was sent and its answer lost.
     #[error(
         "the create may or may not have happened: {source}\n\
-         the ledger {} holds its intent; run `wecom ledger reconcile` to find its config_id \
+         the ledger {} holds its intent{}; run `wecom ledger reconcile` to find its config_id \
          (do not simply run the create again: a second config would take a second quota unit)",
-        ledger.display()
+        ledger.display(),
+        entry.map(|seq| format!(" (entry {seq})")).unwrap_or_default()
     )]
     MaybeCreated {
         ledger: PathBuf,
+        /// The ledger entry of the create, when it could be read back.
+        entry: Option<u64>,
         #[source]
         source: ClientError,
     },
@@ -64,7 +75,7 @@ impl CliError {
     /// The exit status of this failure.
     pub(crate) fn exit(&self) -> Exit {
         match self {
-            CliError::Usage(_) | CliError::Read { .. } | CliError::Json { .. } => Exit::Usage,
+            CliError::Usage(_) | CliError::Read { .. } | CliError::Json { .. } | CliError::Body { .. } => Exit::Usage,
             CliError::Client(err) => client_exit(err),
             CliError::MaybeCreated { .. } | CliError::Unresolved(_) => Exit::MaybeCreated,
             CliError::Ledger(_) | CliError::Write { .. } => Exit::Unavailable,

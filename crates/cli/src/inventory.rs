@@ -49,12 +49,16 @@ pub(crate) fn state_prefix(state: Option<&str>) -> &str {
 }
 
 /// Counts for the summary.
-#[derive(Default)]
-struct Tally {
-    configs: usize,
-    vanished: usize,
-    by_prefix: HashMap<String, usize>,
-    by_member: HashMap<String, usize>,
+#[derive(Debug, Default, serde::Serialize)]
+pub(crate) struct Tally {
+    /// Configs found.
+    pub(crate) configs: usize,
+    /// Listed, then gone before their get.
+    pub(crate) vanished: usize,
+    /// Configs by state prefix.
+    pub(crate) by_prefix: HashMap<String, usize>,
+    /// Configs by member listed in `user`.
+    pub(crate) by_member: HashMap<String, usize>,
 }
 
 impl Tally {
@@ -168,31 +172,43 @@ fn csv_row(way: &ContactWay) -> Vec<String> {
 }
 
 pub(crate) async fn run(global: &Global, args: InventoryArgs) -> Result<(), CliError> {
-    let client = global.client()?;
     let mut sink = Sink::open(&args)?;
+    let tally = collect(global, args.range.into(), usize::from(args.concurrency), |way| sink.write(way)).await?;
+    let written = sink.finish()?;
+    if !global.quiet {
+        summary(global, &tally, args.top, written.as_deref());
+    }
+    Ok(())
+}
+
+/// Lists every id in `range`, gets each config, hands it to `found` and counts it: the walk of
+/// `wecom inventory` and the `inventory` tool.
+pub(crate) async fn collect(
+    global: &Global,
+    range: walk::Created,
+    concurrency: usize,
+    mut found: impl FnMut(&ContactWay) -> Result<(), CliError>,
+) -> Result<Tally, CliError> {
+    let client = global.client()?;
     let listing = global.progress(None, "listing config ids");
-    let ids = walk::list_ids(&client, args.range.into(), &listing).await?;
+    let ids = walk::list_ids(&client, range, &listing).await?;
     listing.finish_and_clear();
 
     let bar = global.progress(Some(ids.len() as u64), "getting configs");
     let mut tally = Tally::default();
-    let mut configs = std::pin::pin!(walk::get_each(&client, ids, usize::from(args.concurrency)));
+    let mut configs = std::pin::pin!(walk::get_each(&client, ids, concurrency));
     while let Some(fetched) = configs.try_next().await? {
         bar.inc(1);
         match fetched {
             Fetched::Found(way) => {
-                sink.write(&way)?;
+                found(&way)?;
                 tally.add(&way);
             }
             Fetched::Vanished => tally.vanished += 1,
         }
     }
     bar.finish_and_clear();
-    let written = sink.finish()?;
-    if !global.quiet {
-        summary(global, &tally, args.top, written.as_deref());
-    }
-    Ok(())
+    Ok(tally)
 }
 
 /// The summary on stderr.
@@ -241,7 +257,7 @@ fn ranking(counts: &HashMap<String, usize>, top: usize) -> String {
 }
 
 /// Live Join Group configs of this corp that the ledger knows, when it can be read at once.
-fn join_ways_in_ledger(global: &Global) -> Option<usize> {
+pub(crate) fn join_ways_in_ledger(global: &Global) -> Option<usize> {
     let ledger = global.try_open_ledger()?;
     let entries = match ledger.entries() {
         Ok(entries) => entries,

@@ -1,10 +1,11 @@
 //! `wecom ledger …`: what the ledger knows, lost answers found again, configs nobody tracks.
 
 use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
 
 use serde_json::json;
 use wecom_client::ledger::{Entry, ResolvedBy, Status};
-use wecom_client::reconcile::{Outcome, ReconcileOptions, intent_matches};
+use wecom_client::reconcile::{Outcome, ReconcileOptions, Reconciled, intent_matches};
 use wecom_types::Api;
 use wecom_types::api::AddContactWay;
 
@@ -53,18 +54,11 @@ fn list(global: &Global, args: &LedgerListArgs) -> Result<(), CliError> {
         global.note(format_args!("{}: no ledger yet (the first create makes it)", path.display()));
         return Ok(());
     }
-    let ledger = global.open_ledger()?;
     let statuses: Vec<Status> = args.status.iter().map(|status| status.status()).collect();
-    let corpid = if args.all_corps { None } else { global.corpid.as_deref().filter(|corpid| !corpid.is_empty()) };
-    let entries = ledger.entries()?;
-    drop(ledger);
+    let entries = entries(global, &statuses, args.all_corps)?;
     let mut out = Answers::buffered();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for entry in entries
-        .iter()
-        .filter(|entry| statuses.is_empty() || statuses.contains(&entry.status))
-        .filter(|entry| corpid.is_none_or(|corpid| entry.corpid == corpid))
-    {
+    for entry in &entries {
         out.line(entry)?;
         *counts.entry(status_name(entry.status)).or_default() += 1;
     }
@@ -72,10 +66,28 @@ fn list(global: &Global, args: &LedgerListArgs) -> Result<(), CliError> {
     let counts: Vec<String> = counts.iter().map(|(status, count)| format!("{count} {status}")).collect();
     global.note(format_args!(
         "{}: {}",
-        global.ledger_path()?.display(),
+        path.display(),
         if counts.is_empty() { "no entries".to_owned() } else { counts.join(", ") }
     ));
     Ok(())
+}
+
+/// The ledger's entries with one of `statuses` (any when empty), of --corpid's corp unless
+/// `all_corps`, oldest first; none when there is no ledger yet. `ledger list` and the
+/// `ledger_list` tool.
+pub(crate) fn entries(global: &Global, statuses: &[Status], all_corps: bool) -> Result<Vec<Entry>, CliError> {
+    if !global.ledger_path()?.exists() {
+        return Ok(Vec::new());
+    }
+    let ledger = global.open_ledger()?;
+    let corpid = if all_corps { None } else { global.corpid.as_deref().filter(|corpid| !corpid.is_empty()) };
+    let entries = ledger.entries()?;
+    drop(ledger);
+    Ok(entries
+        .into_iter()
+        .filter(|entry| statuses.is_empty() || statuses.contains(&entry.status))
+        .filter(|entry| corpid.is_none_or(|corpid| entry.corpid == corpid))
+        .collect())
 }
 
 fn status_name(status: Status) -> String {
@@ -83,16 +95,7 @@ fn status_name(status: Status) -> String {
 }
 
 async fn reconcile(global: &Global, args: &ReconcileArgs) -> Result<(), CliError> {
-    global.credentials()?;
-    let ledger = global.open_ledger()?;
-    let client = global.client_with_ledger(ledger.clone())?;
-    let elsewhere = ledger
-        .entries()?
-        .iter()
-        .filter(|entry| entry.is_pending() && (entry.corpid != client.corpid() || entry.base_url != client.base_url()))
-        .count();
-    let options = ReconcileOptions { slack: args.slack, concurrency: args.concurrency.max(1) };
-    let report = client.reconcile_ledger(options).await?;
+    let (report, elsewhere) = reconcile_ledger(global, args.slack, args.concurrency).await?;
     let mut out = Answers::new();
     let mut unresolved = 0;
     let (mut adopted, mut not_found) = (0, 0);
@@ -123,6 +126,26 @@ async fn reconcile(global: &Global, args: &ReconcileArgs) -> Result<(), CliError
         );
     }
     if unresolved > 0 { Err(CliError::Unresolved(unresolved)) } else { Ok(()) }
+}
+
+/// Resolves the pending entries of this corp and base URL: what became of each, and how many
+/// pending entries belong to other corps or base URLs (not checked). `ledger reconcile` and the
+/// `ledger_reconcile` tool.
+pub(crate) async fn reconcile_ledger(
+    global: &Global,
+    slack: Duration,
+    concurrency: usize,
+) -> Result<(Vec<Reconciled>, usize), CliError> {
+    global.credentials()?;
+    let ledger = global.open_ledger()?;
+    let client = global.client_with_ledger(ledger.clone())?;
+    let elsewhere = ledger
+        .entries()?
+        .iter()
+        .filter(|entry| entry.is_pending() && (entry.corpid != client.corpid() || entry.base_url != client.base_url()))
+        .count();
+    let options = ReconcileOptions { slack, concurrency: concurrency.max(1) };
+    Ok((client.reconcile_ledger(options).await?, elsewhere))
 }
 
 async fn adopt(global: &Global, seq: u64, config_id: &str) -> Result<(), CliError> {

@@ -17,6 +17,9 @@
 //! wecom ledger reconcile
 //! ```
 //!
+//! `wecom mcp` serves the same commands as tools of the Model Context Protocol over stdio, for
+//! AI agents, with the same rails (module `mcp`).
+//!
 //! What it is not: a library (use `wecom-client`), a server (use `wecom-mock` to try it out:
 //! `--base-url http://127.0.0.1:8080`), or a tool for the rest of WeCom's APIs. It depends on
 //! `wecom-client` and `wecom-types` only; `wecom-mock` is a dev-dependency for its tests.
@@ -32,6 +35,7 @@ mod exit;
 mod inventory;
 mod join_way;
 mod ledger_cmd;
+mod mcp;
 mod output;
 mod prune;
 mod walk;
@@ -79,5 +83,6 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Ledger(command) => ledger_cmd::run(&global, command).await,
         Command::Members => after_scan::members(&global).await,
         Command::Customers { userid } => after_scan::customers(&global, &userid).await,
+        Command::Mcp(args) => mcp::run(&global, args).await,
     }
 }

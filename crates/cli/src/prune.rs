@@ -102,6 +102,39 @@ fn default_backup_name() -> PathBuf {
 }
 
 pub(crate) async fn run(global: &Global, args: PruneArgs) -> Result<(), CliError> {
+    let mut out = Answers::new();
+    // A reader that went away must not stop a prune half-way through a batch.
+    let report = execute(global, &args, |way| out.line(way).or_else(ignore_closed_stdout)).await?;
+    out.finish().or_else(ignore_closed_stdout)?;
+    if args.yes {
+        let backup =
+            report.backup.map_or_else(|| "none (nothing matched)".to_owned(), |path| path.display().to_string());
+        global.note(format_args!(
+            "deleted {} of {} ({} already gone); backup: {backup}\n\
+             re-create one (with a new id): wecom contact-way add --json <a line of the backup>",
+            report.deleted,
+            crate::count::count(report.listed, "listed config", "listed configs"),
+            report.gone
+        ));
+    } else {
+        global.note(format_args!(
+            "would delete {} of {}; dry run, nothing was deleted: add --yes to delete them \
+             (each is backed up first)",
+            report.matched,
+            crate::count::count(report.listed, "listed config", "listed configs")
+        ));
+    }
+    Ok(())
+}
+
+/// The prune itself, for `wecom prune` and the `prune` tool: each matching config goes to
+/// `matched` (without `yes`: every match, nothing deleted; with it: each one once it is backed
+/// up and deleted).
+pub(crate) async fn execute(
+    global: &Global,
+    args: &PruneArgs,
+    mut matched: impl FnMut(&ContactWay) -> Result<(), CliError>,
+) -> Result<Report, CliError> {
     let no_filter = args.state_prefix.is_none() && args.user.is_none() && args.created_before.is_none();
     if no_filter && !args.all {
         return Err(CliError::Usage(
@@ -116,11 +149,9 @@ pub(crate) async fn run(global: &Global, args: PruneArgs) -> Result<(), CliError
     let listing = global.progress(None, "listing config ids");
     let ids = walk::list_ids(&client, range, &listing).await?;
     listing.finish_and_clear();
-    let listed = ids.len();
-    let bar = global.progress(Some(listed as u64), if args.yes { "pruning" } else { "checking" });
+    let mut report = Report { listed: ids.len(), ..Report::default() };
+    let bar = global.progress(Some(report.listed as u64), if args.yes { "pruning" } else { "checking" });
 
-    let mut out = Answers::new();
-    let mut report = Report::default();
     let mut backup: Option<Backup> = None;
     let mut batch = Vec::new();
     let mut configs = std::pin::pin!(walk::get_each(&client, ids, concurrency));
@@ -134,47 +165,38 @@ pub(crate) async fn run(global: &Global, args: PruneArgs) -> Result<(), CliError
         }
         report.matched += 1;
         if !args.yes {
-            out.line(&way)?;
+            matched(&way)?;
             continue;
         }
         batch.push(*way);
         if batch.len() >= concurrency * BATCH_PER_SLOT {
-            let backup = open_backup(&mut backup, &args)?;
-            prune_batch(global, &client, backup, std::mem::take(&mut batch), concurrency, &mut out, &mut report)
-                .await?;
+            let backup = open_backup(&mut backup, args)?;
+            let batch = std::mem::take(&mut batch);
+            prune_batch(global, &client, backup, batch, concurrency, &mut matched, &mut report).await?;
         }
     }
     if !batch.is_empty() {
-        let backup = open_backup(&mut backup, &args)?;
-        prune_batch(global, &client, backup, batch, concurrency, &mut out, &mut report).await?;
+        let backup = open_backup(&mut backup, args)?;
+        prune_batch(global, &client, backup, batch, concurrency, &mut matched, &mut report).await?;
     }
     bar.finish_and_clear();
-    out.finish().or_else(ignore_closed_stdout)?;
-    if args.yes {
-        let backup = backup.map_or_else(|| "none (nothing matched)".to_owned(), |b| b.path.display().to_string());
-        global.note(format_args!(
-            "deleted {} of {} ({} already gone); backup: {backup}\n\
-             re-create one (with a new id): wecom contact-way add --json <a line of the backup>",
-            report.deleted,
-            crate::count::count(listed, "listed config", "listed configs"),
-            report.gone
-        ));
-    } else {
-        global.note(format_args!(
-            "would delete {} of {}; dry run, nothing was deleted: add --yes to delete them \
-             (each is backed up first)",
-            report.matched,
-            crate::count::count(listed, "listed config", "listed configs")
-        ));
-    }
-    Ok(())
+    report.backup = backup.map(|backup| backup.path);
+    Ok(report)
 }
 
-#[derive(Default)]
-struct Report {
-    matched: usize,
-    deleted: usize,
-    gone: usize,
+/// What a prune did.
+#[derive(Debug, Default)]
+pub(crate) struct Report {
+    /// Config ids listed (in the created-before range, when given).
+    pub(crate) listed: usize,
+    /// Configs that match the filters.
+    pub(crate) matched: usize,
+    /// Configs deleted by this run.
+    pub(crate) deleted: usize,
+    /// Configs that were gone already when their delete was sent.
+    pub(crate) gone: usize,
+    /// The backup file, when something was backed up.
+    pub(crate) backup: Option<PathBuf>,
 }
 
 fn open_backup<'a>(backup: &'a mut Option<Backup>, args: &PruneArgs) -> Result<&'a mut Backup, CliError> {
@@ -195,7 +217,7 @@ async fn prune_batch(
     backup: &mut Backup,
     batch: Vec<ContactWay>,
     concurrency: usize,
-    out: &mut Answers,
+    matched: &mut impl FnMut(&ContactWay) -> Result<(), CliError>,
     report: &mut Report,
 ) -> Result<(), CliError> {
     backup.append(&batch)?;
@@ -218,8 +240,9 @@ async fn prune_batch(
                 } else {
                     report.deleted += 1;
                 }
-                // A reader that went away must not stop a prune half-way through a batch.
-                out.line(&way).or_else(ignore_closed_stdout)?;
+                if let Err(err) = matched(&way) {
+                    failure.get_or_insert(err);
+                }
                 deleted.push(way.config_id);
             }
             Err(err) => {

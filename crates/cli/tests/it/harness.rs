@@ -10,12 +10,12 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio::runtime::Runtime;
 use wecom_client::{Client, RetryPolicy};
-use wecom_mock::MockServer;
 use wecom_mock::api::{ContactWayDump, CorpDump};
+use wecom_mock::{MockServer, MockServerBuilder};
 use wecom_types::api::{AddContactWay, ContactWay};
 
 /// Every variable `wecom` reads, so that the caller's environment never leaks into a test.
-const WECOM_VARIABLES: [&str; 16] = [
+const WECOM_VARIABLES: [&str; 18] = [
     "WECOM_BASE_URL",
     "WECOM_CORPID",
     "WECOM_SECRET",
@@ -32,6 +32,8 @@ const WECOM_VARIABLES: [&str; 16] = [
     "WECOM_PRUNE_CREATED_BEFORE",
     "WECOM_PRUNE_BACKUP",
     "WECOM_RECONCILE_SLACK",
+    "WECOM_MOCK_TOOLS",
+    "WECOM_MOCK_ADMIN_TOKEN",
 ];
 
 pub(crate) struct Harness {
@@ -43,12 +45,17 @@ pub(crate) struct Harness {
 impl Harness {
     /// The default corp, on a runtime of its own so that a test can block on the binary.
     pub(crate) fn start() -> Harness {
+        Harness::start_with(|builder| builder)
+    }
+
+    /// The default corp on a mock configured by `configure` (an admin token, …).
+    pub(crate) fn start_with(configure: impl FnOnce(MockServerBuilder) -> MockServerBuilder) -> Harness {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a runtime for the mock");
-        let mock = runtime.block_on(MockServer::start());
+        let mock = runtime.block_on(configure(MockServer::builder()).start());
         let dir = tempfile::tempdir().expect("a scratch folder");
         Harness { mock, runtime: Some(runtime), dir }
     }

@@ -10,4 +10,5 @@ mod help;
 mod inventory;
 mod join_way;
 mod ledger;
+mod mcp;
 mod prune;
