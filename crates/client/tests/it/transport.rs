@@ -94,6 +94,8 @@ async fn a_connection_closed_without_an_answer_is_closed() {
     assert_eq!(cause_of(&err), TransportCause::Closed, "{err}");
 }
 
+// Without the `rustls` feature the client has no TLS stack to fail in.
+#[cfg(feature = "rustls")]
 #[tokio::test]
 async fn https_to_a_plain_http_port_is_a_tls_error() {
     let addr = answering_server(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").await;
