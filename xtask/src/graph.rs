@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use crate::Failure;
-use crate::workspace::cargo;
+use crate::workspace::{cargo, metadata_json};
 
 /// How a package depends on another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -109,19 +109,9 @@ struct DepKind {
 
 /// The workspace's resolved graph (`cargo metadata --format-version 1`, run in `root`).
 pub(crate) fn load(cargo_path: &str, root: &std::path::Path) -> Result<Graph, Failure> {
-    let output = cargo(cargo_path)
-        .current_dir(root)
-        .args(["metadata", "--format-version", "1"])
-        .output()
-        .map_err(|source| Failure::Spawn { command: "cargo metadata".into(), source })?;
-    if !output.status.success() {
-        return Err(Failure::Command {
-            command: "cargo metadata".into(),
-            status: output.status,
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        });
-    }
-    let metadata: Metadata = serde_json::from_slice(&output.stdout).map_err(Failure::Metadata)?;
+    let mut command = cargo(cargo_path);
+    command.current_dir(root);
+    let metadata: Metadata = serde_json::from_slice(&metadata_json(command, &[])?).map_err(Failure::Metadata)?;
     let names: BTreeMap<&str, &str> = metadata.packages.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
     let name_of = |id: &str| names.get(id).copied().unwrap_or(id).to_owned();
     let mut graph = Graph::default();

@@ -123,10 +123,13 @@ pub(crate) fn cargo(cargo: &str) -> Command {
     command
 }
 
-/// Reads the workspace through `cargo metadata --no-deps` and its root manifest.
-pub(crate) fn load(cargo_path: &str) -> Result<(Workspace, PathBuf), Failure> {
-    let output = cargo(cargo_path)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
+/// Runs `cargo metadata --format-version 1` with `extra` arguments on `command` (a `cargo`,
+/// its working directory set where needed) and answers its JSON; both the workspace reader and
+/// the dependency graph read the workspace this way.
+pub(crate) fn metadata_json(mut command: Command, extra: &[&str]) -> Result<Vec<u8>, Failure> {
+    let output = command
+        .args(["metadata", "--format-version", "1"])
+        .args(extra)
         .output()
         .map_err(|source| Failure::Spawn { command: "cargo metadata".into(), source })?;
     if !output.status.success() {
@@ -136,7 +139,13 @@ pub(crate) fn load(cargo_path: &str) -> Result<(Workspace, PathBuf), Failure> {
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         });
     }
-    let metadata: Metadata = serde_json::from_slice(&output.stdout).map_err(Failure::Metadata)?;
+    Ok(output.stdout)
+}
+
+/// Reads the workspace through `cargo metadata --no-deps` and its root manifest.
+pub(crate) fn load(cargo_path: &str) -> Result<(Workspace, PathBuf), Failure> {
+    let metadata: Metadata =
+        serde_json::from_slice(&metadata_json(cargo(cargo_path), &["--no-deps"])?).map_err(Failure::Metadata)?;
     let root = metadata.workspace_root;
     let manifest = root.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).map_err(|source| Failure::Read { path: manifest.clone(), source })?;
