@@ -6,9 +6,10 @@
 
 use std::io;
 
-/// The format this build writes and reads. A file with a higher number was written by a newer
-/// build and is refused rather than misread.
-pub(crate) const FORMAT_VERSION: u32 = 2;
+/// The format this build writes and reads (3: binary records, `layout.rs`; 1 and 2 wrote JSON,
+/// still read). A file with a higher number was written by a newer build and is refused rather
+/// than misread.
+pub(crate) const FORMAT_VERSION: u32 = 3;
 
 /// Magic of a journal segment.
 pub(crate) const JOURNAL_MAGIC: [u8; 8] = *b"WCMJRNL\0";

@@ -17,6 +17,9 @@ use parking_lot::{Condvar, Mutex};
 use tokio::sync::watch;
 
 use super::frame::{self, JOURNAL_MAGIC};
+use super::layout;
+use super::record::Record;
+use crate::core::model::Event;
 
 use super::data_dir::FsyncPolicy;
 use super::error::Unavailable;
@@ -158,17 +161,15 @@ impl Journal {
         self.shared.failed.load(Ordering::Acquire)
     }
 
-    /// Encodes and enqueues a record made with the next seq; returns the seq. No I/O: safe
-    /// under a corp lock. The record's LSN is noted for the request being served, which waits
-    /// for it before answering (see [`super::track::track`]).
-    pub(crate) fn append<R: serde::Serialize>(&self, make: impl FnOnce(u64) -> R) -> Result<u64, Unavailable> {
+    /// Encodes (with `encode`, given the next seq and the payload to write into) and enqueues a
+    /// record; returns the seq. No I/O: safe under a corp lock. The record's LSN is noted for
+    /// the request being served, which waits for it before answering (see
+    /// [`super::track::track`]).
+    pub(crate) fn append(&self, encode: impl FnOnce(u64, &mut Vec<u8>)) -> Result<u64, Unavailable> {
         self.usable()?;
         let seq = self.shared.next_seq.fetch_add(1, Ordering::Relaxed);
         let mut framed = frame::Framed::new();
-        serde_json::to_writer(framed.payload(), &make(seq)).map_err(|err| {
-            tracing::error!(%err, "a journal record could not be encoded");
-            Unavailable
-        })?;
+        encode(seq, framed.payload());
         let framed = framed.seal().map_err(|_| Unavailable)?;
         let lsn = {
             let mut queue = self.shared.queue.lock();
@@ -182,6 +183,17 @@ impl Journal {
         self.shared.wake.notify_one();
         super::track::note_lsn(lsn);
         Ok(seq)
+    }
+
+    /// Enqueues the record `make` builds with the next seq ([`Journal::append`]).
+    pub(crate) fn append_record(&self, make: impl FnOnce(u64) -> Record) -> Result<u64, Unavailable> {
+        self.append(|seq, out| layout::put_record(out, &make(seq)))
+    }
+
+    /// Enqueues the events of one write to `corpid` ([`Journal::append`]), encoded from the
+    /// borrowed events (a write journals its events before it applies them).
+    pub(crate) fn append_events(&self, corpid: &str, events: &[Event]) -> Result<u64, Unavailable> {
+        self.append(|seq, out| layout::put_events(out, corpid, seq, events))
     }
 
     /// Starts a new segment for the records enqueued from now on; returns the number of the
@@ -444,7 +456,6 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::durability::record::Record;
 
     fn journal(name: &str, policy: FsyncPolicy) -> (Journal, PathBuf) {
         let dir = std::env::temp_dir().join(format!("wecom-mock-journal-{name}-{}", std::process::id()));
@@ -468,7 +479,8 @@ mod tests {
         {
             let mut queue = shared.queue.lock();
             for seq in 0..1000 {
-                let payload = serde_json::to_vec(&record(seq)).expect("encodes");
+                let mut payload = Vec::new();
+                layout::put_record(&mut payload, &record(seq));
                 frame::frame_into(&mut queue.bytes, &payload).expect("frames");
             }
             queue.last_lsn = 1000;
@@ -501,7 +513,7 @@ mod tests {
     fn everysec_acknowledges_what_is_written_and_fsyncs_it_off_the_writer() {
         let (journal, dir) = journal("everysec", FsyncPolicy::EverySec);
         for _ in 0..20 {
-            journal.append(record).expect("appends");
+            journal.append_record(record).expect("appends");
         }
         let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
         runtime.block_on(journal.wait(20)).expect("acknowledged once written");
@@ -522,14 +534,14 @@ mod tests {
     fn never_syncs_only_when_closing() {
         let (journal, dir) = journal("never", FsyncPolicy::Never);
         for _ in 0..50 {
-            journal.append(record).expect("appends");
+            journal.append_record(record).expect("appends");
         }
         let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
         runtime.block_on(journal.wait(50)).expect("written");
         assert_eq!(journal.syncs(), 0);
         journal.close();
         assert_eq!(journal.syncs(), 1, "closing flushes");
-        assert_eq!(journal.append(record).map(|_| ()), Err(Unavailable), "closed: refused");
+        assert_eq!(journal.append_record(record).map(|_| ()), Err(Unavailable), "closed: refused");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -248,7 +248,7 @@ async fn a_full_disk_refuses_changes_and_keeps_every_acknowledged_one() {
     let token = http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
     let mut acknowledged = Vec::new();
     let mut refused = None;
-    for i in 0..200 {
+    for i in 0..2000 {
         let answer = http.call(Api::AddContactWay, &token, &add_body(&format!("s{i}"))).await.expect("add");
         match answer["errcode"].as_i64() {
             Some(0) => acknowledged.push(answer["config_id"].as_str().expect("id").to_owned()),
