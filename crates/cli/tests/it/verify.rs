@@ -306,7 +306,7 @@ fn a_run_killed_after_its_first_create_leaves_a_ledger_that_sweep_empties() {
 fn ctrl_c_after_the_first_create_deletes_what_the_run_made_before_it_exits() {
     let harness = Harness::start();
     let dir = harness.path("rec").display().to_string();
-    let mut child = harness
+    let child = harness
         .std_command()
         .args(["verify", "--record", &dir, "--rate", "20", "--member", "zhangsan", "--chat", "wrmockchat0001"])
         .stdout(std::process::Stdio::null())
