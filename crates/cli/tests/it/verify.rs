@@ -243,6 +243,39 @@ fn a_scripted_server_that_drops_renames_or_retypes_a_field_drifts_on_that_probe_
     runtime.shutdown_background();
 }
 
+/// A service that accepts what it should refuse: a type it does not know creates a config.
+fn accept_unknown_types(path: &str, answer: &mut Value) {
+    if path.ends_with("/add_contact_way") && answer["errcode"] == 41039 {
+        *answer = json!({"errcode": 0, "errmsg": "ok", "config_id": "plantedconfig0001"});
+    }
+}
+
+#[test]
+fn a_refusal_that_creates_is_drift_is_deleted_at_once_and_spends_the_budget() {
+    let harness = Harness::start();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("a runtime");
+    let url = scripted(&runtime, harness.mock.uri(), accept_unknown_types);
+    let dir = harness.path("rec").display().to_string();
+    let mut args = vec!["verify", "--record", &dir, "--rate", "0", "--base-url", &url];
+    args.extend(ROLES);
+    let run = harness.run(&args).expect_code(1);
+    let planted = BTreeSet::from([
+        "add_contact_way/type-3".to_owned(),
+        "add_contact_way/type-0-is-present-and-invalid".to_owned(),
+    ]);
+    assert_eq!(with_status(&run, "drift"), planted);
+    let skipped: BTreeSet<String> = with_status(&run, "skipped");
+    assert!(
+        skipped.contains("lifecycle/contact_way") && skipped.contains("lifecycle/join_way"),
+        "the budget of 2 is spent"
+    );
+    assert!(run.stderr().contains("2 of 2 creates used"), "{}", run.stderr());
+    let deleted = harness.run(&["ledger", "list", "--status", "deleted"]).expect_code(0);
+    assert_eq!(deleted.lines().len(), 2, "each unexpected create is deleted at once:\n{}", deleted.stdout());
+    runtime.shutdown_background();
+}
+
 #[test]
 fn a_throttled_upstream_could_not_be_checked_and_never_drifts() {
     let harness = Harness::start();
