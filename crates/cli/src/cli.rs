@@ -172,7 +172,7 @@ pub(crate) struct VerifyArgs {
     #[arg(long)]
     pub(crate) sweep: bool,
     /// With --sweep: also configs of other runs created within the last hour.
-    #[arg(long, requires = "sweep")]
+    #[arg(long)]
     pub(crate) all: bool,
     /// Creates the run may spend (each a unit of the 500 000 quota a delete may not give back).
     #[arg(long, default_value_t = 2, value_name = "N")]

@@ -66,6 +66,9 @@ enum Mode<'a> {
 }
 
 pub(crate) async fn run(global: &Global, args: VerifyArgs) -> Result<(), CliError> {
+    if args.all && !args.sweep {
+        return Err(CliError::Usage("--all goes with --sweep only".into()));
+    }
     if !(args.rate >= 0.0 && args.rate.is_finite()) {
         return Err(CliError::Usage("--rate is calls a second: 0 (unpaced) or more".into()));
     }

@@ -433,3 +433,23 @@ fn plan_lists_every_tier_and_sends_nothing() {
     assert_eq!(tiers, BTreeSet::from([0, 1, 2]));
     assert!(run.stderr().contains("at most 2 creates"), "{}", run.stderr());
 }
+
+#[test]
+fn each_way_a_run_cannot_start_has_its_exit_status() {
+    let harness = Harness::start();
+    let dir = harness.path("rec").display().to_string();
+    record(&harness, &dir).expect_code(0);
+    // (arguments, exit status, what stderr says)
+    let cases: [(&[&str], i32, &str); 5] = [
+        (&["verify"], 2, "--plan"),
+        (&["verify", "--record", &dir], 2, "already holds a recording"),
+        (&["verify", "--plan", "--all"], 2, "--sweep"),
+        (&["verify", "--compare", &dir, "--base-url", "http://127.0.0.1:9"], 4, "no probe could run"),
+        (&["verify", "--sweep", "--base-url", "http://127.0.0.1:9"], 4, "cannot sweep"),
+    ];
+    for (args, code, says) in cases {
+        let run = harness.run(args).expect_code(code);
+        assert!(run.stderr().contains(says), "{args:?}: {}", run.stderr());
+        assert!(run.stdout().is_empty(), "{args:?} prints no probe line");
+    }
+}
