@@ -61,10 +61,14 @@ impl<'a> Normalizer<'a> {
         })
     }
 
-    /// A request body for the snapshot: the run's prefix and times replaced.
+    /// A request body for the snapshot: the run's prefix, times and the ids an earlier answer
+    /// named (as their placeholders) replaced.
     pub(crate) fn request_value(&self, value: &Value) -> Value {
         match value {
-            Value::String(text) => Value::String(self.unprefix(text)),
+            Value::String(text) => match self.seen.iter().find(|((_, seen), _)| seen == text) {
+                Some(((kind, _), n)) => Value::String(format!("<{kind}:{n}>")),
+                None => Value::String(self.unprefix(text)),
+            },
             Value::Array(items) => Value::Array(items.iter().map(|item| self.request_value(item)).collect()),
             Value::Object(map) => Value::Object(
                 map.iter()
@@ -224,6 +228,14 @@ mod tests {
         let body = json!({"errcode": 41044, "errmsg": "invalid config_id: config_id `abc123`, hint: [1]"});
         let got = normalizer.answer(&Reply::Answer { status: 200, body });
         assert_eq!(got["errmsg"], "invalid config_id: config_id `<config_id:1>`");
+    }
+
+    #[test]
+    fn a_request_names_an_id_of_an_earlier_answer_by_its_placeholder() {
+        let mut normalizer = Normalizer::new(&[], "");
+        normalizer.answer(&Reply::Answer { status: 200, body: json!({"errcode": 0, "config_id": "abc123"}) });
+        let shown = normalizer.request_value(&json!({"config_id": "abc123", "remark": "x"}));
+        assert_eq!(shown, json!({"config_id": "<config_id:1>", "remark": "x"}));
     }
 
     #[test]

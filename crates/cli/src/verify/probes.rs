@@ -189,8 +189,8 @@ fn not_a_probe(case: &Case) -> Option<&'static str> {
 }
 
 /// The fidelity rows the lifecycles check.
-const CONTACT_WAY_LIFECYCLE_ROWS: [&str; 4] =
-    ["ADD_WAY_QR_CODE", "UPDATE_ABSENT_KEEPS", "UNKNOWN_CONFIG_ID", "CONFIG_ID_SHAPE"];
+const CONTACT_WAY_LIFECYCLE_ROWS: [&str; 5] =
+    ["ADD_WAY_QR_CODE", "UPDATE_ABSENT_KEEPS", "LIST_SHOWS_NEW_CONFIG_AT_ONCE", "UNKNOWN_CONFIG_ID", "CONFIG_ID_SHAPE"];
 const JOIN_WAY_LIFECYCLE_ROWS: [&str; 3] = ["JOIN_WAY_REMARK_TRUNCATED", "UNKNOWN_CONFIG_ID", "CONFIG_ID_SHAPE"];
 
 /// Every probe of tiers 0 and 1, in the order a run sends them.
