@@ -83,7 +83,8 @@ pub(crate) fn new_prefix() -> String {
 
 /// Whether `state` starts with a verify run's prefix; the prefix when it does.
 pub(crate) fn run_prefix_of(state: &str) -> Option<&str> {
-    let prefix = state.get(..21)?;
+    // Any state comes back from the service: never split inside a character.
+    let prefix = state.get(..21).filter(|prefix| prefix.is_ascii())?;
     let id = prefix.strip_prefix("wcv")?;
     let (time, salt) = id.split_at(14);
     (time.bytes().all(|b| b.is_ascii_digit()) && salt.bytes().all(|b| b.is_ascii_hexdigit())).then_some(prefix)
@@ -492,10 +493,12 @@ pub(crate) async fn find_prefixed(
                     found.push((config_id, state));
                 }
             }
-            cursor = body.get("next_cursor").and_then(Value::as_str).unwrap_or_default().to_owned();
-            if cursor.is_empty() {
+            let next = body.get("next_cursor").and_then(Value::as_str).unwrap_or_default().to_owned();
+            // A cursor that does not move would walk the same page for ever.
+            if next.is_empty() || next == cursor {
                 break;
             }
+            cursor = next;
         }
     }
     Ok(found)
@@ -520,7 +523,14 @@ mod tests {
 
     #[test]
     fn other_states_carry_no_run_prefix() {
-        for state in ["", "wcv", "channel_spring", "wcv2026120612000Xzzzz_cw", "wcvabcdefabcdefab1234"] {
+        for state in [
+            "",
+            "wcv",
+            "channel_spring",
+            "wcv2026120612000Xzzzz_cw",
+            "wcvabcdefabcdefab1234",
+            "wcv1234567890123字ab_cw",
+        ] {
             assert_eq!(run_prefix_of(state), None, "{state}");
         }
     }
