@@ -71,7 +71,7 @@ pub(crate) struct Exchange<'a> {
 
 /// Judges an answered exchange; with the answer's errcode, when it has one.
 pub(crate) fn judge(exchange: &Exchange<'_>) -> (Verdict, Option<ErrCode>) {
-    if exchange.status >= 500 {
+    if wecom_types::fidelity::DRIFT_UPSTREAM_5XX_UNCHECKED && exchange.status >= 500 {
         return (Verdict::CouldNotCheck, None);
     }
     let answer: Value = match serde_json::from_slice(exchange.answer) {

@@ -7,6 +7,7 @@
 use serde_json::Value;
 use wecom_types::ErrCode;
 use wecom_types::endpoint::{Api, Endpoint, EndpointVisitor, Method};
+use wecom_types::fidelity as assumed;
 use wecom_types::wire::{decode_body, decode_query};
 
 use super::Found;
@@ -91,15 +92,10 @@ fn party_given(body: &[u8]) -> bool {
 /// with the stored departments; a list's cursor and its window against the clock;
 /// departments expanded).
 fn visible_to_pure_checks(api: Api, code: ErrCode, body: &[u8]) -> bool {
-    match (api, code) {
-        (
-            Api::UpdateContactWay,
-            ErrCode::INVALID_PARAMETER | ErrCode::INVALID_CONTACT_WAY_STYLE | ErrCode::CONTACT_WAY_TOO_MANY_USERS,
-        ) => false,
-        (Api::ListContactWay, ErrCode::INVALID_PARAMETER) => false,
-        (_, ErrCode::CONTACT_WAY_TOO_MANY_USERS) => !party_given(body),
-        _ => true,
+    if assumed::DRIFT_STATEFUL_ERRCODES.contains(&(api, code)) {
+        return false;
     }
+    code != ErrCode::CONTACT_WAY_TOO_MANY_USERS || !party_given(body)
 }
 
 /// The rule finding of one exchange, if any: the upstream answered `upstream` (HTTP 200).
