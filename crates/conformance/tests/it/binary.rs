@@ -118,10 +118,13 @@ fn drift_report(listen: &str) -> serde_json::Value {
 
 #[test]
 fn the_whole_run_through_a_drift_proxy_in_front_of_an_unchanged_mock_has_no_finding() {
-    // The binary as this checkout builds it (a stale one would not know --upstream).
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let built = Command::new(cargo).args(["build", "-p", "wecom-mock", "--bin", "wecom-mock"]).status();
-    assert!(built.expect("cargo runs").success(), "cannot build wecom-mock");
+    // A binary left from before the proxy would not know --upstream: build this checkout's.
+    let help = Command::new(mock_binary()).arg("--help").output().expect("wecom-mock runs");
+    if !String::from_utf8_lossy(&help.stdout).contains("--upstream") {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let built = Command::new(cargo).args(["build", "-p", "wecom-mock", "--bin", "wecom-mock"]).status();
+        assert!(built.expect("cargo runs").success(), "cannot build wecom-mock");
+    }
     let (_upstream, upstream) = start_mock(&[]);
     let (_proxy, proxy) = start_mock(&["--upstream", &format!("http://{upstream}")]);
     // The suite steers the upstream mock through the proxy's forwarded /__admin paths.
