@@ -507,3 +507,23 @@ fn state_flags_are_refused_with_upstream() {
         assert!(String::from_utf8_lossy(&output.stderr).contains(expected), "{flags:?}");
     }
 }
+
+#[tokio::test]
+async fn a_body_over_16_mib_is_refused_with_413_and_never_forwarded() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let upstream = Scripted::start(|_| (200, r#"{"errcode":0,"errmsg":"ok"}"#.to_owned())).await;
+    let proxy = proxy_to(&upstream.uri(), DEFAULT_UPSTREAM_TIMEOUT).await;
+    let over = wecom_mock::MAX_PROXIED_BODY_BYTES + 1;
+    for (path, expected) in [(Api::AddContactWay.path(), "\"errcode\":40058"), ("/__admin/corps/ww1", "body_too_large")]
+    {
+        let mut stream = tokio::net::TcpStream::connect(proxy.address()).await.expect("connects");
+        let head = format!("PUT {path} HTTP/1.1\r\nHost: proxy\r\nContent-Length: {over}\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.expect("the head is sent");
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(answer.contains(expected), "{path}: {answer}");
+    }
+    assert_eq!(upstream.received(), [], "nothing reached the upstream");
+}
