@@ -527,3 +527,39 @@ async fn a_body_over_16_mib_is_refused_with_413_and_never_forwarded() {
     }
     assert_eq!(upstream.received(), [], "nothing reached the upstream");
 }
+
+#[tokio::test]
+async fn the_documented_answer_of_every_api_has_the_shape_of_its_wire_type() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../types/tests/fixtures");
+    let read = |name: String| {
+        let text = std::fs::read_to_string(fixtures.join(&name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    let http = reqwest::Client::new();
+    for info in wecom_types::endpoint::API_TABLE {
+        let request = read(format!("{}.request.json", info.name));
+        let answer = read(format!("{}.response.json", info.name)).to_string();
+        let upstream = Scripted::start(move |_| (200, answer.clone())).await;
+        let proxy = proxy_to(&upstream.uri(), DEFAULT_UPSTREAM_TIMEOUT).await;
+        let mut url = reqwest::Url::parse(&format!("{}{}", proxy.uri(), info.path)).expect("a URL");
+        let method = match info.method {
+            wecom_types::Method::Get => {
+                for (key, value) in request.as_object().into_iter().flatten() {
+                    let value = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                    url.query_pairs_mut().append_pair(key, &value);
+                }
+                Method::GET
+            }
+            wecom_types::Method::Post => Method::POST,
+        };
+        let body = if method == Method::POST { request.to_string() } else { String::new() };
+        let (status, _, _) = send(&http, method, url.to_string(), &body).await;
+        let report = drift(&http, &proxy).await;
+        assert_eq!(status, 200, "{}: {report}", info.name);
+        // The documented requests are examples, not all of them valid by the mock's rules (C1's
+        // has a type-1 config with three users): only the answers' shape is in question here.
+        let about_the_answer: Vec<_> = findings(&report).into_iter().filter(|f| f.0 != "rule").collect();
+        assert_eq!(about_the_answer, [], "{}: {report}", info.name);
+        assert_eq!(report["exchanges"], 1);
+    }
+}
