@@ -84,6 +84,9 @@ fidelity_table! {
     /// list: the seed's userid and skip_verify filters are kept though the official parameter
     /// list has neither.
     LIST_SEED_FILTERS: bool = true, spec "C3";
+    /// list: a config is listed as soon as its add has been answered (no replication delay):
+    /// `wecom verify`'s Contact Me lifecycle lists its own config in the run's time window.
+    LIST_SHOWS_NEW_CONFIG_AT_ONCE: bool = true, spec "C3";
     /// update: an absent field keeps its value; a present null / 0 / "" / [] / {} resets it.
     UPDATE_ABSENT_KEEPS: bool = true, spec "C4";
     /// update: a result that is no longer a valid config (type 1 without exactly one user,
