@@ -105,3 +105,33 @@ fn the_binary_prints_its_version() {
         concat!("wecom-conformance ", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// The drift proxy's report, read from the proxy itself.
+fn drift_report(listen: &str) -> serde_json::Value {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    rt.block_on(async {
+        let response = reqwest::get(format!("http://{listen}/__admin/drift")).await.expect("the proxy answers");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("the report is JSON")
+    })
+}
+
+#[test]
+fn the_whole_run_through_a_drift_proxy_in_front_of_an_unchanged_mock_has_no_finding() {
+    // A binary left from before the proxy would not know --upstream: build this checkout's.
+    let help = Command::new(mock_binary()).arg("--help").output().expect("wecom-mock runs");
+    if !String::from_utf8_lossy(&help.stdout).contains("--upstream") {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let built = Command::new(cargo).args(["build", "-p", "wecom-mock", "--bin", "wecom-mock"]).status();
+        assert!(built.expect("cargo runs").success(), "cannot build wecom-mock");
+    }
+    let (_upstream, upstream) = start_mock(&[]);
+    let (_proxy, proxy) = start_mock(&["--upstream", &format!("http://{upstream}")]);
+    // The suite steers the upstream mock through the proxy's forwarded /__admin paths.
+    let (ok, stdout) = conformance(&proxy, &["--sequences", "20"]);
+    assert!(ok, "the report has failures through the proxy:\n{stdout}");
+    assert!(stdout.contains("control surface: yes; fault injection: yes"), "{stdout}");
+    let report = drift_report(&proxy);
+    assert_eq!(report["findings"], serde_json::json!([]), "{report}");
+    assert!(report["exchanges"].as_u64().is_some_and(|n| n > 500), "{report}");
+}
