@@ -5,19 +5,23 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The `wecom-mock` binary next to this test's own target directory, built if it is missing.
+/// The `wecom-mock` binary next to this test's own target directory, built from this checkout
+/// once per test run (cargo makes that a no-op when it is fresh; a binary merely present could be
+/// a stale one from another revision).
 fn mock_binary() -> PathBuf {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_wecom-conformance"));
-    let path = exe.with_file_name(format!("wecom-mock{}", std::env::consts::EXE_SUFFIX));
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "wecom-mock", "--bin", "wecom-mock"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "cannot build wecom-mock");
-    }
-    path
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = PathBuf::from(env!("CARGO_BIN_EXE_wecom-conformance"));
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+            let status = Command::new(cargo)
+                .args(["build", "-p", "wecom-mock", "--bin", "wecom-mock"])
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "cannot build wecom-mock");
+            exe.with_file_name(format!("wecom-mock{}", std::env::consts::EXE_SUFFIX))
+        })
+        .clone()
 }
 
 /// Kills the mock when the test ends, however it ends.
@@ -118,13 +122,6 @@ fn drift_report(listen: &str) -> serde_json::Value {
 
 #[test]
 fn the_whole_run_through_a_drift_proxy_in_front_of_an_unchanged_mock_has_no_finding() {
-    // A binary left from before the proxy would not know --upstream: build this checkout's.
-    let help = Command::new(mock_binary()).arg("--help").output().expect("wecom-mock runs");
-    if !String::from_utf8_lossy(&help.stdout).contains("--upstream") {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let built = Command::new(cargo).args(["build", "-p", "wecom-mock", "--bin", "wecom-mock"]).status();
-        assert!(built.expect("cargo runs").success(), "cannot build wecom-mock");
-    }
     let (_upstream, upstream) = start_mock(&[]);
     let (_proxy, proxy) = start_mock(&["--upstream", &format!("http://{upstream}")]);
     // The suite steers the upstream mock through the proxy's forwarded /__admin paths.
