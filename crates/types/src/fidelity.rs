@@ -5,6 +5,7 @@
 //! point to. Correcting an assumption is a one-line change here. The README's "Fidelity"
 //! section lists every row by name (a test keeps the two in step).
 
+use crate::endpoint::Api;
 use crate::errcode::ErrCode;
 
 /// One assumed behaviour.
@@ -83,6 +84,9 @@ fidelity_table! {
     /// list: the seed's userid and skip_verify filters are kept though the official parameter
     /// list has neither.
     LIST_SEED_FILTERS: bool = true, spec "C3";
+    /// list: a config is listed as soon as its add has been answered (no replication delay):
+    /// `wecom verify`'s Contact Me lifecycle lists its own config in the run's time window.
+    LIST_SHOWS_NEW_CONFIG_AT_ONCE: bool = true, spec "C3";
     /// update: an absent field keeps its value; a present null / 0 / "" / [] / {} resets it.
     UPDATE_ABSENT_KEEPS: bool = true, spec "C4";
     /// update: a result that is no longer a valid config (type 1 without exactly one user,
@@ -303,6 +307,16 @@ fidelity_table! {
     /// tenant's, opens everything (as before tenants existed); a tenant's token still limits
     /// the caller to its corp.
     OPEN_ADMIN_WITHOUT_TOKEN: &str = "no token or an unknown one: everything; a tenant's: its corp", spec "mock-server.md";
+    /// The real service answers every API call with HTTP 200 and the outcome in the envelope:
+    /// an HTTP 5xx on a WeCom path comes from something in between (a gateway, a load
+    /// balancer), so the drift proxy counts it as could not check, like a transport error.
+    DRIFT_UPSTREAM_5XX_UNCHECKED: bool = true, spec "verify.md";
+    /// Pure-input errcodes the real service, like the mock, also gives from stored state: on
+    /// update the stored config's type decides the style's range (41042), its temp state and
+    /// the merged members decide 40058, its departments count towards 41041; on list an
+    /// unknown cursor or a window against the clock is 40058. The drift proxy does not judge
+    /// them when the request passes the checks that need no state.
+    DRIFT_STATEFUL_ERRCODES: &[(Api, ErrCode)] = &[(Api::UpdateContactWay, ErrCode::INVALID_PARAMETER), (Api::UpdateContactWay, ErrCode::INVALID_CONTACT_WAY_STYLE), (Api::UpdateContactWay, ErrCode::CONTACT_WAY_TOO_MANY_USERS), (Api::ListContactWay, ErrCode::INVALID_PARAMETER)], spec "verify.md";
 }
 
 #[cfg(test)]

@@ -79,6 +79,11 @@ pub fn default_max_connections() -> usize {
         .max(1)
 }
 
+/// Compiles the drift proxy's answer shapes before the first exchange needs them.
+fn shape_checks_ready() {
+    crate::traffic::drift::prepare();
+}
+
 /// A timeout as the flags and the builder give it: zero turns it off.
 pub fn timeout_or_off(duration: Duration) -> Option<Duration> {
     (!duration.is_zero()).then_some(duration)
@@ -130,6 +135,10 @@ pub struct Settings {
     /// A call whose TCP peer is inside this block (a reverse proxy) is judged, for the apps'
     /// trusted IPs, by the last `X-Forwarded-For` entry instead; `None` (the default): never.
     pub trust_forwarded_for: Option<ipnet::IpNet>,
+    /// A drift proxy (`--upstream`): every path but `/healthz`, `/metrics`,
+    /// `/__admin/openapi.json` and `/__admin/drift` goes to this upstream, and the server holds
+    /// no corp; `None` (the default): the mock itself.
+    pub upstream: Option<crate::net::upstream::Upstream>,
 }
 
 impl Default for Settings {
@@ -149,6 +158,7 @@ impl Default for Settings {
             body_timeout: Some(DEFAULT_BODY_TIMEOUT),
             max_connections: default_max_connections(),
             trust_forwarded_for: None,
+            upstream: None,
         }
     }
 }
@@ -270,6 +280,14 @@ impl MockState {
             tenant_tokens: DashMap::default(),
             total_configs: Arc::new(AtomicU64::new(0)),
         };
+        if state.settings.upstream.is_some() {
+            // A drift proxy answers with its upstream's state, never with one of its own.
+            shape_checks_ready();
+            return match data_dir {
+                Some(_) => Err(OpenError::ProxyWithDataDir),
+                None => Ok(state),
+            };
+        }
         let Some(options) = data_dir else {
             state.load_fixtures(None)?;
             return Ok(state);
