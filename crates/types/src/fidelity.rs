@@ -200,6 +200,12 @@ fidelity_table! {
     /// the revocation is kept per corpid (journaled with a data dir), so a reset, a PUT, a
     /// DELETE + PUT and a restore keep it; a restart in memory forgets it (a mock limit).
     TOKEN_REVOCATION_SCOPE: &str = "every app's tokens issued before it; kept per corpid", spec "§2";
+    /// An access token is 64 characters of `[A-Za-z0-9_-]`, whatever the corpid: the claims
+    /// and a 96-bit HMAC-SHA256 in 48 bytes. The real service's tokens are longer and of no
+    /// stated length (clients should store them whole, as opaque strings, and not check their
+    /// length); the mock keeps its own short, since every call carries the token and the
+    /// server reads, hashes and compares all of it.
+    ACCESS_TOKEN_CHARS: usize = 64, spec "§2";
     /// With `--trust-forwarded-for`, an `X-Forwarded-For` whose last entry is not an IP address
     /// (or a request without the header) is judged by the TCP peer's address.
     FORWARDED_FOR_MALFORMED: &str = "the TCP peer's address", spec "§2";

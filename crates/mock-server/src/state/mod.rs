@@ -9,6 +9,7 @@ mod checkpoints;
 pub(crate) mod clock;
 mod control;
 mod corp;
+mod corp_tags;
 mod scope;
 mod tokens;
 
@@ -31,13 +32,14 @@ use crate::api::{AdminError, AdminErrorKind, DEFAULT_JOURNAL_SIZE};
 use crate::core::domain::{ApiError, Bug};
 use crate::core::fixtures::{CorpFixture, FixtureError, Fixtures};
 use crate::core::model::{Clock, CorpState, Tenant};
-use crate::core::token::Claims;
+use crate::core::token::{Claims, CorpClaim};
 use crate::durability::journal::Journal;
 use crate::durability::record::{CorpImage, Record};
 use crate::durability::{CompactorParts, DataDir, Freeze, Frozen, OpenError, Store, Unavailable, recover};
 use crate::traffic::{CorpTraffic, Traffic};
 use checkpoints::Checkpoints;
 use clock::wall_now;
+use corp_tags::CorpTags;
 use tokens::Tokens;
 
 /// The most corps one server holds by default (`--max-corps`).
@@ -166,6 +168,8 @@ pub struct MockState {
     /// The settings it was started with.
     pub settings: Settings,
     corps: Arc<DashMap<String, Arc<Corp>, foldhash::fast::RandomState>>,
+    /// The corps by the tag their tokens carry, kept with `corps`.
+    corp_tags: CorpTags,
     /// Corps are created, replaced and removed one operation at a time (and not while the
     /// compactor copies them), so each such change is one journal record in a clear order.
     lifecycle: Arc<Mutex<()>>,
@@ -265,6 +269,7 @@ impl MockState {
         let mut state = MockState {
             settings,
             corps: Arc::new(DashMap::default()),
+            corp_tags: CorpTags::default(),
             lifecycle: Arc::new(Mutex::new(())),
             store: None,
             tokens: Tokens::default(),
@@ -522,10 +527,12 @@ impl MockState {
         }
         if clear {
             self.corps.clear();
+            self.corp_tags.clear();
         }
         let mut existed = false;
         for id in removed {
             existed |= self.corps.remove(*id).is_some();
+            self.corp_tags.remove(id);
         }
         for state in put {
             self.insert_corp(state, seq);
@@ -561,6 +568,7 @@ impl MockState {
             retired: AtomicBool::new(false),
         };
         let corpid = corp.state.read().corpid.clone();
+        self.corp_tags.insert(&corpid);
         self.corps.insert(corpid, Arc::new(corp));
     }
 
@@ -621,9 +629,10 @@ impl MockState {
             None => {
                 let invalid = || ApiError::new(ErrCode::INVALID_ACCESS_TOKEN);
                 let claims = Claims::open(token).ok_or_else(invalid)?;
-                let corp = self.corp(&claims.corpid).ok_or_else(invalid)?;
-                let seen = self.tokens.verify(token, &corp)?;
-                (corp, seen)
+                self.corps_named(&claims)
+                    .into_iter()
+                    .find_map(|corp| self.tokens.verify(token, &claims, &corp).ok().map(|seen| (corp, seen)))
+                    .ok_or_else(invalid)?
             }
         };
         let agentid = seen.agentid;
@@ -634,7 +643,16 @@ impl MockState {
     /// The corp a token was minted for, even expired (fault rules limited to a corp, and the
     /// request journal, name the corp of calls the token check refuses).
     pub(crate) fn token_corpid(&self, token: &str) -> Option<Arc<str>> {
-        self.tokens.corpid_of(token, |corpid| self.corp(corpid))
+        self.tokens.corpid_of(token, |claims| self.corps_named(claims))
+    }
+
+    /// The live corps a token's claims name: its corpid's (a token of the first layout), or
+    /// those of its tag (nearly always one).
+    fn corps_named(&self, claims: &Claims) -> Vec<Arc<Corp>> {
+        match &claims.corp {
+            CorpClaim::Id(corpid) => self.corp(corpid).into_iter().collect(),
+            CorpClaim::Tag(tag) => self.corp_tags.corpids(tag).iter().filter_map(|id| self.corp(id)).collect(),
+        }
     }
 
     /// `POST /__admin/corps/{corpid}/tokens/revoke`: every token of the corpid issued so far
