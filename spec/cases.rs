@@ -26,9 +26,14 @@
 //! | `corp` | run in a corp of its own with these [`CorpOverrides`] |
 //! | `given` | a set-up step that makes `$ID` / `$EXT`: `contact_way`, `multi_contact_way`, `deleted_contact_way`, `temp_way`, `temp_used`, `temp_expired`, `relationship`, `join_way`, `full_join_way` |
 //! | `needs` | `mock` (the mock's own answers), `faults` (the expected errcode is injected with `POST /__admin/faults`) or `rate_limits` (the case's corp gets tiny limits and a frozen clock) |
+//! | `fidelity` | the names of the fidelity-table rows (`wecom_types::fidelity::FIDELITY_TABLE`) whose assumption the case checks: a `wecom verify` run against a real corp confirms or contradicts them |
+//! | `could_create` | `true` when the service would create a config if it disagreed with the table (a refused create): `wecom verify` sends such a case only while its create budget has room |
 //!
-//! Placeholders in strings: `$CORPID`, `$SECRET`, `$USER`, `$USER2` (usable members), `$CHAT`
-//! (a customer group), `$ID`, `$EXT`, `$CODE` (a welcome code; made by `given`), `$HUGE` (a body over the size limit),
+//! Placeholders in strings: `$CORPID`, `$SECRET`; the **roles** a case needs from the corp's
+//! directory, `$MEMBER` (a usable member), `$INACTIVE_MEMBER`, `$UNVERIFIED_MEMBER`,
+//! `$NO_CONTACT_MEMBER` (members that fail a check) and `$CHAT` (a customer group), which every
+//! suite resolves against the default corp and `wecom verify` against its flags of the same
+//! names (`--member`, `--inactive-member`, …); `$USER2` (a second usable member), `$ID`, `$EXT`, `$CODE` (a welcome code; made by `given`), `$HUGE` (a body over the size limit),
 //! `$CHARS(n)` (n CJK characters), `$BYTES(n)` (n ASCII bytes); a whole string `$USERS(n)` or
 //! `$CHATS(n)` is a list of n user ids or chat ids.
 //!
@@ -125,6 +130,12 @@ pub struct Case {
     /// Expected admin error code.
     #[serde(default)]
     pub error: Option<String>,
+    /// The service would create a config if it disagreed with the table.
+    #[serde(default)]
+    pub could_create: bool,
+    /// The fidelity-table rows (`wecom_types::fidelity`) whose assumption the case checks.
+    #[serde(default)]
+    pub fidelity: Vec<String>,
     /// Line number in the file (1-based).
     #[serde(skip)]
     pub line: usize,
@@ -215,6 +226,9 @@ impl Case {
         if self.applies(Layer::Client) && self.expect == 0 {
             return Err("the client layer checks refusals: an accepted request would be sent");
         }
+        if self.could_create && self.expect == 0 {
+            return Err("`could_create` marks a refused create: an accepted one always creates");
+        }
         Ok(())
     }
 }
@@ -251,13 +265,17 @@ pub struct Vars {
 }
 
 impl Vars {
-    /// Stand-ins for the layers that send nothing (types, client): well-formed, fixed values.
+    /// Stand-ins for the layers that send nothing (types, client), and the default corp's
+    /// members and chats for the roles: well-formed, fixed values.
     pub fn offline() -> Vars {
         let mut vars = Vars { pairs: Vec::new() };
         for (name, value) in [
             ("$CORPID", "wwmock0000000001"),
             ("$SECRET", "mock-secret"),
-            ("$USER", "zhangsan"),
+            ("$MEMBER", "zhangsan"),
+            ("$INACTIVE_MEMBER", "zhouba"),
+            ("$UNVERIFIED_MEMBER", "zhaoliu"),
+            ("$NO_CONTACT_MEMBER", "sunqi"),
             ("$USER2", "lisi"),
             ("$CHAT", "wrmockchat0001"),
             ("$ID", "0123456789abcdef0123456789abcdef"),
@@ -276,7 +294,7 @@ impl Vars {
             Some(pair) => pair.1 = value,
             None => self.pairs.push((name.to_owned(), value)),
         }
-        // Longest names first, so `$USER2` is not read as `$USER` followed by `2`.
+        // Longest names first, so no name is read as a shorter one followed by more text.
         self.pairs.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
         self
     }

@@ -38,8 +38,24 @@ pub(crate) enum Command {
     /// Measure what a data dir costs adds: in memory, --fsync always, everysec and never,
     /// interleaved over several rounds, with fsyncs per second and records per fsync.
     Durable(DurableArgs),
+    /// Measure what the drift proxy (`wecom-mock --upstream`) adds to a call: gets one at a
+    /// time, straight to a mock and through a proxy in front of it, interleaved over rounds.
+    Proxy(ProxyArgs),
     /// List the op mixes.
     Mixes,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProxyArgs {
+    /// The wecom-mock binary (default: next to this one); two are started.
+    #[arg(long)]
+    mock_bin: Option<PathBuf>,
+    /// Rounds, each running both cases (in alternating order).
+    #[arg(long, default_value_t = 6)]
+    rounds: usize,
+    /// Calls per case and round.
+    #[arg(long, default_value_t = 2000)]
+    calls: usize,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -264,6 +280,11 @@ pub(crate) async fn execute(command: Command) -> Result<(), BenchError> {
             };
             let report = crate::durable::run(&options).await?;
             emit(&report.text(), &report.json(), args.json.as_deref())
+        }
+        Command::Proxy(args) => {
+            let options =
+                crate::proxy::ProxyOptions { mock_bin: args.mock_bin, rounds: args.rounds, calls: args.calls };
+            crate::proxy::run(options).await
         }
         Command::Mixes => {
             for (name, spec, what) in load::PRESETS {

@@ -5,6 +5,7 @@ use serde_json::json;
 use wecom_types::ErrCode;
 
 use crate::cli::Global;
+use crate::count::count;
 use crate::error::CliError;
 use crate::output::Answers;
 
@@ -16,7 +17,7 @@ pub(crate) async fn members(global: &Global) -> Result<(), CliError> {
         out.line(&json!({"userid": userid}))?;
     }
     out.finish()?;
-    global.note(format_args!("{} member(s)", members.len()));
+    global.note(count(members.len(), "member", "members"));
     Ok(())
 }
 
@@ -29,7 +30,7 @@ pub(crate) async fn customers(global: &Global, userid: &str) -> Result<(), CliEr
         out.line(&json!({"external_userid": external_userid}))?;
     }
     out.finish()?;
-    global.note(format_args!("{} customer(s) of {userid}", customers.len()));
+    global.note(format_args!("{} of {userid}", count(customers.len(), "customer", "customers")));
     Ok(())
 }
 

@@ -93,11 +93,38 @@ pub(crate) enum Command {
         #[arg(long)]
         userid: String,
     },
+    /// Check that a service answers as the mock does: probes from the spec cases and two
+    /// budgeted lifecycles, recorded (--record DIR) or compared with a recording (--compare DIR).
+    #[command(long_about = VERIFY_ABOUT)]
+    Verify(VerifyArgs),
     /// Serve these commands as MCP tools over stdio, for AI agents (same rails: checks, merged
     /// updates, the ledger, dry-run prunes).
     #[command(long_about = MCP_ABOUT)]
     Mcp(McpArgs),
 }
+
+const VERIFY_ABOUT: &str = "\
+Check that a service (the real WeCom by default) answers as the mock does, with a budget.
+
+Probes come in tiers: tier 0 are requests the service refuses before anything is created, drawn
+from the project's table of spec cases; tier 1 are a Contact Me and a Join Group lifecycle (add,
+get, list, update, get, delete, get), one create each; tier 2 are checks that need a person with
+WeChat, printed by --plan and run by nobody. A case needs members and chats by role: --member,
+--inactive-member, --unverified-member, --no-contact-member, --chat; a probe whose role is not
+given is skipped. Every create goes through the ledger and carries the run's state prefix (`wcv`
++ the run id); everything the run made is deleted before it exits, Ctrl-C included, and --sweep
+deletes what an earlier run left.
+
+--record DIR writes one normalised snapshot per probe, run.json and corp.json (the corp in the
+mock's fixtures format); --compare DIR runs the same probes against --base-url and prints one
+JSON line per probe: {\"probe\",\"status\":\"match\"|\"drift\"|\"could_not_check\"|\"skipped\",
+\"diffs\":[{\"path\",\"recorded\",\"now\"}],\"fidelity\":[…]}. Answers -1, 45009, 45033, 60020, HTTP
+errors and timeouts are could_not_check, never drift.
+
+Exit status of verify: 0 no probe drifted; 1 at least one drifted (with --record: an answer
+other than the spec case expects); 2 usage; 3 a create's answer was lost and the run could not
+settle it (run --sweep); 4 the target was unreachable, no probe could be checked, or the run
+was interrupted.";
 
 const INVENTORY_ABOUT: &str = "\
 Every Contact Me config in full: lists every id (in 90-day windows from 2021-07-10, the oldest
@@ -126,6 +153,65 @@ with the same filters (configs already gone are not an error; with the same --ba
 is written twice). A backup line re-creates its config (with a new id):
 
     wecom contact-way add --json <(sed -n 3p wecom-prune-20250101T120000Z.jsonl)";
+
+/// `verify`: exactly one of --plan, --record, --compare, --sweep.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["plan", "record", "compare", "sweep"])))]
+pub(crate) struct VerifyArgs {
+    /// Print every probe, its tier and its cost; send nothing.
+    #[arg(long)]
+    pub(crate) plan: bool,
+    /// Run the probes and write a normalised snapshot of each into DIR (a new folder).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) record: Option<PathBuf>,
+    /// Run the probes recorded in DIR and compare the answers with the recording.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) compare: Option<PathBuf>,
+    /// Delete what earlier verify runs left: the ledger's, then listed Contact Me configs with a
+    /// verify prefix created more than an hour ago.
+    #[arg(long)]
+    pub(crate) sweep: bool,
+    /// With --sweep: also configs of other runs created within the last hour.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Creates the run may spend (each a unit of the 500 000 quota a delete may not give back).
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub(crate) max_creates: u32,
+    /// A usable member ($MEMBER): needed by the Contact Me lifecycle.
+    #[arg(long, value_name = "USERID")]
+    pub(crate) member: Option<String>,
+    /// A member who has not activated WeCom ($INACTIVE_MEMBER).
+    #[arg(long, value_name = "USERID")]
+    pub(crate) inactive_member: Option<String>,
+    /// A member who is not real-name verified ($UNVERIFIED_MEMBER).
+    #[arg(long, value_name = "USERID")]
+    pub(crate) unverified_member: Option<String>,
+    /// A member without the customer-contact function ($NO_CONTACT_MEMBER).
+    #[arg(long, value_name = "USERID")]
+    pub(crate) no_contact_member: Option<String>,
+    /// A customer group chat ($CHAT): needed by the Join Group lifecycle.
+    #[arg(long, value_name = "CHAT_ID")]
+    pub(crate) chat: Option<String>,
+    /// Calls a second at most (0: unpaced).
+    #[arg(long, default_value_t = 1.0, value_name = "PER_SECOND")]
+    pub(crate) rate: f64,
+    /// Also write the result as a Markdown report.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["plan", "sweep"])]
+    pub(crate) report: Option<PathBuf>,
+}
+
+impl VerifyArgs {
+    /// The roles given by flags.
+    pub(crate) fn roles(&self) -> crate::verify::Roles {
+        crate::verify::Roles {
+            member: self.member.clone(),
+            inactive_member: self.inactive_member.clone(),
+            unverified_member: self.unverified_member.clone(),
+            no_contact_member: self.no_contact_member.clone(),
+            chat: self.chat.clone(),
+        }
+    }
+}
 
 /// `contact-way …`
 #[derive(Debug, Subcommand)]

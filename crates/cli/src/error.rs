@@ -66,6 +66,9 @@ pub(crate) enum CliError {
     /// Some ledger intents are still unresolved after a reconcile (reported on stdout already).
     #[error("{} unresolved", crate::count::count(*.0, "intent remains", "intents remain"))]
     Unresolved(usize),
+    /// A verify run ended with this status (its lines are on stdout already).
+    #[error("{message}")]
+    Verify { exit: Exit, message: String },
     /// Whoever read stdout stopped reading (`| head`): not an error worth a message.
     #[error("stdout closed")]
     StdoutClosed,
@@ -79,6 +82,7 @@ impl CliError {
             CliError::Client(err) => client_exit(err),
             CliError::MaybeCreated { .. } | CliError::Unresolved(_) => Exit::MaybeCreated,
             CliError::Ledger(_) | CliError::Write { .. } => Exit::Unavailable,
+            CliError::Verify { exit, .. } => *exit,
             CliError::StdoutClosed => Exit::Success,
         }
     }

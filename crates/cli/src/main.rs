@@ -38,6 +38,7 @@ mod ledger_cmd;
 mod mcp;
 mod output;
 mod prune;
+mod verify;
 mod walk;
 
 use std::process::ExitCode;
@@ -83,6 +84,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Ledger(command) => ledger_cmd::run(&global, command).await,
         Command::Members => after_scan::members(&global).await,
         Command::Customers { userid } => after_scan::customers(&global, &userid).await,
+        Command::Verify(args) => verify::run(&global, args).await,
         Command::Mcp(args) => mcp::run(&global, args).await,
     }
 }

@@ -2,7 +2,7 @@
 //! suites, see [`crate::spec`]) at the `conformance` layer, covering every row of
 //! `errcodes.md`, run against a target. Adding a case is adding a line.
 //!
-//! Cases without `corp` run in the target's own corp and touch only `$USER`, `$USER2` and
+//! Cases without `corp` run in the target's own corp and touch only `$MEMBER`, `$USER2` and
 //! `$CHAT`; every config they create is deleted afterwards. Cases with `corp`, a control-surface
 //! `given` or `token: expired` need the control surface and are skipped with a note without it.
 
@@ -166,7 +166,7 @@ async fn given(
     }
 }
 
-/// A `welcome_…` step: a scan of a config of `$USER2` (of `$USER` for `welcome_code_of_user`)
+/// A `welcome_…` step: a scan of a config of `$USER2` (of `$MEMBER` for `welcome_code_of_user`)
 /// whose code is then used, left to expire, or whose temp chat is closed.
 async fn welcome(
     target: &Target,
@@ -376,7 +376,7 @@ async fn exercise(env: &Env, case: &Case, corp: &CaseCorp, cleanup: &mut Cleanup
     let mut vars = Vars::offline();
     vars.set("$CORPID", corp.corpid.as_str())
         .set("$SECRET", corp.secrets.first().cloned().unwrap_or_default())
-        .set("$USER", corp.user.as_str())
+        .set("$MEMBER", corp.user.as_str())
         .set("$USER2", corp.user2.as_str())
         .set("$CHAT", corp.chat.as_str())
         .set("$ID", id)

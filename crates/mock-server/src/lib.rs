@@ -58,9 +58,10 @@ mod traffic;
 pub use crate::core::domain::Bug;
 pub use crate::core::fixtures;
 pub use durability::{DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, OpenError};
-pub use http::MAX_BODY_BYTES;
 pub use http::openapi::document as openapi_document;
 pub use http::{DRAIN_BYTES, MAX_ADMIN_BODY_BYTES};
+pub use http::{DRIFT_HEADER, MAX_BODY_BYTES};
+pub use net::upstream::{DEFAULT_UPSTREAM_TIMEOUT, MAX_PROXIED_BODY_BYTES, Upstream, UpstreamError};
 pub use server::{MockServer, MockServerBuilder, StartError, serve};
 pub use state::{
     Control, DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS_PERCENT,

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
 use wecom_mock::fixtures::{FixtureError, Fixtures};
 use wecom_mock::{
-    DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, MockState, Settings, TenantSignup, default_max_connections,
+    DEFAULT_COMPACT_BYTES, DataDir, FsyncPolicy, MockState, Settings, TenantSignup, Upstream, default_max_connections,
     timeout_or_off,
 };
 
@@ -25,6 +25,28 @@ struct Args {
     /// Corps to load instead of the default corp (JSON, or TOML when the name ends in .toml).
     #[arg(long, env = "WECOM_MOCK_FIXTURES")]
     fixtures: Option<PathBuf>,
+
+    /// Be a drift proxy in front of this WeCom service (a staging mock, or
+    /// https://qyapi.weixin.qq.com): every path but /healthz, /metrics, /__admin/openapi.json
+    /// and /__admin/drift is forwarded unchanged, answers come back unchanged, and what the
+    /// upstream answers differently from the mock is reported at GET /__admin/drift. Holds no
+    /// WeCom state: --fixtures, --data-dir, --tenant-* and --seed are refused with it.
+    #[arg(
+        long,
+        env = "WECOM_MOCK_UPSTREAM",
+        conflicts_with_all = ["fixtures", "data_dir", "tenant_signup", "tenant_ttl", "seed"]
+    )]
+    upstream: Option<String>,
+
+    /// With --upstream: answer 502 (errcode -1, `upstream unreachable: …`) when the upstream has
+    /// not answered within this long, e.g. `10s`, `500ms`.
+    #[arg(
+        long,
+        env = "WECOM_MOCK_UPSTREAM_TIMEOUT",
+        default_value_t = Timeout(wecom_mock::DEFAULT_UPSTREAM_TIMEOUT),
+        value_parser = positive_timeout
+    )]
+    upstream_timeout: Timeout,
 
     /// Base URL put in the qr_code URLs handed out (default: http://<listen address>).
     #[arg(long, env = "WECOM_MOCK_PUBLIC_URL")]
@@ -270,6 +292,10 @@ fn listening_line(bound: SocketAddr, base: &str) -> String {
 
 fn print_banner(state: &MockState, bound: SocketAddr, base: &str) {
     println!("{}", listening_line(bound, base));
+    if let Some(upstream) = &state.settings.upstream {
+        println!("drift proxy: forwarding to {} (findings: {base}/__admin/drift)", upstream.url());
+        return;
+    }
     let corps = state.control().corps().unwrap_or_default();
     for corp in &corps {
         let Some(app) = corp.apps.first() else { continue };
@@ -356,6 +382,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let upstream = match &args.upstream {
+        Some(url) => match Upstream::new(url, args.upstream_timeout.0) {
+            Ok(upstream) => Some(upstream),
+            Err(err) => {
+                eprintln!("wecom-mock: {err}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let bound = listener.local_addr().unwrap_or(args.listen);
     let base = format!("http://{}", dial_address(bound));
     let settings = Settings {
@@ -375,6 +411,7 @@ async fn main() -> ExitCode {
             .max_connections
             .map_or_else(default_max_connections, |max| usize::try_from(max).unwrap_or(usize::MAX)),
         trust_forwarded_for: args.trust_forwarded_for,
+        upstream,
     };
     let data_dir = args.data_dir.as_ref().map(|path| DataDir {
         fsync: args.fsync.into(),
@@ -396,6 +433,15 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
+}
+
+/// `--upstream-timeout`: a duration above zero.
+fn positive_timeout(value: &str) -> Result<Timeout, String> {
+    match humantime::parse_duration(value) {
+        Ok(duration) if !duration.is_zero() => Ok(Timeout(duration)),
+        Ok(_) => Err("the upstream needs some time to answer: give a duration above zero, e.g. `10s`".to_owned()),
+        Err(err) => Err(format!("`{value}` is not a duration (e.g. `10s`, `500ms`): {err}")),
+    }
 }
 
 /// `--trust-forwarded-for`: a CIDR block, or one address.

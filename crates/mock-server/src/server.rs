@@ -260,6 +260,15 @@ impl MockServerBuilder {
         self
     }
 
+    /// A drift proxy in front of `upstream` (`--upstream`): it holds no corp, forwards every
+    /// path but `/healthz`, `/metrics`, `/__admin/openapi.json` and `/__admin/drift`, and
+    /// reports what its upstream answers differently from the mock (`GET /__admin/drift`).
+    /// Fixtures are not loaded; a data dir is refused ([`OpenError::ProxyWithDataDir`]).
+    pub fn upstream(mut self, upstream: crate::net::upstream::Upstream) -> Self {
+        self.settings.upstream = Some(upstream);
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on the current tokio runtime.
     pub async fn try_start(self) -> Result<MockServer, StartError> {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(StartError::Bind)?;

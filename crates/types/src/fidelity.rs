@@ -5,6 +5,7 @@
 //! point to. Correcting an assumption is a one-line change here. The README's "Fidelity"
 //! section lists every row by name (a test keeps the two in step).
 
+use crate::endpoint::Api;
 use crate::errcode::ErrCode;
 
 /// One assumed behaviour.
@@ -83,6 +84,9 @@ fidelity_table! {
     /// list: the seed's userid and skip_verify filters are kept though the official parameter
     /// list has neither.
     LIST_SEED_FILTERS: bool = true, spec "C3";
+    /// list: a config is listed as soon as its add has been answered (no replication delay):
+    /// `wecom verify`'s Contact Me lifecycle lists its own config in the run's time window.
+    LIST_SHOWS_NEW_CONFIG_AT_ONCE: bool = true, spec "C3";
     /// update: an absent field keeps its value; a present null / 0 / "" / [] / {} resets it.
     UPDATE_ABSENT_KEEPS: bool = true, spec "C4";
     /// update: a result that is no longer a valid config (type 1 without exactly one user,
@@ -196,6 +200,12 @@ fidelity_table! {
     /// the revocation is kept per corpid (journaled with a data dir), so a reset, a PUT, a
     /// DELETE + PUT and a restore keep it; a restart in memory forgets it (a mock limit).
     TOKEN_REVOCATION_SCOPE: &str = "every app's tokens issued before it; kept per corpid", spec "§2";
+    /// An access token is 64 characters of `[A-Za-z0-9_-]`, whatever the corpid: the claims
+    /// and a 96-bit HMAC-SHA256 in 48 bytes. The real service's tokens are longer and of no
+    /// stated length (clients should store them whole, as opaque strings, and not check their
+    /// length); the mock keeps its own short, since every call carries the token and the
+    /// server reads, hashes and compares all of it.
+    ACCESS_TOKEN_CHARS: usize = 64, spec "§2";
     /// With `--trust-forwarded-for`, an `X-Forwarded-For` whose last entry is not an IP address
     /// (or a request without the header) is judged by the TCP peer's address.
     FORWARDED_FOR_MALFORMED: &str = "the TCP peer's address", spec "§2";
@@ -297,6 +307,16 @@ fidelity_table! {
     /// tenant's, opens everything (as before tenants existed); a tenant's token still limits
     /// the caller to its corp.
     OPEN_ADMIN_WITHOUT_TOKEN: &str = "no token or an unknown one: everything; a tenant's: its corp", spec "mock-server.md";
+    /// The real service answers every API call with HTTP 200 and the outcome in the envelope:
+    /// an HTTP 5xx on a WeCom path comes from something in between (a gateway, a load
+    /// balancer), so the drift proxy counts it as could not check, like a transport error.
+    DRIFT_UPSTREAM_5XX_UNCHECKED: bool = true, spec "verify.md";
+    /// Pure-input errcodes the real service, like the mock, also gives from stored state: on
+    /// update the stored config's type decides the style's range (41042), its temp state and
+    /// the merged members decide 40058, its departments count towards 41041; on list an
+    /// unknown cursor or a window against the clock is 40058. The drift proxy does not judge
+    /// them when the request passes the checks that need no state.
+    DRIFT_STATEFUL_ERRCODES: &[(Api, ErrCode)] = &[(Api::UpdateContactWay, ErrCode::INVALID_PARAMETER), (Api::UpdateContactWay, ErrCode::INVALID_CONTACT_WAY_STYLE), (Api::UpdateContactWay, ErrCode::CONTACT_WAY_TOO_MANY_USERS), (Api::ListContactWay, ErrCode::INVALID_PARAMETER)], spec "verify.md";
 }
 
 #[cfg(test)]

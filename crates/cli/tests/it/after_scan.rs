@@ -44,3 +44,21 @@ fn a_member_without_customers_has_no_lines_and_an_unknown_member_fails() {
     let run = h.run(&["customers", "--userid", "nobody"]).expect_code(1);
     assert!(run.stderr().contains("60111"), "{}", run.stderr());
 }
+
+#[test]
+fn the_summaries_count_members_and_customers_in_words() {
+    let h = Harness::start();
+    let created =
+        h.block_on(h.client().add_contact_way(&AddContactWay::single("lisi", Scene::QR_CODE))).expect("add").config_id;
+    let scan = ScanRequest { corpid: h.mock.corpid().to_owned(), config_id: created, ..Default::default() };
+    h.mock.control().scan(&scan).expect("scan");
+    let cases: [(&[&str], &str); 3] = [
+        (&["members"], "5 members"),
+        (&["customers", "--userid", "zhangsan"], "0 customers of zhangsan"),
+        (&["customers", "--userid", "lisi"], "1 customer of lisi"),
+    ];
+    for (args, summary) in cases {
+        let run = h.run(args).expect_code(0);
+        assert_eq!(run.stderr().trim_end(), summary, "{args:?}");
+    }
+}

@@ -12,3 +12,4 @@ mod join_way;
 mod ledger;
 mod mcp;
 mod prune;
+mod verify;

@@ -5,19 +5,23 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The `wecom-mock` binary next to this test's own target directory, built if it is missing.
+/// The `wecom-mock` binary next to this test's own target directory, built from this checkout
+/// once per test run (cargo makes that a no-op when it is fresh; a binary merely present could be
+/// a stale one from another revision).
 fn mock_binary() -> PathBuf {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_wecom-conformance"));
-    let path = exe.with_file_name(format!("wecom-mock{}", std::env::consts::EXE_SUFFIX));
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args(["build", "-p", "wecom-mock", "--bin", "wecom-mock"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "cannot build wecom-mock");
-    }
-    path
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let exe = PathBuf::from(env!("CARGO_BIN_EXE_wecom-conformance"));
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+            let status = Command::new(cargo)
+                .args(["build", "-p", "wecom-mock", "--bin", "wecom-mock"])
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "cannot build wecom-mock");
+            exe.with_file_name(format!("wecom-mock{}", std::env::consts::EXE_SUFFIX))
+        })
+        .clone()
 }
 
 /// Kills the mock when the test ends, however it ends.
@@ -104,4 +108,27 @@ fn the_binary_prints_its_version() {
         String::from_utf8_lossy(&output.stdout).trim(),
         concat!("wecom-conformance ", env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// The drift proxy's report, read from the proxy itself.
+fn drift_report(listen: &str) -> serde_json::Value {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    rt.block_on(async {
+        let response = reqwest::get(format!("http://{listen}/__admin/drift")).await.expect("the proxy answers");
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("the report is JSON")
+    })
+}
+
+#[test]
+fn the_whole_run_through_a_drift_proxy_in_front_of_an_unchanged_mock_has_no_finding() {
+    let (_upstream, upstream) = start_mock(&[]);
+    let (_proxy, proxy) = start_mock(&["--upstream", &format!("http://{upstream}")]);
+    // The suite steers the upstream mock through the proxy's forwarded /__admin paths.
+    let (ok, stdout) = conformance(&proxy, &["--sequences", "20"]);
+    assert!(ok, "the report has failures through the proxy:\n{stdout}");
+    assert!(stdout.contains("control surface: yes; fault injection: yes"), "{stdout}");
+    let report = drift_report(&proxy);
+    assert_eq!(report["findings"], serde_json::json!([]), "{report}");
+    assert!(report["exchanges"].as_u64().is_some_and(|n| n > 500), "{report}");
 }

@@ -8,6 +8,7 @@ mod callbacks;
 mod checkpoints;
 mod corps;
 mod dashboard;
+mod drift;
 mod error;
 mod faults;
 mod hygiene;
@@ -21,6 +22,7 @@ pub use corps::{
     TenantRequest, TenantResponse,
 };
 pub(crate) use dashboard::{CorpView, TempView};
+pub use drift::{DriftFinding, DriftKind, DriftReport};
 pub use error::{AdminError, AdminErrorKind};
 pub use faults::{FaultAdded, FaultRule, FaultStatus, MAX_FAULT_DELAY_MS, MAX_FAULT_RULES};
 pub use hygiene::{Finding, FindingCode, HygieneReport, QUICK_RETRY_MS};

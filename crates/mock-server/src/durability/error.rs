@@ -44,6 +44,9 @@ pub enum OpenError {
     /// The fresh data dir could not take the fixtures' corps.
     #[error("the journal could not take the fixtures' corps")]
     Journal,
+    /// A drift proxy (`--upstream`) was given a data dir: it keeps no state to keep.
+    #[error("--data-dir cannot be used with --upstream: the drift proxy keeps no WeCom state")]
+    ProxyWithDataDir,
 }
 
 /// The journal cannot take a change (it failed, or the server is shutting down): the change is

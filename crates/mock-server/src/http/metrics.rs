@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use hyper::Response;
 
 use super::response::Body;
+use crate::api::DriftKind;
 use crate::durability::files_bytes;
 use crate::state::MockState;
 use crate::traffic::metrics::{escape_label, header};
@@ -19,6 +20,25 @@ pub(super) fn serve(state: &MockState) -> Response<Body> {
         hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
+}
+
+/// The drift proxy's counters (`--upstream`), never cleared by `DELETE /__admin/drift`.
+fn render_drift(state: &MockState, out: &mut String) {
+    let drift = &state.traffic.drift;
+    let (exchanges, could_not_check) = drift.exchanges_total();
+    header(out, "wecom_mock_drift_exchanges_total", "counter", "Exchanges on WeCom paths the drift proxy saw.");
+    let _ = writeln!(out, "wecom_mock_drift_exchanges_total {exchanges}");
+    header(
+        out,
+        "wecom_mock_drift_could_not_check_total",
+        "counter",
+        "Exchanges it could not judge: -1, 45009, 45033, 60020, 5xx, or no answer from the upstream.",
+    );
+    let _ = writeln!(out, "wecom_mock_drift_could_not_check_total {could_not_check}");
+    header(out, "wecom_mock_drift_findings_total", "counter", "Findings of the drift proxy, by kind.");
+    for kind in DriftKind::ALL {
+        let _ = writeln!(out, "wecom_mock_drift_findings_total{{kind=\"{}\"}} {}", kind.as_str(), drift.total(kind));
+    }
 }
 
 /// The Prometheus text format.
@@ -101,6 +121,9 @@ pub(crate) fn render(state: &MockState) -> String {
         "Calls the request log keeps (--request-log-size).",
     );
     let _ = writeln!(out, "wecom_mock_request_journal_capacity {}", traffic.requests.capacity());
+    if state.settings.upstream.is_some() {
+        render_drift(state, &mut out);
+    }
     if let Some(dir) = state.data_dir() {
         // Metadata reads of a few files, with no lock held.
         header(&mut out, "wecom_mock_journal_bytes", "gauge", "Bytes of the data dir's journal segments (--data-dir).");

@@ -8,6 +8,7 @@ mod health;
 mod inprocess;
 pub(crate) mod metrics;
 pub(crate) mod openapi;
+mod proxy;
 mod qr;
 pub(crate) mod query;
 mod response;
@@ -15,6 +16,7 @@ mod ui;
 mod wecom;
 
 pub use body::{DRAIN_BYTES, MAX_ADMIN_BODY_BYTES, MAX_BODY_BYTES};
+pub use proxy::DRIFT_HEADER;
 pub(crate) use wecom::is_dropped;
 
 use std::net::IpAddr;
@@ -75,6 +77,12 @@ pub(crate) async fn handle(state: Arc<MockState>, req: Request<Incoming>, from_i
     if path == "/healthz" {
         let (status, body) = health(&state);
         return json_response(status, body);
+    }
+    if let Some(upstream) = &state.settings.upstream
+        && !proxy::served_by_the_proxy(path)
+    {
+        // Boxed for the reason the control surface's future is (below).
+        return Box::pin(proxy::serve(&state, upstream, req, started)).await;
     }
     if let Some(picture) = qr::serve(&state, req.method(), path) {
         return picture;

@@ -520,6 +520,21 @@ impl<'a> Control<'a> {
         Ok(self.state.traffic.requests.query(&query))
     }
 
+    /// The drift proxy's report (`GET /__admin/drift`): its findings, newest last, and how many
+    /// exchanges it saw and could not judge. Empty on a server without `--upstream`. The
+    /// operator's only (it covers every corp).
+    pub fn drift(&self) -> Result<DriftReport, AdminError> {
+        self.scope.may(Act::EveryCorp)?;
+        Ok(self.state.traffic.drift.report())
+    }
+
+    /// Clears the drift proxy's findings and the report's counters (`DELETE /__admin/drift`).
+    pub fn clear_drift(&self) -> Result<(), AdminError> {
+        self.scope.may(Act::EveryCorp)?;
+        self.state.traffic.drift.clear();
+        Ok(())
+    }
+
     /// What `/metrics` shows of every corp, read under one short read lock each: its corpid,
     /// then its Contact Me configs, Join Group configs, shared quota used and limit, temp
     /// configs today and their limit.

@@ -9,6 +9,7 @@ mod checkpoints;
 pub(crate) mod clock;
 mod control;
 mod corp;
+mod corp_tags;
 mod scope;
 mod tokens;
 
@@ -31,13 +32,14 @@ use crate::api::{AdminError, AdminErrorKind, DEFAULT_JOURNAL_SIZE};
 use crate::core::domain::{ApiError, Bug};
 use crate::core::fixtures::{CorpFixture, FixtureError, Fixtures};
 use crate::core::model::{Clock, CorpState, Tenant};
-use crate::core::token::Claims;
+use crate::core::token::{Claims, CorpClaim};
 use crate::durability::journal::Journal;
 use crate::durability::record::{CorpImage, Record};
 use crate::durability::{CompactorParts, DataDir, Freeze, Frozen, OpenError, Store, Unavailable, recover};
 use crate::traffic::{CorpTraffic, Traffic};
 use checkpoints::Checkpoints;
 use clock::wall_now;
+use corp_tags::CorpTags;
 use tokens::Tokens;
 
 /// The most corps one server holds by default (`--max-corps`).
@@ -75,6 +77,11 @@ pub fn default_max_connections() -> usize {
     usize::try_from(limit.min(UNKNOWN_OPEN_FILE_LIMIT) * DEFAULT_MAX_CONNECTIONS_PERCENT / 100)
         .unwrap_or(usize::MAX)
         .max(1)
+}
+
+/// Compiles the drift proxy's answer shapes before the first exchange needs them.
+fn shape_checks_ready() {
+    crate::traffic::drift::prepare();
 }
 
 /// A timeout as the flags and the builder give it: zero turns it off.
@@ -128,6 +135,10 @@ pub struct Settings {
     /// A call whose TCP peer is inside this block (a reverse proxy) is judged, for the apps'
     /// trusted IPs, by the last `X-Forwarded-For` entry instead; `None` (the default): never.
     pub trust_forwarded_for: Option<ipnet::IpNet>,
+    /// A drift proxy (`--upstream`): every path but `/healthz`, `/metrics`,
+    /// `/__admin/openapi.json` and `/__admin/drift` goes to this upstream, and the server holds
+    /// no corp; `None` (the default): the mock itself.
+    pub upstream: Option<crate::net::upstream::Upstream>,
 }
 
 impl Default for Settings {
@@ -147,6 +158,7 @@ impl Default for Settings {
             body_timeout: Some(DEFAULT_BODY_TIMEOUT),
             max_connections: default_max_connections(),
             trust_forwarded_for: None,
+            upstream: None,
         }
     }
 }
@@ -156,6 +168,8 @@ pub struct MockState {
     /// The settings it was started with.
     pub settings: Settings,
     corps: Arc<DashMap<String, Arc<Corp>, foldhash::fast::RandomState>>,
+    /// The corps by the tag their tokens carry, kept with `corps`.
+    corp_tags: CorpTags,
     /// Corps are created, replaced and removed one operation at a time (and not while the
     /// compactor copies them), so each such change is one journal record in a clear order.
     lifecycle: Arc<Mutex<()>>,
@@ -255,6 +269,7 @@ impl MockState {
         let mut state = MockState {
             settings,
             corps: Arc::new(DashMap::default()),
+            corp_tags: CorpTags::default(),
             lifecycle: Arc::new(Mutex::new(())),
             store: None,
             tokens: Tokens::default(),
@@ -265,6 +280,14 @@ impl MockState {
             tenant_tokens: DashMap::default(),
             total_configs: Arc::new(AtomicU64::new(0)),
         };
+        if state.settings.upstream.is_some() {
+            // A drift proxy answers with its upstream's state, never with one of its own.
+            shape_checks_ready();
+            return match data_dir {
+                Some(_) => Err(OpenError::ProxyWithDataDir),
+                None => Ok(state),
+            };
+        }
         let Some(options) = data_dir else {
             state.load_fixtures(None)?;
             return Ok(state);
@@ -504,10 +527,12 @@ impl MockState {
         }
         if clear {
             self.corps.clear();
+            self.corp_tags.clear();
         }
         let mut existed = false;
         for id in removed {
             existed |= self.corps.remove(*id).is_some();
+            self.corp_tags.remove(id);
         }
         for state in put {
             self.insert_corp(state, seq);
@@ -543,6 +568,7 @@ impl MockState {
             retired: AtomicBool::new(false),
         };
         let corpid = corp.state.read().corpid.clone();
+        self.corp_tags.insert(&corpid);
         self.corps.insert(corpid, Arc::new(corp));
     }
 
@@ -603,9 +629,10 @@ impl MockState {
             None => {
                 let invalid = || ApiError::new(ErrCode::INVALID_ACCESS_TOKEN);
                 let claims = Claims::open(token).ok_or_else(invalid)?;
-                let corp = self.corp(&claims.corpid).ok_or_else(invalid)?;
-                let seen = self.tokens.verify(token, &corp)?;
-                (corp, seen)
+                self.corps_named(&claims)
+                    .into_iter()
+                    .find_map(|corp| self.tokens.verify(token, &claims, &corp).ok().map(|seen| (corp, seen)))
+                    .ok_or_else(invalid)?
             }
         };
         let agentid = seen.agentid;
@@ -616,7 +643,16 @@ impl MockState {
     /// The corp a token was minted for, even expired (fault rules limited to a corp, and the
     /// request journal, name the corp of calls the token check refuses).
     pub(crate) fn token_corpid(&self, token: &str) -> Option<Arc<str>> {
-        self.tokens.corpid_of(token, |corpid| self.corp(corpid))
+        self.tokens.corpid_of(token, |claims| self.corps_named(claims))
+    }
+
+    /// The live corps a token's claims name: its corpid's (a token of the first layout), or
+    /// those of its tag (nearly always one).
+    fn corps_named(&self, claims: &Claims) -> Vec<Arc<Corp>> {
+        match &claims.corp {
+            CorpClaim::Id(corpid) => self.corp(corpid).into_iter().collect(),
+            CorpClaim::Tag(tag) => self.corp_tags.corpids(tag).iter().filter_map(|id| self.corp(id)).collect(),
+        }
     }
 
     /// `POST /__admin/corps/{corpid}/tokens/revoke`: every token of the corpid issued so far

@@ -26,7 +26,7 @@ use super::clock::wall_now;
 use super::corp::Corp;
 use crate::core::domain::ApiError;
 use crate::core::model::CorpState;
-use crate::core::token::{Claims, NONCE_LEN};
+use crate::core::token::{self, Claims, NONCE_LEN};
 
 /// A token seen valid in this run.
 #[derive(Debug)]
@@ -152,7 +152,8 @@ impl Tokens {
         let slot = (corpid.to_owned(), agentid);
         if let Some(token) = current.get(&slot) {
             // Verified again: the corp may have been replaced with another secret meanwhile.
-            match self.verify(token, corp) {
+            let verified = Claims::open(token).ok_or_else(invalid).and_then(|claims| self.verify(token, &claims, corp));
+            match verified {
                 Ok(seen) if !seen.superseded && now < seen.expires_at => {
                     // The seconds it has left (more than a lifetime once the clock moved back).
                     return Ok((token.clone(), seen.expires_at.saturating_sub(now)));
@@ -167,13 +168,14 @@ impl Tokens {
         }
         let lifetime = wecom_types::limits::ACCESS_TOKEN_LIFETIME_SECS;
         let revoked_before = self.revoked.read().get(corpid).copied().unwrap_or(i64::MIN);
-        let issued_us = wall_micros().max(revoked_before.saturating_add(1));
+        // Within what the token's 7 bytes hold (the year 4253), so the cache and the token agree.
+        let issued_us = wall_micros().max(revoked_before.saturating_add(1)).min(token::MAX_ISSUED_US);
         self.last_issued_us.fetch_max(issued_us, Ordering::AcqRel);
         let mut nonce = [0u8; NONCE_LEN];
         // ThreadRng is a CSPRNG reseeded from the OS; the --seed never reaches tokens.
         rand::rng().fill_bytes(&mut nonce);
         let expires_at = now.saturating_add(lifetime);
-        let token = Claims::new(corpid, agentid, issued_us, expires_at, nonce).seal(secret);
+        let token = token::seal(corpid, agentid, issued_us, expires_at, nonce, secret);
         self.map.insert(
             token.clone(),
             TokenEntry {
@@ -202,28 +204,25 @@ impl Tokens {
         Some((corp, seen))
     }
 
-    /// Checks a token the cache does not vouch for against the live corp of its corpid: the MAC
-    /// under the app's secret, then the revocations; caches it when it passes. 40014 otherwise.
-    pub(crate) fn verify(&self, token: &str, corp: &Arc<Corp>) -> Result<Seen, ApiError> {
-        let claims = Claims::open(token).ok_or_else(invalid)?;
+    /// Checks a token the cache does not vouch for against a live corp it names: the MAC under
+    /// the app's secret, then the revocations; caches it when it passes. 40014 otherwise.
+    pub(crate) fn verify(&self, token: &str, claims: &Claims, corp: &Arc<Corp>) -> Result<Seen, ApiError> {
         // Read before the revocations: a revocation that lands after it bumps the epoch, so the
         // entry cached below is verified again on its next use.
         let epoch = corp.epoch.load(Ordering::Acquire);
-        {
+        let corpid: Arc<str> = {
             let state = corp.state.read();
-            if state.corpid != claims.corpid {
-                return Err(invalid());
-            }
             let app = state.directory.app(claims.agentid).ok_or_else(invalid)?;
-            if !claims.signed_by(&app.secret) {
+            if !claims.signed_by(&state.corpid, &app.secret) {
                 return Err(invalid());
             }
-        }
-        if self.is_revoked(&claims.corpid, claims.issued_us) {
+            Arc::from(state.corpid.as_str())
+        };
+        if self.is_revoked(&corpid, claims.issued_us) {
             return Err(invalid());
         }
         let mut entry = self.map.entry(token.to_owned()).or_insert_with(|| TokenEntry {
-            corpid: Arc::from(claims.corpid.as_str()),
+            corpid,
             corp: Weak::new(),
             agentid: claims.agentid,
             expires_at: claims.expires_at,
@@ -235,18 +234,20 @@ impl Tokens {
         Ok(Seen { agentid: entry.agentid, expires_at: entry.expires_at, superseded: entry.superseded })
     }
 
-    /// The corpid a token claims, when its MAC verifies against that corp (`corp` finds the
-    /// live corp of a corpid), or it is cached: fault rules limited to a corp and the request
+    /// The corpid a token was issued for, when its MAC verifies against a live corp it names
+    /// (`corps` gives them), or it is cached: fault rules limited to a corp and the request
     /// journal name the corp of calls the token check refuses, never one a forged token names.
-    pub(crate) fn corpid_of(&self, token: &str, corp: impl FnOnce(&str) -> Option<Arc<Corp>>) -> Option<Arc<str>> {
+    pub(crate) fn corpid_of(&self, token: &str, corps: impl FnOnce(&Claims) -> Vec<Arc<Corp>>) -> Option<Arc<str>> {
         if let Some(entry) = self.map.get(token) {
             return Some(Arc::clone(&entry.corpid));
         }
         let claims = Claims::open(token)?;
-        let corp = corp(&claims.corpid)?;
-        let state = corp.state.read();
-        let signed = state.directory.app(claims.agentid).is_some_and(|app| claims.signed_by(&app.secret));
-        signed.then(|| Arc::from(claims.corpid.as_str()))
+        corps(&claims).into_iter().find_map(|corp| {
+            let state = corp.state.read();
+            let signed =
+                state.directory.app(claims.agentid).is_some_and(|app| claims.signed_by(&state.corpid, &app.secret));
+            signed.then(|| Arc::from(state.corpid.as_str()))
+        })
     }
 
     /// Checks an accepted token's expiry on the corp's clock: the corp's expired-token code

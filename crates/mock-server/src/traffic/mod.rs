@@ -1,11 +1,12 @@
 //! What the mock notices and does around the WeCom calls, for the teams that operate it:
-//! metrics, injected faults, rate limits, the request journal, the hygiene report and the
-//! connection counters.
+//! metrics, injected faults, rate limits, the request journal, the hygiene report, the
+//! connection counters and the drift proxy's findings.
 //! [`Traffic`] is the server's part, [`CorpTraffic`] each corp's (see `http/wecom/mod.rs` for
 //! where each step sits in the request flow). Nothing here knows the corps' state: it counts
 //! calls.
 
 pub(crate) mod connections;
+pub(crate) mod drift;
 pub(crate) mod faults;
 pub(crate) mod hygiene;
 pub(crate) mod metrics;
@@ -17,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use connections::Connections;
+use drift::DriftLog;
 use faults::Faults;
 use hygiene::Hygiene;
 use metrics::Metrics;
@@ -28,6 +30,8 @@ pub(crate) struct Traffic {
     pub metrics: Metrics,
     pub faults: Faults,
     pub requests: RequestLog,
+    /// The drift proxy's findings and counters (`--upstream`), bounded like the request log.
+    pub drift: DriftLog,
     /// The origin of the monotonic times hygiene compares.
     started: Instant,
     /// The wall clock at `started`, unix milliseconds: the request journal's times are derived
@@ -47,6 +51,7 @@ impl Traffic {
             metrics: Metrics::default(),
             faults: Faults::new(seed),
             requests: RequestLog::new(journal_size),
+            drift: DriftLog::new(journal_size),
             started: Instant::now(),
             started_wall_ms: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

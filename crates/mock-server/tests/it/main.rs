@@ -10,6 +10,7 @@ mod connections;
 mod contact_way;
 mod crash;
 mod dashboard;
+mod drift;
 mod durability;
 mod errcodes;
 mod extremes;

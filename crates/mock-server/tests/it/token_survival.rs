@@ -190,6 +190,72 @@ async fn a_token_issued_by_one_instance_is_accepted_by_another_loaded_with_the_s
     assert_eq!(answer["errcode"], 0, "{answer}");
 }
 
+/// A token as the previous release sealed it (layout 1: version, agentid, issued µs, expires
+/// s, 16 random bytes, a 128-bit HMAC-SHA256 under a key derived from the app's secret, then
+/// the corpid): what an SDK's file cache still holds after the mock is upgraded.
+fn previous_release_token(corpid: &str, agentid: u32, secret: &str, issued_us: i64, expires_at: i64) -> String {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    type HmacSha256 = Hmac<sha2::Sha256>;
+    let mut key = HmacSha256::new_from_slice(secret.as_bytes()).expect("any key length");
+    key.update(b"wecom-mock access token v1");
+    key.update(&agentid.to_be_bytes());
+    key.update(corpid.as_bytes());
+    let key = key.finalize().into_bytes();
+    let mut head = vec![1u8];
+    head.extend_from_slice(&agentid.to_be_bytes());
+    head.extend_from_slice(&issued_us.to_be_bytes());
+    head.extend_from_slice(&expires_at.to_be_bytes());
+    head.extend_from_slice(&[0x5a; 16]);
+    let mut mac = HmacSha256::new_from_slice(&key).expect("any key length");
+    mac.update(&head);
+    mac.update(corpid.as_bytes());
+    head.extend_from_slice(&mac.finalize().into_bytes()[..16]);
+    head.extend_from_slice(corpid.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(head)
+}
+
+#[tokio::test]
+async fn a_token_of_the_previous_release_is_accepted_after_an_upgrade_until_it_expires_or_is_revoked() {
+    let mock = start(None).await;
+    let http = Http::new(mock.uri());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+    let (issued_us, now_s) = (now.as_micros() as i64 - 1_000_000, now.as_secs() as i64);
+    let agentid = wecom_mock::fixtures::DEFAULT_AGENTID;
+    let valid = previous_release_token(DEFAULT_CORPID, agentid, DEFAULT_SECRET, issued_us, now_s + 3600);
+    let expired = previous_release_token(DEFAULT_CORPID, agentid, DEFAULT_SECRET, issued_us, now_s - 1);
+    let forged = previous_release_token(DEFAULT_CORPID, agentid, "not-the-secret", issued_us, now_s + 3600);
+    assert!(valid.len() > 64, "the previous layout is longer: {valid}");
+    let new = http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
+    assert_eq!(new.len(), 64, "{new}");
+    for (token, expected) in [(&valid, 0), (&expired, 42001), (&forged, 40014), (&new, 0)] {
+        let answer = http.call(Api::ListContactWay, token, &json!({})).await.expect("list");
+        assert_eq!(answer["errcode"], expected, "{token}: {answer}");
+    }
+    revoke(&http).await;
+    let answer = http.call(Api::ListContactWay, &valid, &json!({})).await.expect("list");
+    assert_eq!(answer["errcode"], 40014, "revoked: {answer}");
+}
+
+#[tokio::test]
+async fn every_corp_among_many_accepts_its_own_token_after_a_restart() {
+    let dir = TempDir::new("tokens-many-corps");
+    let mock = start(Some(dir.path())).await;
+    let tenants: Vec<_> = (0..20).map(|_| mock.control().create_tenant(&Default::default()).expect("tenant")).collect();
+    let http = Http::new(mock.uri());
+    let mut tokens = Vec::new();
+    for tenant in &tenants {
+        tokens.push((tenant.corpid.clone(), http.token(&tenant.corpid, &tenant.secret).await));
+    }
+    mock.shutdown().await;
+    let mock = start(Some(dir.path())).await;
+    let http = Http::new(mock.uri());
+    for (corpid, token) in &tokens {
+        let answer = http.call(Api::ListContactWay, token, &json!({})).await.expect("list");
+        assert_eq!(answer["errcode"], 0, "{corpid}: {answer}");
+    }
+}
+
 /// What a PHP / Node SDK does: the token is cached in a file for its `expires_in` and reused by
 /// every later run; a 40014 is not answered with a refresh.
 struct FileTokenCache<'a> {

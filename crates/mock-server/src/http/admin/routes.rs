@@ -39,6 +39,8 @@ pub(crate) enum Route {
     ClearFaults,
     RemoveFault,
     Requests,
+    Drift,
+    ClearDrift,
 }
 
 /// The table: method, path under `/__admin` (`{name}` is one path segment), route.
@@ -65,6 +67,8 @@ pub(crate) const ROUTES: &[(Method, &str, Route)] = &[
     (Method::DELETE, "/faults", Route::ClearFaults),
     (Method::DELETE, "/faults/{id}", Route::RemoveFault),
     (Method::GET, "/requests", Route::Requests),
+    (Method::GET, "/drift", Route::Drift),
+    (Method::DELETE, "/drift", Route::ClearDrift),
 ];
 
 /// The routes of one path, by method.
@@ -220,6 +224,8 @@ pub(crate) async fn serve(
             };
             ok(&serde_json::json!({ "requests": control.requests(&query)? }))
         }
+        Route::Drift => ok(&control.drift()?),
+        Route::ClearDrift => control.clear_drift().map(|()| no_content()),
     }
 }
 

@@ -175,6 +175,12 @@ fn spec(route: Route, c: &mut Components) -> Spec {
             answer: Some(object_with_list("requests", c.answer::<RequestEntry>())),
             errors: &[E::BadRequest],
         },
+        Route::Drift => plain(
+            "The drift proxy's findings (wecom-mock --upstream), newest last; empty on a mock without --upstream",
+            Some(c.answer::<DriftReport>()),
+            &[],
+        ),
+        Route::ClearDrift => plain("Clear the drift proxy's findings and its report's counters", None, &[]),
     }
 }
 

@@ -161,6 +161,10 @@ where
                 "description": "With --data-dir, a change the journal cannot take: errcode -1, nothing changed",
                 "content": {"application/json": {"schema": error_envelope()}},
             },
+            "502": {
+                "description": "With --upstream, the upstream could not be reached or did not answer within --upstream-timeout: errcode -1, `upstream unreachable: …`",
+                "content": {"application/json": {"schema": error_envelope()}},
+            },
         }),
     );
     let security = if info.needs_token { json!([{ ACCESS_TOKEN: [] }]) } else { json!([]) };
