@@ -138,6 +138,13 @@ pub(crate) struct StartupArgs {
     /// How many starts.
     #[arg(long, default_value_t = 10)]
     runs: usize,
+    /// Also time restarts with this many configs in a data dir (e.g. 500000): filled over
+    /// HTTP, then restarted from the journal, then from the compacted snapshot.
+    #[arg(long)]
+    configs: Option<usize>,
+    /// Workers of that fill.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
 }
 
 #[derive(Debug, Args)]
@@ -243,7 +250,13 @@ pub(crate) async fn execute(command: Command) -> Result<(), BenchError> {
     match command {
         Command::Run(args) => run(args).await,
         Command::Baseline(args) => baseline(args).await,
-        Command::Startup(args) => crate::startup::run(args.mock_bin, args.runs).await,
+        Command::Startup(args) => {
+            crate::startup::run(args.mock_bin.clone(), args.runs).await?;
+            match args.configs {
+                Some(configs) => crate::startup::restart(args.mock_bin, args.runs, configs, args.concurrency).await,
+                None => Ok(()),
+            }
+        }
         Command::Scale(args) => scale(args).await,
         Command::Compare(args) => {
             let options = crate::compare::CompareOptions {

@@ -160,8 +160,8 @@ pub(crate) async fn run(options: &CompareOptions) -> Result<CompareReport, Bench
         Ratio { name, measured, best_rounds: divide(a_best, b_best), target, met: measured >= target }
     };
     let ratios = vec![
-        ratio("mock get_contact_way / baseline", "get_raw", "baseline", 0.85),
-        ratio("mock add_contact_way / baseline", "add_raw", "baseline", 0.75),
+        ratio("mock get_contact_way / baseline", "get_raw", "baseline", 0.9),
+        ratio("mock add_contact_way / baseline", "add_raw", "baseline", 0.8),
         ratio("client / raw reqwest, get", "get_client", "get_raw", 0.9),
         ratio("client / raw reqwest, add", "add_client", "add_raw", 0.9),
     ];

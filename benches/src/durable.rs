@@ -39,9 +39,9 @@ pub(crate) struct DurableOptions {
 /// The cases: name, `--fsync` (none: in memory), the target of its ratio to `memory`.
 const CASES: [(&str, Option<&str>, Option<f64>); 4] = [
     ("memory", None, None),
-    ("always", Some("always"), Some(0.7)),
+    ("always", Some("always"), Some(0.75)),
     ("everysec", Some("everysec"), Some(0.9)),
-    ("never", Some("never"), None),
+    ("never", Some("never"), Some(0.95)),
 ];
 
 /// The journal's counters on `/metrics`.

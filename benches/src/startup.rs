@@ -4,6 +4,11 @@
 //! A start binds a free loopback port, spawns the binary on it (in memory, default corp), and
 //! polls `GET /healthz` over a fresh connection every 200 µs until it answers 200. Its time is
 //! from just before the spawn to that answer: process start, fixtures, bind, first request.
+//!
+//! With `--configs N` it also times restarts with a data dir of N configs ([`restart`]): the
+//! data dir is filled over HTTP (`--fsync never`), then the mock is restarted from the journal
+//! alone (which it compacts into a snapshot in the background), and then `--runs` times from
+//! the snapshot. It reports the snapshot's size against the RSS the configs took.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -116,6 +121,107 @@ pub(crate) async fn run(mock_bin: Option<PathBuf>, runs: usize) -> Result<(), Be
         ms(times.get(times.len() / 2).copied().unwrap_or_default()),
         ms(last)
     );
+    if let Some([one, five, fifteen]) = wecom_bench::sys::load_average() {
+        println!("load avg {one:.2} {five:.2} {fifteen:.2}");
+    }
+    Ok(())
+}
+
+/// How long the fill's compaction is waited for at most.
+const SNAPSHOT_WAIT: Duration = Duration::from_secs(120);
+
+/// The data dir's files whose names start with `prefix`, and their total size.
+fn files(dir: &Path, prefix: &str) -> (usize, u64) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return (0, 0) };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_str().is_some_and(|name| name.starts_with(prefix)))
+        .filter_map(|e| e.metadata().ok())
+        .fold((0, 0), |(n, bytes), m| (n + 1, bytes + m.len()))
+}
+
+/// `wecom-bench startup --configs N`: restarts with N configs in the data dir.
+pub(crate) async fn restart(
+    mock_bin: Option<PathBuf>,
+    runs: usize,
+    configs: usize,
+    concurrency: usize,
+) -> Result<(), BenchError> {
+    use wecom_bench::sys::process_memory;
+    let bin = self::mock_bin(mock_bin)?;
+    let dir = std::env::temp_dir().join(format!("wecom-bench-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_arg = dir.to_string_lossy().into_owned();
+    // No compaction during the fill: the first restart replays the whole journal.
+    let args = ["--data-dir", dir_arg.as_str(), "--fsync", "never", "--compact-bytes", "100000000000"];
+    let mock = spawn_with(&bin, &args).await?;
+    let before = mock.pid.and_then(process_memory);
+    eprintln!("startup: adding {configs} configs to {} (data dir {dir_arg})", mock.url);
+    let filled = Instant::now();
+    let ids = wecom_bench::load::fill(
+        &wecom_bench::load::Target::mock(&mock.url),
+        wecom_bench::load::Mode::Raw,
+        configs,
+        concurrency,
+    )
+    .await?;
+    let fill_secs = filled.elapsed().as_secs_f64();
+    let after = mock.pid.and_then(process_memory);
+    // Every add was acknowledged, so written: a kill loses none of them.
+    mock.stop().await;
+    let (_, journal_bytes) = files(&dir, "wal-");
+    let from_journal = spawn_with(&bin, &args).await?;
+    let journal_ready = from_journal.ready;
+    let waited = Instant::now();
+    while files(&dir, "snap-").0 == 0 || files(&dir, "wal-").0 > 1 {
+        if waited.elapsed() > SNAPSHOT_WAIT {
+            return Err(BenchError::Mock(format!("no snapshot in {dir_arg} within {SNAPSHOT_WAIT:?}")));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    from_journal.stop().await;
+    let (_, snapshot_bytes) = files(&dir, "snap-");
+    let mut times = Vec::with_capacity(runs);
+    let mut rss_after_restart = None;
+    for _ in 0..runs.max(1) {
+        let spawned = spawn_with(&bin, &args).await?;
+        times.push(spawned.ready);
+        rss_after_restart = spawned.pid.and_then(process_memory);
+        spawned.stop().await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    println!(
+        "{} configs added in {fill_secs:.1} s ({:.0} adds/s); journal {:.1} MiB",
+        ids.len(),
+        ids.len() as f64 / fill_secs.max(1e-9),
+        mib(journal_bytes)
+    );
+    println!("restart from the journal alone: {:.0} ms to healthy", ms(journal_ready));
+    println!(
+        "restart from the snapshot over {} runs: min {:.0} ms, median {:.0} ms, max {:.0} ms",
+        times.len(),
+        ms(times.first().copied().unwrap_or_default()),
+        ms(times.get(times.len() / 2).copied().unwrap_or_default()),
+        ms(times.last().copied().unwrap_or_default())
+    );
+    if let (Some(before), Some(after)) = (before, after) {
+        let configs_kib = after.rss_kib.saturating_sub(before.rss_kib);
+        let configs_bytes = configs_kib * 1024;
+        println!(
+            "snapshot {:.1} MiB; RSS the configs take {:.1} MiB (RSS {:.1} → {:.1} MiB); snapshot / that RSS {:.2}",
+            mib(snapshot_bytes),
+            mib(configs_bytes),
+            before.rss_mib(),
+            after.rss_mib(),
+            snapshot_bytes as f64 / configs_bytes.max(1) as f64
+        );
+    }
+    if let Some(restarted) = rss_after_restart {
+        println!("RSS right after a restart from the snapshot: {:.1} MiB", restarted.rss_mib());
+    }
     if let Some([one, five, fifteen]) = wecom_bench::sys::load_average() {
         println!("load avg {one:.2} {five:.2} {fifteen:.2}");
     }

@@ -1,9 +1,21 @@
 //! The append-only journal: callers enqueue framed records while they hold a corp's lock (no
-//! I/O there), one writer thread writes what has piled up and fsyncs it once for all of it
-//! (group commit), then releases every reply that waited for it.
+//! I/O there); whoever holds the [`Writer`] takes everything that has piled up, writes it in one
+//! go (group commit), then releases every reply that waited for it.
 //!
-//! Under `everysec` the writer releases the replies as soon as the batch is written, and a
-//! second thread fsyncs the segment once a second: no reply ever waits for an fsync.
+//! Who writes depends on the policy:
+//! - `everysec` and `never` (leader/follower): a request waiting for its record takes the writer
+//!   when it is free and writes the queue itself, so an add costs no hop to another thread and
+//!   back; requests that find it busy wait for the one writing, and the first of them to wake
+//!   writes what arrived meanwhile. Under `everysec` a second thread fsyncs the segment once a
+//!   second: no reply ever waits for an fsync.
+//! - `always`: the writer thread writes and fsyncs; one fdatasync covers every record that
+//!   arrived while the previous one ran. A request thread never blocks on an fsync (on this
+//!   kind of disk one takes milliseconds, which would stall the async workers).
+//!
+//! The writer thread also writes what no request waits for (a callback's outcome, the ticker
+//! ending temp chats: `track` says whether a record has a waiter), rotations and the last batch
+//! at shutdown; it looks at the queue every [`BACKSTOP`], so a record whose request went away
+//! before waiting is written within two looks all the same.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -13,10 +25,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use tokio::sync::watch;
 
 use super::frame::{self, JOURNAL_MAGIC};
+use super::layout;
+use super::record::Record;
+use crate::core::model::Event;
 
 use super::data_dir::FsyncPolicy;
 use super::error::Unavailable;
@@ -28,6 +43,9 @@ pub(crate) struct Progress {
     /// A write or fsync failed: nothing after `acked` will ever be acknowledged.
     pub failed: bool,
 }
+
+/// How long the writer thread sleeps at most between looks at the queue.
+const BACKSTOP: Duration = Duration::from_millis(100);
 
 /// The name of journal segment `n`.
 pub(crate) fn segment_name(n: u64) -> String {
@@ -53,7 +71,14 @@ struct Queue {
 
 struct Shared {
     queue: Mutex<Queue>,
+    /// Wakes the writer thread: a record nobody waits for, a rotation, closing, or (`always`)
+    /// any record.
     wake: Condvar,
+    /// The segment being written; whoever holds it writes ([`drain`]).
+    writer: Mutex<Writer>,
+    policy: FsyncPolicy,
+    /// Batches written by a waiting request rather than the writer thread.
+    led: AtomicU64,
     progress: watch::Sender<Progress>,
     next_seq: AtomicU64,
     failed: AtomicBool,
@@ -78,6 +103,8 @@ pub(crate) struct JournalStats {
     pub bytes: u64,
     pub batches: u64,
     pub fsyncs: u64,
+    /// Of the batches, those a waiting request wrote itself (`everysec`, `never`).
+    pub led: u64,
 }
 
 /// Options of the writer thread.
@@ -94,7 +121,7 @@ pub(crate) struct WriterOptions {
 /// The journal of one data dir.
 pub(crate) struct Journal {
     shared: Arc<Shared>,
-    writer: Mutex<Option<JoinHandle<()>>>,
+    writer_thread: Mutex<Option<JoinHandle<()>>>,
     syncer: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -108,9 +135,26 @@ impl Journal {
         compact: std::sync::mpsc::Sender<()>,
     ) -> io::Result<Journal> {
         let file = Arc::new(create_segment(&options.dir, segment)?);
+        let policy = options.policy;
+        let writer = Writer {
+            options,
+            file: Arc::clone(&file),
+            segment,
+            segment_bytes: frame::HEADER_LEN as u64,
+            total_bytes: 0,
+            dirty: false,
+            compact: Some(compact),
+            compaction_asked: false,
+            written_lsn: 0,
+            spare: Vec::new(),
+        };
+        let dir = writer.options.dir.clone();
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue { bytes: Vec::new(), last_lsn: 0, rotate_at: None, segment, closing: false }),
             wake: Condvar::new(),
+            writer: Mutex::new(writer),
+            policy,
+            led: AtomicU64::new(0),
             progress: watch::Sender::new(Progress::default()),
             next_seq: AtomicU64::new(next_seq),
             failed: AtomicBool::new(false),
@@ -119,30 +163,21 @@ impl Journal {
             records: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             batches: AtomicU64::new(0),
-            segment_file: Mutex::new(Arc::clone(&file)),
+            segment_file: Mutex::new(file),
             syncer_wake: Condvar::new(),
             syncer_stop: Mutex::new(false),
         });
-        let syncer = if options.policy == FsyncPolicy::EverySec {
+        let syncer = if policy == FsyncPolicy::EverySec {
             let shared = Arc::clone(&shared);
-            let dir = options.dir.clone();
             Some(std::thread::Builder::new().name("wecom-mock-fsync".into()).spawn(move || run_syncer(&shared, &dir))?)
         } else {
             None
         };
-        let writer = Writer {
-            shared: Arc::clone(&shared),
-            options,
-            file,
-            segment,
-            segment_bytes: frame::HEADER_LEN as u64,
-            total_bytes: 0,
-            dirty: false,
-            compact,
-            compaction_asked: false,
+        let handle = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new().name("wecom-mock-journal".into()).spawn(move || run_writer(&shared))?
         };
-        let handle = std::thread::Builder::new().name("wecom-mock-journal".into()).spawn(move || writer.run())?;
-        Ok(Journal { shared, writer: Mutex::new(Some(handle)), syncer: Mutex::new(syncer) })
+        Ok(Journal { shared, writer_thread: Mutex::new(Some(handle)), syncer: Mutex::new(syncer) })
     }
 
     /// `Err` once the journal has failed or closed: a change must not be made then.
@@ -158,17 +193,15 @@ impl Journal {
         self.shared.failed.load(Ordering::Acquire)
     }
 
-    /// Encodes and enqueues a record made with the next seq; returns the seq. No I/O: safe
-    /// under a corp lock. The record's LSN is noted for the request being served, which waits
-    /// for it before answering (see [`super::track::track`]).
-    pub(crate) fn append<R: serde::Serialize>(&self, make: impl FnOnce(u64) -> R) -> Result<u64, Unavailable> {
+    /// Encodes (with `encode`, given the next seq and the payload to write into) and enqueues a
+    /// record; returns the seq. No I/O: safe under a corp lock. The record's LSN is noted for
+    /// the request being served, which waits for it before answering (see
+    /// [`super::track::track`]).
+    pub(crate) fn append(&self, encode: impl FnOnce(u64, &mut Vec<u8>)) -> Result<u64, Unavailable> {
         self.usable()?;
         let seq = self.shared.next_seq.fetch_add(1, Ordering::Relaxed);
         let mut framed = frame::Framed::new();
-        serde_json::to_writer(framed.payload(), &make(seq)).map_err(|err| {
-            tracing::error!(%err, "a journal record could not be encoded");
-            Unavailable
-        })?;
+        encode(seq, framed.payload());
         let framed = framed.seal().map_err(|_| Unavailable)?;
         let lsn = {
             let mut queue = self.shared.queue.lock();
@@ -179,9 +212,24 @@ impl Journal {
             queue.last_lsn += 1;
             queue.last_lsn
         };
-        self.shared.wake.notify_one();
-        super::track::note_lsn(lsn);
+        // A request that will wait for the record writes it itself, unless the policy leaves
+        // the writing to the writer thread.
+        let awaited = super::track::note_lsn(lsn);
+        if !awaited || self.shared.policy == FsyncPolicy::Always {
+            self.shared.wake.notify_one();
+        }
         Ok(seq)
+    }
+
+    /// Enqueues the record `make` builds with the next seq ([`Journal::append`]).
+    pub(crate) fn append_record(&self, make: impl FnOnce(u64) -> Record) -> Result<u64, Unavailable> {
+        self.append(|seq, out| layout::put_record(out, &make(seq)))
+    }
+
+    /// Enqueues the events of one write to `corpid` ([`Journal::append`]), encoded from the
+    /// borrowed events (a write journals its events before it applies them).
+    pub(crate) fn append_events(&self, corpid: &str, events: &[Event]) -> Result<u64, Unavailable> {
+        self.append(|seq, out| layout::put_events(out, corpid, seq, events))
     }
 
     /// Starts a new segment for the records enqueued from now on; returns the number of the
@@ -220,6 +268,7 @@ impl Journal {
             bytes: load(&shared.bytes),
             batches: load(&shared.batches),
             fsyncs: load(&shared.syncs),
+            led: load(&shared.led),
         }
     }
 
@@ -229,11 +278,46 @@ impl Journal {
     }
 
     /// Waits until record `lsn` meets the fsync policy; `Err` when the journal failed first.
+    /// Under `everysec` and `never` the waiting request writes the queue itself when the writer
+    /// is free (the module's doc).
     pub(crate) async fn wait(&self, lsn: u64) -> Result<(), Unavailable> {
-        let mut progress = self.shared.progress.subscribe();
-        match progress.wait_for(|p| p.acked >= lsn || p.failed).await {
-            Ok(p) if p.acked >= lsn => Ok(()),
-            _ => Err(Unavailable),
+        let shared = &self.shared;
+        // The common case under `everysec` / `never`: the writer is free, and this request writes
+        // its record (and whatever else waits) without subscribing to anything.
+        if shared.policy != FsyncPolicy::Always
+            && let Some(writer) = shared.writer.try_lock()
+            && drain(shared, writer) == Drained::Wrote
+        {
+            shared.led.fetch_add(1, Ordering::Relaxed);
+        }
+        {
+            let now = shared.progress.borrow();
+            if now.acked >= lsn {
+                return Ok(());
+            }
+        }
+        // Subscribed before looking again: a batch published from here on wakes this request.
+        let mut progress = shared.progress.subscribe();
+        loop {
+            let now = *progress.borrow_and_update();
+            if now.acked >= lsn {
+                return Ok(());
+            }
+            if now.failed {
+                return Err(Unavailable);
+            }
+            if shared.policy != FsyncPolicy::Always
+                && let Some(writer) = shared.writer.try_lock()
+                && drain(shared, writer) == Drained::Wrote
+            {
+                shared.led.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            // Another thread is writing (or has taken this record and is about to publish):
+            // it publishes once it has let go of the writer.
+            if progress.changed().await.is_err() {
+                return Err(Unavailable);
+            }
         }
     }
 
@@ -250,7 +334,7 @@ impl Journal {
         {
             tracing::error!("the journal's fsync thread panicked");
         }
-        if let Some(handle) = self.writer.lock().take() {
+        if let Some(handle) = self.writer_thread.lock().take() {
             if handle.join().is_err() {
                 tracing::error!("the journal writer panicked");
             }
@@ -316,8 +400,8 @@ fn fail(shared: &Shared, dir: &Path, err: &io::Error) {
     shared.progress.send_modify(|p| p.failed = true);
 }
 
+/// The segment being written and what is known about it. Held by whoever writes.
 struct Writer {
-    shared: Arc<Shared>,
     options: WriterOptions,
     /// Shared with the `everysec` syncer.
     file: Arc<File>,
@@ -327,8 +411,13 @@ struct Writer {
     total_bytes: u64,
     /// Written but not fsynced.
     dirty: bool,
-    compact: std::sync::mpsc::Sender<()>,
+    /// Asks the compactor for a snapshot; dropped at close, which ends the compactor's loop.
+    compact: Option<std::sync::mpsc::Sender<()>>,
     compaction_asked: bool,
+    /// The LSN of the last record written.
+    written_lsn: u64,
+    /// The buffer the queue gets back after a batch (so the queue rarely allocates).
+    spare: Vec<u8>,
 }
 
 /// What the writer takes from the queue in one go.
@@ -339,79 +428,124 @@ struct Batch {
     closing: bool,
 }
 
-impl Writer {
-    fn run(mut self) {
-        let mut spare = Vec::new();
-        let mut written_lsn = 0;
-        loop {
-            let batch = self.next_batch(std::mem::take(&mut spare));
-            let result = self.write_batch(&batch);
-            match result {
-                Ok(()) => {
-                    let shared = &self.shared;
-                    shared.records.fetch_add(batch.last_lsn.saturating_sub(written_lsn), Ordering::Relaxed);
-                    shared.batches.fetch_add(u64::from(!batch.bytes.is_empty()), Ordering::Relaxed);
-                    written_lsn = written_lsn.max(batch.last_lsn);
-                    shared.progress.send_modify(|p| p.acked = p.acked.max(batch.last_lsn));
+/// What a [`drain`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drained {
+    /// Records were written (and published).
+    Wrote,
+    /// The queue held no records (maybe a rotation, or the close).
+    Nothing,
+}
+
+/// The writer thread: waits for what no request will write (see the module's doc) and writes
+/// it; every [`BACKSTOP`] it also looks, and writes records that were already there at the
+/// previous look (their request went away); at close it writes and fsyncs the rest, then stops.
+fn run_writer(shared: &Shared) {
+    // The last record seen at a look that nobody asked for: records still there a look later
+    // have no request writing them.
+    let mut seen_at_last_look = 0;
+    loop {
+        let closing = {
+            let mut queue = shared.queue.lock();
+            if queue.bytes.is_empty() && queue.rotate_at.is_none() && !queue.closing {
+                let looked = shared.wake.wait_for(&mut queue, BACKSTOP).timed_out();
+                if looked && queue.rotate_at.is_none() && !queue.closing {
+                    let stuck = !queue.bytes.is_empty() && queue.last_lsn == seen_at_last_look;
+                    seen_at_last_look = queue.last_lsn;
+                    if !stuck {
+                        // New records since the last look: their requests are writing them.
+                        continue;
+                    }
                 }
-                Err(err) => fail(&self.shared, &self.options.dir, &err),
             }
-            if self.segment_bytes > self.options.compact_bytes && !self.compaction_asked {
-                // The compactor rotates the journal, which resets the count.
-                self.compaction_asked = self.compact.send(()).is_ok();
+            if queue.bytes.is_empty() && queue.rotate_at.is_none() && !queue.closing {
+                continue;
             }
-            if batch.closing {
-                break;
-            }
-            spare = batch.bytes;
-            spare.clear();
+            queue.closing
+        };
+        drain(shared, shared.writer.lock());
+        if closing {
+            // The compactor waits on this sender's channel: it stops once nothing can ask.
+            shared.writer.lock().compact = None;
+            break;
         }
     }
+}
 
-    /// Waits for records, a rotation or closing.
-    fn next_batch(&mut self, spare: Vec<u8>) -> Batch {
-        let mut queue = self.shared.queue.lock();
-        while queue.bytes.is_empty() && queue.rotate_at.is_none() && !queue.closing {
-            self.shared.wake.wait(&mut queue);
-        }
+/// Takes everything the queue holds and writes it (with the fsync the policy asks for), lets go
+/// of the writer, then releases the replies that waited for it: in that order, so a request
+/// that found the writer busy is woken after it is free again.
+fn drain(shared: &Shared, mut writer: MutexGuard<'_, Writer>) -> Drained {
+    let batch = {
+        let spare = std::mem::take(&mut writer.spare);
+        let mut queue = shared.queue.lock();
         Batch {
             bytes: std::mem::replace(&mut queue.bytes, spare),
             last_lsn: queue.last_lsn,
             rotate_at: queue.rotate_at.take(),
             closing: queue.closing,
         }
+    };
+    let result = writer.write_batch(shared, &batch);
+    let wrote = !batch.bytes.is_empty();
+    if result.is_ok() && wrote {
+        shared.records.fetch_add(batch.last_lsn.saturating_sub(writer.written_lsn), Ordering::Relaxed);
+        shared.batches.fetch_add(1, Ordering::Relaxed);
+        writer.written_lsn = writer.written_lsn.max(batch.last_lsn);
     }
+    if writer.segment_bytes > writer.options.compact_bytes && !writer.compaction_asked {
+        // The compactor rotates the journal, which resets the count.
+        writer.compaction_asked = writer.compact.as_ref().is_some_and(|compact| compact.send(()).is_ok());
+    }
+    let mut spare = batch.bytes;
+    spare.clear();
+    writer.spare = spare;
+    let failure = result.err().map(|err| (err, writer.options.dir.clone()));
+    drop(writer);
+    match failure {
+        None if wrote => {
+            shared.progress.send_modify(|p| p.acked = p.acked.max(batch.last_lsn));
+            Drained::Wrote
+        }
+        None => Drained::Nothing,
+        Some((err, dir)) => {
+            fail(shared, &dir, &err);
+            Drained::Nothing
+        }
+    }
+}
 
-    fn write_batch(&mut self, batch: &Batch) -> io::Result<()> {
-        if self.shared.failed.load(Ordering::Acquire) {
+impl Writer {
+    fn write_batch(&mut self, shared: &Shared, batch: &Batch) -> io::Result<()> {
+        if shared.failed.load(Ordering::Acquire) {
             // Nothing is written after a failure: the file may end in a torn record.
             return Err(io::Error::other("the journal failed earlier"));
         }
         let split = batch.rotate_at.unwrap_or(batch.bytes.len()).min(batch.bytes.len());
-        self.write(&batch.bytes[..split])?;
+        self.write(shared, &batch.bytes[..split])?;
         if batch.rotate_at.is_some() {
             // The closed segment is complete on disk before the next one exists, so only the
             // last segment can ever end torn.
-            self.sync()?;
+            self.sync(shared)?;
             self.segment += 1;
             self.file = Arc::new(create_segment(&self.options.dir, self.segment)?);
-            *self.shared.segment_file.lock() = Arc::clone(&self.file);
+            *shared.segment_file.lock() = Arc::clone(&self.file);
             self.segment_bytes = frame::HEADER_LEN as u64;
             self.compaction_asked = false;
             self.dirty = false;
-            self.write(&batch.bytes[split..])?;
+            self.write(shared, &batch.bytes[split..])?;
         }
         // `everysec` leaves its fsyncs to the syncer thread.
         let sync = self.options.policy == FsyncPolicy::Always && self.dirty;
         if sync || (batch.closing && self.dirty) {
-            self.sync()?;
+            self.sync(shared)?;
             self.dirty = false;
         }
         Ok(())
     }
 
-    fn sync(&mut self) -> io::Result<()> {
-        self.shared.syncs.fetch_add(1, Ordering::Relaxed);
+    fn sync(&mut self, shared: &Shared) -> io::Result<()> {
+        shared.syncs.fetch_add(1, Ordering::Relaxed);
         self.file.sync_data()
     }
 
@@ -419,7 +553,7 @@ impl Writer {
         (&*self.file).write_all(bytes)
     }
 
-    fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+    fn write(&mut self, shared: &Shared, bytes: &[u8]) -> io::Result<()> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -435,7 +569,7 @@ impl Writer {
         self.write_all(bytes)?;
         self.segment_bytes += bytes.len() as u64;
         self.total_bytes += bytes.len() as u64;
-        self.shared.bytes.fetch_add(bytes.len() as u64, Ordering::Release);
+        shared.bytes.fetch_add(bytes.len() as u64, Ordering::Release);
         self.dirty = true;
         Ok(())
     }
@@ -444,7 +578,6 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::durability::record::Record;
 
     fn journal(name: &str, policy: FsyncPolicy) -> (Journal, PathBuf) {
         let dir = std::env::temp_dir().join(format!("wecom-mock-journal-{name}-{}", std::process::id()));
@@ -468,32 +601,104 @@ mod tests {
         {
             let mut queue = shared.queue.lock();
             for seq in 0..1000 {
-                let payload = serde_json::to_vec(&record(seq)).expect("encodes");
+                let mut payload = Vec::new();
+                layout::put_record(&mut payload, &record(seq));
                 frame::frame_into(&mut queue.bytes, &payload).expect("frames");
             }
             queue.last_lsn = 1000;
         }
         let before = journal.syncs();
-        let (tx, _rx) = std::sync::mpsc::channel();
-        let writer = Writer {
-            shared: Arc::clone(&shared),
-            options: WriterOptions {
-                dir: dir.clone(),
-                policy: FsyncPolicy::Always,
-                compact_bytes: u64::MAX,
-                fail_after_bytes: None,
-            },
-            file: Arc::new(create_segment(&dir, 2).expect("segment")),
-            segment: 2,
-            segment_bytes: 0,
-            total_bytes: 0,
-            dirty: false,
-            compact: tx,
-            compaction_asked: false,
-        };
-        writer.run();
+        assert_eq!(drain(&shared, shared.writer.lock()), Drained::Wrote);
         assert_eq!(journal.syncs() - before, 1, "one fsync for the whole pile");
         assert_eq!(shared.progress.borrow().acked, 1000);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().build().expect("runtime").block_on(future)
+    }
+
+    /// Appends a record for a request that will wait for it (inside `track`).
+    fn append_awaited(journal: &Journal) -> u64 {
+        crate::durability::track(|| journal.append_record(record).expect("appends")).1
+    }
+
+    #[test]
+    fn under_everysec_and_never_the_waiting_request_writes_its_record_itself() {
+        for policy in [FsyncPolicy::EverySec, FsyncPolicy::Never] {
+            let (journal, dir) = journal(&format!("lead-{policy:?}"), policy);
+            for n in 1..=5 {
+                let lsn = append_awaited(&journal);
+                block_on(journal.wait(lsn)).expect("written");
+                assert_eq!(journal.stats().led, n, "{policy:?}: no hop to the writer thread");
+            }
+            assert_eq!(journal.stats().records, 5);
+            journal.close();
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
+    #[test]
+    fn under_always_the_writer_thread_writes_and_fsyncs() {
+        let (journal, dir) = journal("always", FsyncPolicy::Always);
+        let lsn = append_awaited(&journal);
+        block_on(journal.wait(lsn)).expect("written");
+        assert_eq!(journal.stats().led, 0, "a request never blocks on an fsync");
+        assert!(journal.syncs() >= 1);
+        journal.close();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_record_nobody_waits_for_is_written_by_the_writer_thread() {
+        let (journal, dir) = journal("unawaited", FsyncPolicy::Never);
+        journal.append_record(record).expect("appends");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while journal.stats().records == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(journal.stats().records, 1);
+        assert_eq!(journal.stats().led, 0);
+        journal.close();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn concurrent_waiters_all_return_and_every_record_is_on_disk_once() {
+        const TASKS: u64 = 64;
+        const EACH: u64 = 50;
+        let (journal, dir) = journal("followers", FsyncPolicy::Never);
+        let journal = Arc::new(journal);
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(4).build().expect("runtime");
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    let journal = Arc::clone(&journal);
+                    tokio::spawn(async move {
+                        for _ in 0..EACH {
+                            let lsn = append_awaited(&journal);
+                            journal.wait(lsn).await.expect("written");
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.expect("a task");
+            }
+        });
+        assert_eq!(journal.stats().records, TASKS * EACH);
+        journal.close();
+        let bytes = std::fs::read(dir.join(segment_name(1))).expect("the segment");
+        let seqs: Vec<u64> = frame::Records::new(&bytes, frame::HEADER_LEN)
+            .map(|payload| match layout::get_record(payload).expect("decodes") {
+                Record::Events { seq, .. } => seq,
+                other => panic!("an events record, not {other:?}"),
+            })
+            .collect();
+        let mut sorted = seqs.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, (1..=TASKS * EACH).collect::<Vec<_>>(), "each record once, none torn");
         let _ = std::fs::remove_dir_all(dir);
     }
 
@@ -501,7 +706,7 @@ mod tests {
     fn everysec_acknowledges_what_is_written_and_fsyncs_it_off_the_writer() {
         let (journal, dir) = journal("everysec", FsyncPolicy::EverySec);
         for _ in 0..20 {
-            journal.append(record).expect("appends");
+            journal.append_record(record).expect("appends");
         }
         let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
         runtime.block_on(journal.wait(20)).expect("acknowledged once written");
@@ -522,14 +727,14 @@ mod tests {
     fn never_syncs_only_when_closing() {
         let (journal, dir) = journal("never", FsyncPolicy::Never);
         for _ in 0..50 {
-            journal.append(record).expect("appends");
+            journal.append_record(record).expect("appends");
         }
         let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
         runtime.block_on(journal.wait(50)).expect("written");
         assert_eq!(journal.syncs(), 0);
         journal.close();
         assert_eq!(journal.syncs(), 1, "closing flushes");
-        assert_eq!(journal.append(record).map(|_| ()), Err(Unavailable), "closed: refused");
+        assert_eq!(journal.append_record(record).map(|_| ()), Err(Unavailable), "closed: refused");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

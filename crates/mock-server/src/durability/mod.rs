@@ -7,11 +7,13 @@
 //! copies each corp under its read lock and writes a snapshot; start-up loads the newest
 //! snapshot and replays the journal after it ([`recover`]).
 
+mod binary;
 mod compactor;
 mod data_dir;
 mod error;
 mod frame;
 pub(crate) mod journal;
+mod layout;
 pub(crate) mod record;
 pub(crate) mod recover;
 mod track;

@@ -1,14 +1,17 @@
-//! What the journal and the snapshots hold, as JSON payloads inside checksummed frames.
+//! What the journal and the snapshots hold, inside checksummed frames.
 //!
-//! JSON because every type of the model already round-trips through serde_json (including
-//! `skip_serializing_if` and the `u128` config ids, which the compact binary formats either
-//! cannot read back or would need a mirror type for); the cost is measured in
-//! `docs/RELIABILITY.md`. A corp's state has maps keyed by tuples, which JSON cannot key, so it
-//! travels as a [`CorpImage`] of plain lists.
+//! Written in the binary layout of data format 3 (`layout.rs`: a one-member add takes 68 bytes
+//! where its JSON took 370, and encodes and reads back several times faster; figures in
+//! `docs/PERFORMANCE.md`). Formats 1 and 2 wrote JSON, which is still read ([`decode_record`]
+//! tells the two apart by the first byte), so the serde derives stay. A corp's state has maps
+//! keyed by tuples, so it travels as a [`CorpImage`] of plain lists.
 
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
+
+use super::binary::DecodeError;
+use super::layout;
 
 use crate::core::model::{
     Clock, ConfigId, ContactWayRecord, CorpState, Directory, Event, GroupChatRecord, JoinWayRecord, Message,
@@ -38,12 +41,14 @@ pub(crate) enum Record {
     Checkpoint { seq: u64, corpid: String, name: String, image: Box<CorpImage> },
 }
 
-/// [`Record::Events`] borrowed: the same JSON, written without copying the events (a write
-/// journals its events before it applies them, so they are still needed afterwards).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum EventsRef<'a> {
-    Events { corpid: &'a str, seq: u64, events: &'a [Event] },
+/// Reads a journal record: the binary layout, or the JSON of formats 1 and 2.
+pub(crate) fn decode_record(payload: &[u8]) -> Result<Record, DecodeError> {
+    if layout::is_binary(payload) { layout::get_record(payload) } else { Ok(serde_json::from_slice(payload)?) }
+}
+
+/// Reads a snapshot record: the binary layout, or the JSON of formats 1 and 2.
+pub(crate) fn decode_snapshot_record(payload: &[u8]) -> Result<SnapshotRecord, DecodeError> {
+    if layout::is_binary(payload) { layout::get_snapshot_record(payload) } else { Ok(serde_json::from_slice(payload)?) }
 }
 
 /// A snapshot's records: a header, then one record per corp. Written with a borrowed image,

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use super::error::OpenError;
 use super::frame::{self, FORMAT_VERSION, Header, JOURNAL_MAGIC, Records, SNAPSHOT_MAGIC, Stop};
 use super::journal::sync_dir;
-use super::record::{CorpImage, Record, SnapshotRecord};
+use super::layout;
+use super::record::{CorpImage, Record, SnapshotRecord, decode_record, decode_snapshot_record};
 use crate::core::model::CorpState;
 
 /// The name of the snapshot that covers journal segments up to `n`.
@@ -34,19 +35,21 @@ pub(crate) fn write_snapshot(
 ) -> io::Result<PathBuf> {
     let tmp = dir.join(format!("snap-{covers:020}.tmp"));
     let mut bytes = frame::header(SNAPSHOT_MAGIC).to_vec();
-    let meta = SnapshotRecord::<&CorpImage>::Meta { covers, next_seq, corps: corps.len() as u64 };
-    frame::frame_into(&mut bytes, &serde_json::to_vec(&meta)?)?;
+    let mut payload = Vec::new();
+    let mut put = |bytes: &mut Vec<u8>, record: SnapshotRecord<&CorpImage>| {
+        payload.clear();
+        layout::put_snapshot_record(&mut payload, &record);
+        frame::frame_into(bytes, &payload)
+    };
+    put(&mut bytes, SnapshotRecord::Meta { covers, next_seq, corps: corps.len() as u64 })?;
     for (seq, image) in corps {
-        let record = SnapshotRecord::Corp { seq: *seq, image };
-        frame::frame_into(&mut bytes, &serde_json::to_vec(&record)?)?;
+        put(&mut bytes, SnapshotRecord::Corp { seq: *seq, image })?;
     }
     for (corpid, before) in &kept.revoked {
-        let record = SnapshotRecord::<&CorpImage>::Revoked { corpid: corpid.clone(), before: *before };
-        frame::frame_into(&mut bytes, &serde_json::to_vec(&record)?)?;
+        put(&mut bytes, SnapshotRecord::Revoked { corpid: corpid.clone(), before: *before })?;
     }
     for (corpid, name, image) in &kept.checkpoints {
-        let record = SnapshotRecord::Checkpoint { corpid: corpid.clone(), name: name.clone(), image };
-        frame::frame_into(&mut bytes, &serde_json::to_vec(&record)?)?;
+        put(&mut bytes, SnapshotRecord::Checkpoint { corpid: corpid.clone(), name: name.clone(), image })?;
     }
     let mut file = fs::File::create(&tmp)?;
     file.write_all(&bytes)?;
@@ -169,13 +172,13 @@ fn load_snapshot(path: &Path, out: &mut Recovered) -> Result<(), OpenError> {
     }
     let mut records = Records::new(&bytes, frame::HEADER_LEN);
     let meta = records.next().ok_or_else(|| damaged(path, "the snapshot has no header record"))?;
-    let Ok(SnapshotRecord::<Box<CorpImage>>::Meta { next_seq, corps, .. }) = serde_json::from_slice(meta) else {
+    let Ok(SnapshotRecord::Meta { next_seq, corps, .. }) = decode_snapshot_record(meta) else {
         return Err(damaged(path, "the snapshot's first record is not its header"));
     };
     out.next_seq = out.next_seq.max(next_seq);
     let mut seen = 0u64;
     for payload in records.by_ref() {
-        match serde_json::from_slice::<SnapshotRecord>(payload) {
+        match decode_snapshot_record(payload) {
             Ok(SnapshotRecord::Corp { seq, image }) => {
                 out.next_seq = out.next_seq.max(seq + 1);
                 out.corps.insert(image.corpid.clone(), (seq, image.into_state()));
@@ -208,7 +211,7 @@ fn replay_segment(path: &Path, last: bool, out: &mut Recovered) -> Result<(), Op
     }
     let mut records = Records::new(&bytes, frame::HEADER_LEN);
     for payload in records.by_ref() {
-        let record: Record = serde_json::from_slice(payload).map_err(|err| {
+        let record = decode_record(payload).map_err(|err| {
             damaged(
                 path,
                 format!("a record with a valid checksum does not decode ({err}); was it written by another build?"),

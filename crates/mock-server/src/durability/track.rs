@@ -45,12 +45,11 @@ pub(crate) async fn track_async<R>(serve: impl std::future::Future<Output = R>) 
 }
 
 /// Notes a record written for the current request: the innermost [`track`] on this thread
-/// if there is one, else the [`track_async`] scope of the task, else nobody.
-pub(super) fn note_lsn(lsn: u64) {
+/// if there is one, else the [`track_async`] scope of the task, else nobody. `true` when a
+/// request noted it (it will wait for the record before answering).
+pub(super) fn note_lsn(lsn: u64) -> bool {
     let noted = SYNC_LSN.with(|cell| cell.get().map(|seen| cell.set(Some(seen.max(lsn)))).is_some());
-    if !noted {
-        let _ = REQUEST_LSN.try_with(|cell| cell.set(cell.get().max(lsn)));
-    }
+    noted || REQUEST_LSN.try_with(|cell| cell.set(cell.get().max(lsn))).is_ok()
 }
 
 #[cfg(test)]
@@ -59,9 +58,9 @@ mod tests {
 
     #[test]
     fn track_returns_the_highest_lsn_written_inside_it_and_nothing_from_outside() {
-        note_lsn(99);
+        assert!(!note_lsn(99), "outside every track nobody waits for it");
         let ((), lsn) = track(|| {
-            note_lsn(5);
+            assert!(note_lsn(5));
             note_lsn(3);
         });
         assert_eq!(lsn, 5);
@@ -72,7 +71,7 @@ mod tests {
     fn an_inner_track_keeps_its_writes_from_the_enclosing_one() {
         let (inner, outer) = track(|| {
             note_lsn(2);
-            let ((), inner) = track(|| note_lsn(7));
+            let (_, inner) = track(|| note_lsn(7));
             note_lsn(4);
             inner
         });

@@ -13,7 +13,6 @@ use crate::core::model::{ConfigId, CorpState, Event, Message};
 use crate::core::notices::Notice;
 use crate::durability::Unavailable;
 use crate::durability::journal::Journal;
-use crate::durability::record::EventsRef;
 use crate::net::callbacks;
 use crate::traffic::CorpTraffic;
 
@@ -69,7 +68,7 @@ impl Corp {
             && !retired
         {
             let corpid = &state.corpid;
-            let seq = journal.append(|seq| EventsRef::Events { corpid, seq, events: &events })?;
+            let seq = journal.append_events(corpid, &events)?;
             self.applied_seq.store(seq, Ordering::Release);
         }
         let before = configs(state);

@@ -512,7 +512,7 @@ impl MockState {
         if let Some(journal) = journal {
             let removed: Vec<String> = removed.iter().map(|id| (*id).to_owned()).collect();
             let images: Vec<CorpImage> = put.iter().map(CorpImage::of).collect();
-            match journal.append(|s| Record::Corps { seq: s, clear, removed, put: images }) {
+            match journal.append_record(|s| Record::Corps { seq: s, clear, removed, put: images }) {
                 Ok(s) => seq = s,
                 Err(err) => {
                     retire(false);
@@ -663,7 +663,7 @@ impl MockState {
         let Some(corp) = self.corp(corpid) else { return Ok(false) };
         let before = self.tokens.revocation_instant(corpid);
         if let Some(store) = &self.store {
-            store.journal.append(|seq| Record::TokensRevoked { seq, corpid: corpid.to_owned(), before })?;
+            store.journal.append_record(|seq| Record::TokensRevoked { seq, corpid: corpid.to_owned(), before })?;
         }
         self.tokens.revoke(Some(&corp), corpid, before);
         Ok(true)
@@ -681,7 +681,7 @@ impl MockState {
         if let Some(store) = &self.store {
             let image = Box::new(CorpImage::of(&state));
             let (corpid, name) = (corpid.to_owned(), name.to_owned());
-            store.journal.append(|seq| Record::Checkpoint { seq, corpid, name, image })?;
+            store.journal.append_record(|seq| Record::Checkpoint { seq, corpid, name, image })?;
         }
         self.checkpoints.save(corpid, name, state);
         Ok(())

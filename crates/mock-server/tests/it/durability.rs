@@ -248,7 +248,7 @@ async fn a_full_disk_refuses_changes_and_keeps_every_acknowledged_one() {
     let token = http.token(DEFAULT_CORPID, DEFAULT_SECRET).await;
     let mut acknowledged = Vec::new();
     let mut refused = None;
-    for i in 0..200 {
+    for i in 0..2000 {
         let answer = http.call(Api::AddContactWay, &token, &add_body(&format!("s{i}"))).await.expect("add");
         match answer["errcode"].as_i64() {
             Some(0) => acknowledged.push(answer["config_id"].as_str().expect("id").to_owned()),
@@ -325,31 +325,61 @@ async fn repeated_restarts_never_lose_the_state_to_the_start_up_compaction() {
     }
 }
 
-/// A data dir written by the build before the mock's layers were regrouped (a snapshot and a
-/// journal segment with events, corp puts, a delete and a restore) is committed under
-/// `tests/fixtures/journal-v1`: later builds must keep reading it to the same dumps.
+/// Data dirs written by earlier builds, committed under `tests/fixtures/`, with what they must
+/// recover to: the dump of every corp (`expected-dumps.json`), and, where the fixture has
+/// them, other admin answers (`expected-answers.json`: path → body).
+/// - `journal-v1`: the build before the mock's layers were regrouped (a snapshot and a journal
+///   segment with events, corp puts, a delete and a restore).
+/// - `journal-v2-json`: the last build with JSON records (format 2; made by its `make.sh`): a
+///   snapshot and a segment with every record kind of that format (events of each kind,
+///   welcome messages, a checkpoint, token revocations, a tenant, a deleted corp).
+const EARLIER_DATA_DIRS: [(&str, &[&str]); 2] = [
+    ("journal-v1", &["wwmock0000000001", "wwother0000000002"]),
+    ("journal-v2-json", &["ww2479c9d5b2b0bac0", "wwmock0000000001", "wwother0000000002"]),
+];
+
 #[tokio::test]
-async fn a_data_dir_written_by_an_earlier_build_recovers_to_the_same_dumps() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journal-v1");
-    let dir = TempDir::new("journal-v1");
-    std::fs::create_dir_all(dir.path()).expect("temp dir");
-    for entry in std::fs::read_dir(fixture.join("data")).expect("fixture data dir") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
-    }
-    let expected: serde_json::Map<String, Value> =
-        serde_json::from_slice(&std::fs::read(fixture.join("expected-dumps.json")).expect("expected dumps"))
+async fn data_dirs_written_by_earlier_builds_recover_to_the_same_dumps() {
+    for (name, corpids) in EARLIER_DATA_DIRS {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        let dir = TempDir::new(name);
+        std::fs::create_dir_all(dir.path()).expect("temp dir");
+        for entry in std::fs::read_dir(fixture.join("data")).expect("fixture data dir") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
+        }
+        let expected: serde_json::Map<String, Value> =
+            serde_json::from_slice(&std::fs::read(fixture.join("expected-dumps.json")).expect("expected dumps"))
+                .expect("json");
+        let (mock, http) = start(data_dir(&dir), Fixtures::default()).await;
+        for (corpid, dump) in &expected {
+            let dump = dump.as_str().expect("a dump is a string").replace("{public_url}", &mock.uri());
+            let answer =
+                http.client.get(format!("{}/__admin/corps/{corpid}", mock.uri())).send().await.expect("reachable");
+            assert_eq!(answer.text().await.expect("body"), dump, "{name}: {corpid}");
+        }
+        let corps: Value = http
+            .client
+            .get(format!("{}/__admin/corps", mock.uri()))
+            .send()
+            .await
+            .expect("up")
+            .json()
+            .await
             .expect("json");
-    let (mock, http) = start(data_dir(&dir), Fixtures::default()).await;
-    for (corpid, dump) in &expected {
-        let dump = dump.as_str().expect("a dump is a string").replace("{public_url}", &mock.uri());
-        let answer = http.client.get(format!("{}/__admin/corps/{corpid}", mock.uri())).send().await.expect("reachable");
-        assert_eq!(answer.text().await.expect("body"), dump, "{corpid}");
+        let ids: Vec<&str> =
+            corps["corps"].as_array().expect("list").iter().filter_map(|c| c["corpid"].as_str()).collect();
+        assert_eq!(ids, corpids, "{name}: the deleted corp stays deleted");
+        // Other state, where the fixture lists it: admin GET paths and their answers.
+        if let Ok(answers) = std::fs::read(fixture.join("expected-answers.json")) {
+            let answers: serde_json::Map<String, Value> = serde_json::from_slice(&answers).expect("json");
+            for (path, body) in &answers {
+                let answer = http.client.get(format!("{}{path}", mock.uri())).send().await.expect("reachable");
+                assert_eq!(answer.text().await.expect("body"), body.as_str().expect("a string"), "{name}: {path}");
+            }
+        }
+        drop(mock);
     }
-    let corps: Value =
-        http.client.get(format!("{}/__admin/corps", mock.uri())).send().await.expect("up").json().await.expect("json");
-    let ids: Vec<&str> = corps["corps"].as_array().expect("list").iter().filter_map(|c| c["corpid"].as_str()).collect();
-    assert_eq!(ids, ["wwmock0000000001", "wwother0000000002"], "the deleted corp stays deleted");
 }
 
 #[tokio::test]
