@@ -45,7 +45,9 @@ pub(crate) fn unpack(workspace: &Workspace) -> Result<Vec<Unpacked>, Failure> {
     let mut unpacked = Vec::new();
     for package in workspace.published() {
         let file = crate_file(workspace, package);
-        run_quiet(Command::new("tar").arg("-xzf").arg(&file).arg("-C").arg(&dir), "tar -xzf")?;
+        // `-m`: the files get the time of unpacking, not the fixed one cargo packs (2006), so a
+        // warm target dir cannot take a changed crate for one it has already checked.
+        run_quiet(Command::new("tar").arg("-xzmf").arg(&file).arg("-C").arg(&dir), "tar -xzmf")?;
         let folder = format!("{}-{}", package.name, package.version);
         let files = walk(&dir.join(&folder)).map_err(|source| Failure::Read { path: dir.join(&folder), source })?;
         unpacked.push(Unpacked { name: package.name.clone(), dir: dir.join(folder), files });
