@@ -192,6 +192,7 @@ def test_the_packaged_binary_is_stripped():
     sections = _elf_section_names(binary)
     assert ".text" in sections
     assert ".symtab" not in sections, "the wheel's binary still has its symbols"
-    # Stripped: 7.5 MiB from `pip install ./python` (release), 19 MiB from CI's debug build;
-    # unstripped they are 48 MiB and 112 MiB. The README quotes the release figure.
-    assert Path(binary).stat().st_size < 24 * 1024 * 1024, "the wheel's binary is not stripped"
+    # Stripped: 10.3 MiB from `pip install ./python` (release), 26 MiB from CI's debug build;
+    # unstripped they are 63 MiB and over 100 MiB. 40 MiB tells the two apart in either profile.
+    # The README quotes the release figure.
+    assert Path(binary).stat().st_size < 40 * 1024 * 1024, "the wheel's binary is not stripped"
