@@ -3,13 +3,18 @@
 //!
 //! A record is either read whole with a matching checksum or not at all, so a torn write at
 //! the end of a file is seen as such and never half-applied.
+//!
+//! A journal segment is preallocated ahead of its records (format 4), so it may end in zeros:
+//! a frame head of eight zero bytes, with nothing but zeros after it, is where the records end
+//! (no record has one: the checksum of an empty payload is not zero). Zeros followed by
+//! anything else are damage.
 
 use std::io;
 
-/// The format this build writes and reads (3: binary records, `layout.rs`; 1 and 2 wrote JSON,
-/// still read). A file with a higher number was written by a newer build and is refused rather
+/// The format this build writes and reads (4: journal segments may end in preallocated zeros;
+/// 3: binary records, `layout.rs`; 1 and 2 wrote JSON; all still read). A file with a higher number was written by a newer build and is refused rather
 /// than misread.
-pub(crate) const FORMAT_VERSION: u32 = 3;
+pub(crate) const FORMAT_VERSION: u32 = 4;
 
 /// Magic of a journal segment.
 pub(crate) const JOURNAL_MAGIC: [u8; 8] = *b"WCMJRNL\0";
@@ -122,11 +127,18 @@ pub(crate) struct Records<'a> {
     bytes: &'a [u8],
     offset: usize,
     stop: Option<Stop>,
+    unwritten: bool,
 }
 
 impl<'a> Records<'a> {
     pub(crate) fn new(bytes: &'a [u8], offset: usize) -> Self {
-        Records { bytes, offset, stop: None }
+        Records { bytes, offset, stop: None, unwritten: false }
+    }
+
+    /// Whether the records ended at preallocated zeros (the rest of the bytes, from
+    /// [`Records::offset`] on) rather than at the end of the bytes.
+    pub(crate) fn ended_at_unwritten(&self) -> bool {
+        self.unwritten
     }
 
     /// Where the last whole record ended.
@@ -144,15 +156,27 @@ impl<'a> Iterator for Records<'a> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {
-        if self.stop.is_some() {
+        if self.stop.is_some() || self.unwritten {
             return None;
         }
         let rest = self.bytes.get(self.offset..).unwrap_or_default();
         if rest.is_empty() {
             return None;
         }
+        // Zeros to the end: the preallocated rest of a segment (a torn frame head that happens
+        // to be zeros so far was never acknowledged either).
+        if all_zero(rest) {
+            self.unwritten = true;
+            return None;
+        }
         if rest.len() < FRAME_OVERHEAD {
             self.stop = Some(Stop::Torn);
+            return None;
+        }
+        if all_zero(&rest[..FRAME_OVERHEAD]) {
+            // No frame starts with eight zeros: the zeros of a write that never happened, with
+            // something after them.
+            self.stop = Some(Stop::Corrupt);
             return None;
         }
         let mut len = [0u8; 4];
@@ -175,6 +199,10 @@ impl<'a> Iterator for Records<'a> {
         self.offset += FRAME_OVERHEAD + size;
         Some(payload)
     }
+}
+
+fn all_zero(bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| b == 0)
 }
 
 #[cfg(test)]
@@ -220,6 +248,35 @@ mod tests {
             assert_eq!(records.stop(), Some(&Stop::Torn), "cut at {cut}");
             assert_eq!(records.offset(), first_end);
         }
+    }
+
+    #[test]
+    fn records_end_where_the_preallocated_zeros_begin() {
+        let records_only = framed(&[b"one", b"two"]);
+        for zeros in [1, 7, 8, 4096] {
+            let mut bytes = records_only.clone();
+            bytes.resize(bytes.len() + zeros, 0);
+            let mut records = Records::new(&bytes, 0);
+            assert_eq!(records.by_ref().count(), 2, "{zeros} zeros");
+            assert_eq!(records.stop(), None, "{zeros} zeros: not damage");
+            assert!(records.ended_at_unwritten(), "{zeros} zeros");
+            assert_eq!(records.offset(), records_only.len());
+        }
+        let mut records = Records::new(&records_only, 0);
+        assert_eq!(records.by_ref().count(), 2);
+        assert!(!records.ended_at_unwritten(), "no zeros, nothing unwritten");
+    }
+
+    #[test]
+    fn zeros_with_a_record_after_them_are_corrupt() {
+        let mut bytes = framed(&[b"one"]);
+        let first_end = bytes.len();
+        bytes.resize(first_end + 64, 0);
+        bytes.extend_from_slice(&framed(&[b"after the gap"]));
+        let mut records = Records::new(&bytes, 0);
+        assert_eq!(records.by_ref().count(), 1);
+        assert_eq!(records.stop(), Some(&Stop::Corrupt));
+        assert_eq!(records.offset(), first_end);
     }
 
     #[test]

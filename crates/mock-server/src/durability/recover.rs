@@ -237,11 +237,20 @@ fn replay_segment(path: &Path, last: bool, out: &mut Recovered) -> Result<(), Op
             dropped_bytes = dropped,
             "the journal ends in {what}: dropped, never applied (it was never acknowledged)"
         );
-        let file = fs::OpenOptions::new().write(true).open(path).map_err(io_error(path))?;
-        file.set_len(kept as u64).map_err(io_error(path))?;
-        file.sync_all().map_err(io_error(path))?;
+        trim(path, kept)?;
+    } else if records.ended_at_unwritten() {
+        // What a kill left of the space preallocated ahead of the records: given back (the
+        // writer goes on in a new segment), so the journal's size is what it holds.
+        trim(path, records.offset())?;
     }
     Ok(())
+}
+
+/// Cuts the segment at `path` to `len` bytes, durably.
+fn trim(path: &Path, len: usize) -> Result<(), OpenError> {
+    let file = fs::OpenOptions::new().write(true).open(path).map_err(io_error(path))?;
+    file.set_len(len as u64).map_err(io_error(path))?;
+    file.sync_all().map_err(io_error(path))
 }
 
 /// Applies one journal record. A record older than what the snapshot holds for its corp is

@@ -215,7 +215,12 @@ async fn compaction_under_writes_loses_nothing_and_bounds_the_files() {
 
 #[tokio::test]
 async fn a_torn_or_corrupt_tail_is_dropped_and_nothing_before_it() {
-    for damage in [b"\x40\x00\x00\x00\x01\x02".as_slice(), b"\x05\x00\x00\x00\xde\xad\xbe\xefhello"] {
+    let torn = b"\x40\x00\x00\x00\x01\x02".to_vec();
+    let corrupt = b"\x05\x00\x00\x00\xde\xad\xbe\xefhello".to_vec();
+    // What a kill leaves of the space allocated ahead of the records, also after a torn one.
+    let unwritten = vec![0u8; 4096];
+    let torn_then_unwritten = [torn.as_slice(), &unwritten].concat();
+    for damage in [torn, corrupt, unwritten, torn_then_unwritten] {
         let dir = TempDir::new("torn");
         let (mock, http) = start(data_dir(&dir), Fixtures::default()).await;
         make_history(&http).await;
@@ -224,7 +229,7 @@ async fn a_torn_or_corrupt_tail_is_dropped_and_nothing_before_it() {
         let segment = dir.files(".log").pop().expect("a segment");
         let length = std::fs::metadata(&segment).expect("metadata").len();
         let mut bytes = std::fs::read(&segment).expect("read");
-        bytes.extend_from_slice(damage);
+        bytes.extend_from_slice(&damage);
         std::fs::write(&segment, bytes).expect("write");
 
         let (mock, http) = start(data_dir(&dir), Fixtures::default()).await;
