@@ -338,9 +338,13 @@ async fn repeated_restarts_never_lose_the_state_to_the_start_up_compaction() {
 /// - `journal-v2-json`: the last build with JSON records (format 2; made by its `make.sh`): a
 ///   snapshot and a segment with every record kind of that format (events of each kind,
 ///   welcome messages, a checkpoint, token revocations, a tenant, a deleted corp).
-const EARLIER_DATA_DIRS: [(&str, &[&str]); 2] = [
+/// - `journal-v3-binary`: the last release before segments were allocated ahead (format 3: binary
+///   records, no zero tail; made by its `make.sh`, which also writes the `expected-*.json`): the
+///   same changes as `journal-v2-json`.
+const EARLIER_DATA_DIRS: [(&str, &[&str]); 3] = [
     ("journal-v1", &["wwmock0000000001", "wwother0000000002"]),
     ("journal-v2-json", &["ww2479c9d5b2b0bac0", "wwmock0000000001", "wwother0000000002"]),
+    ("journal-v3-binary", &["ww00e0cbfcc218f83f", "wwmock0000000001", "wwother0000000002"]),
 ];
 
 #[tokio::test]
