@@ -12,8 +12,8 @@
 use std::io;
 
 /// The format this build writes and reads (4: journal segments may end in preallocated zeros;
-/// 3: binary records, `layout.rs`; 1 and 2 wrote JSON; all still read). A file with a higher number was written by a newer build and is refused rather
-/// than misread.
+/// 3: binary records, `layout.rs`; 1 and 2 wrote JSON; all still read). A file with a higher
+/// number was written by a newer build and is refused rather than misread.
 pub(crate) const FORMAT_VERSION: u32 = 4;
 
 /// Magic of a journal segment.
