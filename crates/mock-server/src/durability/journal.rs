@@ -905,6 +905,42 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
+    /// The scheduling policies (`/proc`'s stat field 41) of this process's threads named `name`.
+    #[cfg(target_os = "linux")]
+    fn policies_of_threads(name: &str) -> Vec<u32> {
+        let tasks = std::fs::read_dir("/proc/self/task").expect("/proc");
+        tasks
+            .filter_map(Result::ok)
+            .filter(|task| std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name))
+            .filter_map(|task| {
+                let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+                // After the command's closing parenthesis the fields are plain: state is field 3.
+                let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+                fields.get(41 - 3)?.parse().ok()
+            })
+            .collect()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_writer_and_the_syncer_run_as_batch_work() {
+        const SCHED_BATCH: u32 = 3;
+        let (journal, dir) = journal("batch", FsyncPolicy::EverySec);
+        // The threads set their policy as they start.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut policies = Vec::new();
+        while std::time::Instant::now() < deadline {
+            policies = [policies_of_threads("wecom-mock-jour"), policies_of_threads("wecom-mock-fsyn")].concat();
+            if policies.len() == 2 && policies.iter().all(|p| *p == SCHED_BATCH) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(policies, [SCHED_BATCH, SCHED_BATCH], "the writer's and the syncer's policies");
+        journal.close();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[test]
     fn never_syncs_only_when_closing() {
         let (journal, dir) = journal("never", FsyncPolicy::Never);
