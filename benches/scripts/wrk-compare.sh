@@ -103,14 +103,14 @@ ratio() { # ratio NAME A B COLUMN TARGET: the ratio of the medians of column COL
   awk -v n="$1" -v a="$(column "$4" <"$tmp/$2" | median)" -v b="$(column "$4" <"$tmp/$3" | median)" -v t="$5" \
     'BEGIN { printf "%-36s %.2f  (target %s)\n", n, a / b, t }'
 }
-ratio "mock get / baseline" get baseline 1 ">= 0.85"
-ratio "mock add / baseline" add baseline 1 ">= 0.75"
+ratio "mock get / baseline" get baseline 1 ">= 0.9"
+ratio "mock add / baseline" add baseline 1 ">= 0.8"
 ratio "mock get p99 / baseline p99" get baseline 3 "<= 1.5"
 ratio "other get / this get" get_other get 1 "-"
 ratio "other add / this add" add_other add 1 "-"
-ratio "add --fsync always / in memory" add_always add 1 ">= 0.7"
+ratio "add --fsync always / in memory" add_always add 1 ">= 0.75"
 ratio "add --fsync everysec / in memory" add_everysec add 1 ">= 0.9"
-ratio "add --fsync never / in memory" add_never add 1 "-"
+ratio "add --fsync never / in memory" add_never add 1 ">= 0.95"
 ratio "other: --fsync always / in memory" add_other_always add_other 1 "-"
 ratio "other: --fsync everysec / in memory" add_other_everysec add_other 1 "-"
 ratio "other: --fsync never / in memory" add_other_never add_other 1 "-"
