@@ -192,7 +192,9 @@ fn load_snapshot(path: &Path, out: &mut Recovered) -> Result<(), OpenError> {
             Err(err) => return Err(damaged(path, format!("a corp record does not decode: {err}"))),
         }
     }
-    if records.stop().is_some() || seen != corps {
+    // Zeros end a journal segment's records (its space allocated ahead); a snapshot is written
+    // whole before it is renamed into place, so zeros in one are damage.
+    if records.stop().is_some() || records.ended_at_unwritten() || seen != corps {
         return Err(damaged(path, format!("the snapshot is damaged after {seen} of {corps} corps")));
     }
     Ok(())
@@ -333,6 +335,34 @@ mod tests {
 
     fn set_clock(corpid: &str, seq: u64, at: i64) -> Record {
         Record::Events { corpid: corpid.into(), seq, events: vec![Event::ClockSet { frozen_at: Some(at) }] }
+    }
+
+    #[test]
+    fn a_snapshot_ending_in_zeros_is_damaged_though_a_segment_may() {
+        let dir = std::env::temp_dir().join(format!("wecom-mock-recover-zeros-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("dir");
+        let image = CorpImage::of(&corp("wwa", 100));
+        let kept = Kept { revoked: vec![("wwa".into(), 5)], checkpoints: Vec::new() };
+        let path = write_snapshot(&dir, 1, 2, &[(1, image)], &kept).expect("written");
+        let whole = fs::read(&path).expect("read");
+        assert!(load_snapshot(&path, &mut Recovered::default()).is_ok(), "whole, it loads");
+        // The revocation, the last record, turned to zeros: the corps are all there, yet it is
+        // refused rather than loaded without the revocation.
+        let mut zeroed = whole.clone();
+        let revocation_len = {
+            let mut payload = Vec::new();
+            layout::put_snapshot_record(
+                &mut payload,
+                &SnapshotRecord::<&CorpImage>::Revoked { corpid: "wwa".into(), before: 5 },
+            );
+            payload.len() + frame::FRAME_OVERHEAD
+        };
+        let at = zeroed.len() - revocation_len;
+        zeroed[at..].fill(0);
+        fs::write(&path, &zeroed).expect("write");
+        assert!(matches!(load_snapshot(&path, &mut Recovered::default()), Err(OpenError::Damaged { .. })));
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
