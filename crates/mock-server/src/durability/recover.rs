@@ -241,8 +241,15 @@ fn replay_segment(path: &Path, last: bool, out: &mut Recovered) -> Result<(), Op
         );
         trim(path, kept)?;
     } else if records.ended_at_unwritten() {
-        // What a kill left of the space preallocated ahead of the records: given back (the
-        // writer goes on in a new segment), so the journal's size is what it holds.
+        if !last {
+            // A segment is trimmed to its records before the next one is created.
+            return Err(damaged(
+                path,
+                format!("zeros from byte {} of a segment before the last one", records.offset()),
+            ));
+        }
+        // What a kill left of the space allocated ahead of the records: given back (the writer
+        // goes on in a new segment), so the journal's size is what it holds.
         trim(path, records.offset())?;
     }
     Ok(())
@@ -314,6 +321,7 @@ mod tests {
     use super::*;
     use crate::core::fixtures::CorpFixture;
     use crate::core::model::{Clock, Event};
+    use crate::durability::journal::segment_name;
 
     fn corp(corpid: &str, frozen_at: i64) -> CorpState {
         let fixture = CorpFixture { corpid: corpid.to_owned(), ..CorpFixture::default_corp() };
@@ -362,6 +370,33 @@ mod tests {
         zeroed[at..].fill(0);
         fs::write(&path, &zeroed).expect("write");
         assert!(matches!(load_snapshot(&path, &mut Recovered::default()), Err(OpenError::Damaged { .. })));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn zeros_end_the_last_segment_and_damage_an_earlier_one() {
+        let dir = std::env::temp_dir().join(format!("wecom-mock-recover-segments-{}", std::process::id()));
+        let segment = |zeros: usize| {
+            let mut bytes = frame::header(JOURNAL_MAGIC).to_vec();
+            let mut payload = Vec::new();
+            layout::put_record(&mut payload, &set_clock("wwa", 1, 7));
+            frame::frame_into(&mut bytes, &payload).expect("frames");
+            bytes.resize(bytes.len() + zeros, 0);
+            bytes
+        };
+        let write = |name: String, bytes: &[u8]| fs::write(dir.join(name), bytes).expect("write");
+        for (first_zeros, last_zeros, opens) in [(0, 4096, true), (4096, 0, false), (0, 0, true)] {
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).expect("dir");
+            write(segment_name(1), &segment(first_zeros));
+            write(segment_name(2), &segment(last_zeros));
+            let result = recover(&dir);
+            assert_eq!(result.is_ok(), opens, "zeros after the first {first_zeros}, after the last {last_zeros}");
+            if opens {
+                let last = fs::metadata(dir.join(segment_name(2))).expect("the last");
+                assert_eq!(last.len() as usize, segment(0).len(), "the last segment is trimmed to its records");
+            }
+        }
         let _ = fs::remove_dir_all(&dir);
     }
 
