@@ -8,11 +8,15 @@
 //!   when it is free and writes the whole pile itself: an add costs no hop to another thread
 //!   and, under load, a small share of one write(2); requests that find their record written
 //!   return at once, those that find the writer busy wait for the one writing, and the first
-//!   of them to wake writes what arrived meanwhile. Under `everysec` a second thread fsyncs the segment once a
-//!   second: no reply ever waits for an fsync.
+//!   of them to wake writes what arrived meanwhile. Under `everysec` a second thread fsyncs the
+//!   segment once a second: no reply ever waits for an fsync.
 //! - `always`: the writer thread writes and fsyncs; one fdatasync covers every record that
 //!   arrived while the previous one ran. A request thread never blocks on an fsync (on this
 //!   kind of disk one takes milliseconds, which would stall the async workers).
+//!
+//! Segments are allocated ahead of their records (so an fdatasync writes data, not the file's
+//! new size) and trimmed to them when closed; the writer and syncer threads run as batch work
+//! for the scheduler, so an fsync's completion does not preempt a request thread.
 //!
 //! The writer thread also writes what no request waits for (a callback's outcome, the ticker
 //! ending temp chats: `track` says whether a record has a waiter), rotations and the last batch
@@ -404,8 +408,8 @@ fn create_segment(dir: &Path, n: u64) -> io::Result<File> {
 
 /// Tells the scheduler the calling thread (the writer or the syncer) is batch work: when its
 /// fsync completes it then waits for a request thread's time slice to end instead of
-/// preempting it. Under `--fsync always` on two cores that is about a sixth more adds, as
-/// bigger piles share each fdatasync (docs/PERFORMANCE.md). Best effort: where it is refused
+/// preempting it. Under `--fsync always` on two cores that is about a tenth more adds, as
+/// piles twice as big share each fdatasync (docs/PERFORMANCE.md). Best effort: where it is refused
 /// the thread keeps the default policy.
 #[cfg(target_os = "linux")]
 fn yield_to_requests() {
