@@ -100,20 +100,8 @@ pub(crate) struct DurableReport {
 }
 
 async fn journal_counters(http: &reqwest::Client, url: &str) -> Result<Journal, BenchError> {
-    let text = http
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .map_err(|source| BenchError::Metrics { url: url.to_owned(), source })?
-        .text()
-        .await
-        .map_err(|source| BenchError::Metrics { url: url.to_owned(), source })?;
-    let value = |name: &str| {
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
+    let text = crate::metrics::scrape(http, url).await?;
+    let value = |name: &str| crate::metrics::value(&text, name).unwrap_or(0.0);
     Ok(Journal {
         records: value("wecom_mock_journal_records_total"),
         writes: value("wecom_mock_journal_writes_total"),

@@ -6,6 +6,7 @@ mod chart;
 mod cli;
 mod compare;
 mod durable;
+mod metrics;
 mod proxy;
 mod scale;
 mod startup;

@@ -140,12 +140,6 @@ fn files(dir: &Path, prefix: &str) -> (usize, u64) {
         .fold((0, 0), |(n, bytes), m| (n + 1, bytes + m.len()))
 }
 
-/// The value of an unlabelled metric in the mock's `GET /metrics`.
-async fn metric(url: &str, name: &str) -> Option<u64> {
-    let text = reqwest::get(format!("{url}/metrics")).await.ok()?.text().await.ok()?;
-    text.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-}
-
 /// `wecom-bench startup --configs N`: restarts with N configs in the data dir.
 pub(crate) async fn restart(
     mock_bin: Option<PathBuf>,
@@ -175,8 +169,9 @@ pub(crate) async fn restart(
     let after = mock.pid.and_then(process_memory);
     // What the records take: the segments' files also hold the space allocated ahead of them,
     // which a kill leaves (the next start trims it).
-    let journal_bytes = match metric(&mock.url, "wecom_mock_journal_bytes").await {
-        Some(bytes) => bytes,
+    let scraped = crate::metrics::scrape(&reqwest::Client::new(), &mock.url).await;
+    let journal_bytes = match scraped.ok().and_then(|text| crate::metrics::value(&text, "wecom_mock_journal_bytes")) {
+        Some(bytes) => bytes as u64,
         None => files(&dir, "wal-").1,
     };
     // Every add was acknowledged, so written: a kill loses none of them.
