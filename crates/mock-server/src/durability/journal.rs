@@ -410,7 +410,8 @@ fn create_segment(dir: &Path, n: u64) -> io::Result<File> {
 /// fsync completes it then waits for a request thread's time slice to end instead of
 /// preempting it. Under `--fsync always` on two cores that is about a tenth more adds, as
 /// piles twice as big share each fdatasync (docs/PERFORMANCE.md). Best effort: where it is refused
-/// the thread keeps the default policy.
+/// the thread keeps the default policy (the nice value is set back to 0 with it, which a
+/// process started with a higher one may not do: then only the policy changes).
 #[cfg(target_os = "linux")]
 fn yield_to_requests() {
     use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadPriorityOsValue, ThreadSchedulePolicy};
@@ -420,7 +421,10 @@ fn yield_to_requests() {
     if let Err(err) =
         thread_priority::set_thread_priority_and_policy(thread_priority::thread_native_id(), priority, batch)
     {
-        tracing::debug!(?err, "the journal's thread keeps the default scheduling policy");
+        tracing::debug!(
+            ?err,
+            "the journal's thread could not be made batch work (or its nice value could not be kept)"
+        );
     }
 }
 
